@@ -1,0 +1,66 @@
+//! The API's one error type. Every error a client sees carries a stable `extensions.code`;
+//! internal details are logged, never sent.
+
+use async_graphql::ErrorExtensions;
+
+/// Stable error codes (the values of `extensions.code`), as Apollo names them.
+pub mod code {
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
+    pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+    pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+}
+
+/// An error a resolver reports.
+///
+/// Deliberately not `Display`: async-graphql converts any `Display` type into its error with
+/// `?`, which would silently drop the code. Without it, the only conversion is the one below.
+#[derive(Debug)]
+pub enum ApiError {
+    /// The request's arguments are wrong (bad cursor, page too large, ...).
+    BadInput(String),
+    /// An id names nothing.
+    NotFound(String),
+    /// A bug or a broken invariant: logged in full, reported as a generic message.
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_input(msg: impl Into<String>) -> Self {
+        ApiError::BadInput(msg.into())
+    }
+
+    pub fn not_found(id: &str) -> Self {
+        ApiError::NotFound(format!("no node or relation with id `{id}`"))
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadInput(_) => code::BAD_USER_INPUT,
+            ApiError::NotFound(_) => code::NOT_FOUND,
+            ApiError::Internal(_) => code::INTERNAL,
+        }
+    }
+
+    /// What the client is told.
+    fn message(&self) -> &str {
+        match self {
+            ApiError::BadInput(m) | ApiError::NotFound(m) => m,
+            ApiError::Internal(_) => "internal error",
+        }
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(e: ApiError) -> Self {
+        if let ApiError::Internal(detail) = &e {
+            tracing::error!(%detail, "internal error while resolving a query");
+        }
+        let code = e.code();
+        async_graphql::Error::new(e.message()).extend_with(|_, ext| ext.set("code", code))
+    }
+}
+
+/// Results of resolvers.
+pub type ApiResult<T> = Result<T, ApiError>;

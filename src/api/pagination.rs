@@ -1,0 +1,248 @@
+//! Relay cursor pagination shared by every list.
+//!
+//! A list is a slice already in its final order, each item with a sort key whose string order
+//! equals the list order. A cursor is the opaque (base64) key of an item, so `after: c` means
+//! "items whose key is greater than c": a page boundary stays put when items are added or
+//! removed elsewhere, and finding it is a binary search.
+
+use async_graphql::SimpleObject;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::error::{ApiError, ApiResult};
+use super::types::{Entity, Event};
+
+/// Largest page a client may ask for.
+pub const MAX_PAGE: usize = 100;
+/// Page size when neither `first` nor `last` is given.
+pub const DEFAULT_PAGE: usize = 20;
+
+const CURSOR_PREFIX: &str = "k:";
+
+/// The standard Relay page arguments, checked.
+#[derive(Debug, Clone, Default)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+/// Separates the parts of a composite key; lower than any character of an id, so
+/// `("a", …)` sorts before `("a-b", …)` as tuples do.
+pub const KEY_SEP: char = '\u{1}';
+
+pub fn encode_cursor(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{key}"))
+}
+
+fn decode_cursor(arg: &str, cursor: &str) -> ApiResult<String> {
+    let bad = || ApiError::bad_input(format!("`{arg}` is not a cursor returned by this API"));
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let s = String::from_utf8(bytes).map_err(|_| bad())?;
+    s.strip_prefix(CURSOR_PREFIX)
+        .map(str::to_string)
+        .ok_or_else(bad)
+}
+
+fn page_size(arg: &str, v: Option<i32>) -> ApiResult<Option<usize>> {
+    match v {
+        None => Ok(None),
+        Some(n) if n < 0 || n as usize > MAX_PAGE => Err(ApiError::bad_input(format!(
+            "`{arg}` must be between 0 and {MAX_PAGE}, got {n}"
+        ))),
+        Some(n) => Ok(Some(n as usize)),
+    }
+}
+
+/// Relay's `PageInfo`.
+#[derive(SimpleObject, Debug, Clone, Default)]
+pub struct PageInfo {
+    /// Whether more items follow this page.
+    pub has_next_page: bool,
+    /// Whether items precede this page.
+    pub has_previous_page: bool,
+    /// The cursor of the first item of the page.
+    pub start_cursor: Option<String>,
+    /// The cursor of the last item of the page; pass it as `after` for the next page.
+    pub end_cursor: Option<String>,
+}
+
+/// One page cut from a list: the items with their cursors, and the page info.
+pub struct Page<T> {
+    pub items: Vec<(String, T)>,
+    pub info: PageInfo,
+    pub total: usize,
+}
+
+impl PageArgs {
+    /// Cuts the page out of `items`, whose keys (given by `key`) ascend in list order.
+    pub fn apply<T: Clone>(&self, items: &[T], key: impl Fn(&T) -> String) -> ApiResult<Page<T>> {
+        let first = page_size("first", self.first)?;
+        let last = page_size("last", self.last)?;
+        if first.is_some() && last.is_some() {
+            return Err(ApiError::bad_input("give `first` or `last`, not both"));
+        }
+        let after = self
+            .after
+            .as_deref()
+            .map(|c| decode_cursor("after", c))
+            .transpose()?;
+        let before = self
+            .before
+            .as_deref()
+            .map(|c| decode_cursor("before", c))
+            .transpose()?;
+        debug_assert!(
+            items.windows(2).all(|w| key(&w[0]) < key(&w[1])),
+            "keys must ascend"
+        );
+        let mut lo = after.map_or(0, |a| items.partition_point(|i| key(i) <= a));
+        let mut hi = before.map_or(items.len(), |b| items.partition_point(|i| key(i) < b));
+        hi = hi.max(lo);
+        match (first, last) {
+            (_, Some(n)) => lo = hi.saturating_sub(n).max(lo),
+            (n, None) => hi = (lo + n.unwrap_or(DEFAULT_PAGE)).min(hi),
+        }
+        let slice = &items[lo..hi];
+        let page: Vec<(String, T)> = slice
+            .iter()
+            .map(|i| (encode_cursor(&key(i)), i.clone()))
+            .collect();
+        Ok(Page {
+            info: PageInfo {
+                // Whether items exist beyond the page in the whole list, whichever way the
+                // client pages: simpler to use than Relay's minimum, and never wrong.
+                has_next_page: hi < items.len(),
+                has_previous_page: lo > 0,
+                start_cursor: page.first().map(|p| p.0.clone()),
+                end_cursor: page.last().map(|p| p.0.clone()),
+            },
+            items: page,
+            total: items.len(),
+        })
+    }
+}
+
+/// Defines a plain Relay connection type and its edge type for one node type.
+macro_rules! connection {
+    ($conn:ident, $edge:ident, $node:ty, $what:literal) => {
+        #[doc = concat!("An item of a list of ", $what, ", with its cursor.")]
+        #[derive(SimpleObject, Clone)]
+        pub struct $edge {
+            /// Opaque position of this item; pass it as `after` or `before`.
+            pub cursor: String,
+            /// The item.
+            pub node: $node,
+        }
+
+        #[doc = concat!("A page of a list of ", $what, ", with the total count of the whole list.")]
+        #[derive(SimpleObject, Clone)]
+        pub struct $conn {
+            /// The page's items with their cursors.
+            pub edges: Vec<$edge>,
+            /// The page's items, without cursors.
+            pub nodes: Vec<$node>,
+            /// Where this page sits in the list.
+            pub page_info: PageInfo,
+            /// The number of items in the whole list (all pages), after filters.
+            pub total_count: usize,
+        }
+
+        impl $conn {
+            pub fn from_page<T>(page: Page<T>, to_node: impl Fn(T) -> $node) -> Self {
+                let edges: Vec<$edge> = page
+                    .items
+                    .into_iter()
+                    .map(|(cursor, item)| $edge {
+                        cursor,
+                        node: to_node(item),
+                    })
+                    .collect();
+                $conn {
+                    nodes: edges.iter().map(|e| e.node.clone()).collect(),
+                    edges,
+                    page_info: page.info,
+                    total_count: page.total,
+                }
+            }
+        }
+    };
+}
+
+connection!(EntityConnection, EntityEdge, Entity, "entities");
+connection!(EventConnection, EventEdge, Event, "events");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(
+        first: Option<i32>,
+        after: Option<&str>,
+        last: Option<i32>,
+        before: Option<&str>,
+    ) -> PageArgs {
+        PageArgs {
+            first,
+            after: after.map(encode_cursor),
+            last,
+            before: before.map(encode_cursor),
+        }
+    }
+
+    fn keys(p: &Page<&str>) -> Vec<&str> {
+        p.items.iter().map(|i| i.1).collect()
+    }
+
+    const ITEMS: [&str; 5] = ["a", "b", "c", "d", "e"];
+
+    #[test]
+    fn forward_pages_cover_the_list_once() {
+        let k = |s: &&str| s.to_string();
+        let p1 = args(Some(2), None, None, None).apply(&ITEMS, k).unwrap();
+        assert_eq!(keys(&p1), ["a", "b"]);
+        assert!(p1.info.has_next_page && !p1.info.has_previous_page);
+        let p3 = args(Some(2), Some("d"), None, None)
+            .apply(&ITEMS, k)
+            .unwrap();
+        assert_eq!(keys(&p3), ["e"]);
+        assert!(!p3.info.has_next_page && p3.info.has_previous_page);
+        assert_eq!(p3.total, 5);
+    }
+
+    #[test]
+    fn a_cursor_whose_item_is_gone_still_marks_its_place() {
+        let p = args(Some(10), Some("bb"), None, None)
+            .apply(&ITEMS, |s| s.to_string())
+            .unwrap();
+        assert_eq!(keys(&p), ["c", "d", "e"]);
+    }
+
+    #[test]
+    fn backward_pages_end_before_the_cursor() {
+        let p = args(None, None, Some(2), Some("d"))
+            .apply(&ITEMS, |s| s.to_string())
+            .unwrap();
+        assert_eq!(keys(&p), ["b", "c"]);
+        assert!(p.info.has_previous_page && p.info.has_next_page);
+    }
+
+    #[test]
+    fn bad_arguments_are_refused() {
+        let k = |s: &&str| s.to_string();
+        assert!(args(Some(101), None, None, None).apply(&ITEMS, k).is_err());
+        assert!(args(Some(-1), None, None, None).apply(&ITEMS, k).is_err());
+        assert!(args(Some(1), None, Some(1), None).apply(&ITEMS, k).is_err());
+        let junk = PageArgs {
+            after: Some("not-a-cursor!".into()),
+            ..Default::default()
+        };
+        assert!(junk.apply(&ITEMS, k).is_err());
+        let foreign = PageArgs {
+            after: Some(URL_SAFE_NO_PAD.encode("x")),
+            ..Default::default()
+        };
+        assert!(foreign.apply(&ITEMS, k).is_err());
+    }
+}

@@ -1,0 +1,42 @@
+//! Custom scalars: `Date`, an ISO 8601 calendar date.
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use chrono::NaiveDate;
+
+/// A calendar date in ISO 8601 form, `YYYY-MM-DD` (e.g. `2025-06-27`). Dates known only to a
+/// month or a year are given as the first day of that period, with a separate precision field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date(pub NaiveDate);
+
+#[Scalar(
+    name = "Date",
+    specified_by_url = "https://www.iso.org/iso-8601-date-and-time-format.html"
+)]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => {
+                // Strict: exactly YYYY-MM-DD, so `2025-6-1` or `2025-06-27T00:00` are refused.
+                let ok_shape = s.len() == 10
+                    && s.bytes().enumerate().all(|(i, b)| match i {
+                        4 | 7 => b == b'-',
+                        _ => b.is_ascii_digit(),
+                    });
+                match ok_shape
+                    .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                    .flatten()
+                {
+                    Some(d) => Ok(Date(d)),
+                    None => Err(InputValueError::custom(format!(
+                        "`{s}` is not a date: use YYYY-MM-DD, e.g. 2025-06-27"
+                    ))),
+                }
+            }
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}

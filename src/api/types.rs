@@ -1,0 +1,920 @@
+//! GraphQL object types: thin wrappers around a node or relation of one graph version. Each
+//! holds an `Arc` of the graph it came from, so a whole query answers from one version.
+
+use std::sync::Arc;
+
+use async_graphql::{Enum, ID, Interface, Object, Result, SimpleObject};
+use petgraph::stable_graph::{EdgeIndex, NodeIndex};
+
+use super::error::ApiError;
+use super::pagination::{EventConnection, KEY_SEP, PageArgs, PageInfo};
+use super::scalars::Date;
+use crate::graph::{self, BoundOrigin, DateRule as CoreRule, Graph, Kind, RelationView};
+
+// ---------------------------------------------------------------------------------------------
+// Enums: the API's names for the core vocabulary.
+
+/// What an entity is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum EntityKind {
+    /// A sovereign state.
+    State,
+    /// A person, typically an official.
+    Person,
+    /// An institution: a ministry, a parliament, an international organisation, a publisher.
+    Organization,
+    /// An international treaty or convention.
+    Treaty,
+    /// Something that happened on a date.
+    Event,
+    /// A published document that evidence quotes.
+    Source,
+}
+
+impl From<Kind> for EntityKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::State => EntityKind::State,
+            Kind::Person => EntityKind::Person,
+            Kind::Organization => EntityKind::Organization,
+            Kind::Treaty => EntityKind::Treaty,
+            Kind::Event => EntityKind::Event,
+            Kind::Source => EntityKind::Source,
+        }
+    }
+}
+
+impl From<EntityKind> for Kind {
+    fn from(k: EntityKind) -> Self {
+        match k {
+            EntityKind::State => Kind::State,
+            EntityKind::Person => Kind::Person,
+            EntityKind::Organization => Kind::Organization,
+            EntityKind::Treaty => Kind::Treaty,
+            EntityKind::Event => Kind::Event,
+            EntityKind::Source => Kind::Source,
+        }
+    }
+}
+
+/// The type of a relation. A relation reads `from TYPE to`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum RelationType {
+    /// A person holds an office (see `role`) in an organisation or state.
+    HoldsOffice,
+    /// An organisation is part of a state or another organisation.
+    PartOf,
+    /// A state or organisation is a member of an organisation.
+    MemberOf,
+    /// A state or organisation is a party to a treaty.
+    PartyTo,
+    /// An entity declares support for another.
+    Supports,
+    /// A state wages aggression against another state.
+    AggressionAgainst,
+    /// A source is published by an organisation or person.
+    PublishedBy,
+    /// An entity acts in an event.
+    ActorIn,
+    /// An event is addressed to an entity.
+    AddressedTo,
+    /// An event concerns an entity.
+    Concerns,
+    /// An event leads to a later event (e.g. a notification to a withdrawal taking effect).
+    LeadsTo,
+}
+
+macro_rules! mirror_enum {
+    ($api:ident, $core:ty, [$($v:ident),* $(,)?]) => {
+        impl From<$core> for $api {
+            fn from(v: $core) -> Self {
+                match v { $(<$core>::$v => $api::$v,)* }
+            }
+        }
+        impl From<$api> for $core {
+            fn from(v: $api) -> Self {
+                match v { $($api::$v => <$core>::$v,)* }
+            }
+        }
+    };
+}
+
+mirror_enum!(
+    RelationType,
+    graph::RelationType,
+    [
+        HoldsOffice,
+        PartOf,
+        MemberOf,
+        PartyTo,
+        Supports,
+        AggressionAgainst,
+        PublishedBy,
+        ActorIn,
+        AddressedTo,
+        Concerns,
+        LeadsTo,
+    ]
+);
+
+/// What kind of thing an event is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum EventKind {
+    /// A body decides something (a parliament votes).
+    Decision,
+    /// An official approves a decision.
+    Approval,
+    /// A formal notice to another party (a note to the UN).
+    Notification,
+    /// Someone says something publicly.
+    Statement,
+    /// A public announcement of a position.
+    Announcement,
+    /// A source is published.
+    Publication,
+    /// A withdrawal from a treaty takes legal effect.
+    WithdrawalEffective,
+    /// A treaty is signed.
+    Signing,
+    /// A treaty is ratified.
+    Ratification,
+    /// A treaty enters into force.
+    EntryIntoForce,
+    /// Anything else.
+    Other,
+}
+
+mirror_enum!(
+    EventKind,
+    graph::EventKind,
+    [
+        Decision,
+        Approval,
+        Notification,
+        Statement,
+        Announcement,
+        Publication,
+        WithdrawalEffective,
+        Signing,
+        Ratification,
+        EntryIntoForce,
+        Other,
+    ]
+);
+
+/// How precisely a date is known.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum DatePrecision {
+    /// The exact day.
+    Day,
+    /// The month: the date is its first day.
+    Month,
+    /// The year: the date is its first day.
+    Year,
+}
+
+mirror_enum!(DatePrecision, graph::Precision, [Day, Month, Year]);
+
+/// Which way a relation points, seen from the entity asked about.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum RelationDirection {
+    /// The entity is the relation's `from`.
+    Outgoing,
+    /// The entity is the relation's `to`.
+    Incoming,
+}
+
+mirror_enum!(RelationDirection, graph::Direction, [Outgoing, Incoming]);
+
+/// How an entity takes part in an event.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ParticipantRole {
+    /// It acts (`ACTOR_IN`).
+    Actor,
+    /// The event is addressed to it (`ADDRESSED_TO`).
+    Addressee,
+    /// The event concerns it (`CONCERNS`).
+    Subject,
+}
+
+// ---------------------------------------------------------------------------------------------
+// References into one graph version.
+
+/// A node of a given graph version.
+#[derive(Clone)]
+pub struct NodeRef {
+    pub g: Arc<Graph>,
+    pub ix: NodeIndex,
+}
+
+impl NodeRef {
+    fn node(&self) -> &graph::Node {
+        self.g.node(self.ix)
+    }
+
+    fn at(&self, ix: NodeIndex) -> NodeRef {
+        NodeRef {
+            g: self.g.clone(),
+            ix,
+        }
+    }
+
+    fn relations(
+        &self,
+        types: Option<Vec<RelationType>>,
+        direction: Option<RelationDirection>,
+        as_of: Option<Date>,
+        page: PageArgs,
+    ) -> Result<RelationConnection> {
+        let types: Option<Vec<graph::RelationType>> =
+            types.map(|t| t.into_iter().map(Into::into).collect());
+        let mut views = self
+            .g
+            .relations_of(self.ix, direction.map(Into::into), types.as_deref());
+        if let Some(Date(day)) = as_of {
+            views.retain(|v| self.g.relation(v.edge).holds_on(day));
+        }
+        let g = &self.g;
+        // Keys follow relations_of's order: type, other end's id, relation id.
+        let page = page.apply(&views, |v| {
+            let r = g.relation(v.edge);
+            format!(
+                "{:02}{KEY_SEP}{}{KEY_SEP}{}",
+                r.rel as u8,
+                g.node(v.other).id,
+                r.id
+            )
+        })?;
+        let edges: Vec<RelationEdge> = page
+            .items
+            .into_iter()
+            .map(|(cursor, view)| RelationEdge {
+                cursor,
+                view,
+                g: self.g.clone(),
+            })
+            .collect();
+        Ok(RelationConnection {
+            nodes: edges.iter().map(|e| entity(&e.g, e.view.other)).collect(),
+            edges,
+            page_info: page.info,
+            total_count: page.total,
+        })
+    }
+
+    fn events(&self, page: PageArgs) -> Result<EventConnection> {
+        let events = self.g.events_of(self.ix);
+        event_connection(&self.g, &events, page)
+    }
+}
+
+/// The entity of the right GraphQL type for a node.
+pub fn entity(g: &Arc<Graph>, ix: NodeIndex) -> Entity {
+    let r = NodeRef { g: g.clone(), ix };
+    match g.node(ix).kind {
+        Kind::State => Entity::State(State(r)),
+        Kind::Person => Entity::Person(Person(r)),
+        Kind::Organization => Entity::Organization(Organization(r)),
+        Kind::Treaty => Entity::Treaty(Treaty(r)),
+        Kind::Event => Entity::Event(Event(r)),
+        Kind::Source => Entity::Source(Source(r)),
+    }
+}
+
+/// A page of the time line from a list of events in time order.
+pub fn event_connection(
+    g: &Arc<Graph>,
+    events: &[NodeIndex],
+    page: PageArgs,
+) -> Result<EventConnection> {
+    let page = page.apply(events, |&ix| event_key(g, ix))?;
+    Ok(EventConnection::from_page(page, |ix| {
+        Event(NodeRef { g: g.clone(), ix })
+    }))
+}
+
+/// Sort key of an event on the time line: its date, then its id.
+fn event_key(g: &Graph, ix: NodeIndex) -> String {
+    let n = g.node(ix);
+    let date = n
+        .event()
+        .map(|e| e.date.date.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    format!("{date}{KEY_SEP}{}", n.id)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interfaces.
+
+/// Anything with a global id: every entity, and relations. `node(id:)` fetches one.
+#[derive(Interface, Clone)]
+#[graphql(field(name = "id", ty = "ID", desc = "The stable global id."))]
+pub enum Node {
+    State(State),
+    Person(Person),
+    Organization(Organization),
+    Treaty(Treaty),
+    Event(Event),
+    Source(Source),
+    Relation(Relation),
+}
+
+impl From<Entity> for Node {
+    fn from(e: Entity) -> Self {
+        match e {
+            Entity::State(x) => Node::State(x),
+            Entity::Person(x) => Node::Person(x),
+            Entity::Organization(x) => Node::Organization(x),
+            Entity::Treaty(x) => Node::Treaty(x),
+            Entity::Event(x) => Node::Event(x),
+            Entity::Source(x) => Node::Source(x),
+        }
+    }
+}
+
+/// A node of the knowledge graph: a state, person, organisation, treaty, event or source.
+#[derive(Interface, Clone)]
+#[graphql(
+    field(
+        name = "id",
+        ty = "ID",
+        desc = "The stable id, `kind/slug` (e.g. `person/margus-tsahkna`)."
+    ),
+    field(
+        name = "name",
+        ty = "&str",
+        desc = "The name in English (for events, the title)."
+    ),
+    field(
+        name = "aliases",
+        ty = "&[String]",
+        desc = "Other names and spellings, e.g. `Tsakhna`."
+    ),
+    field(name = "kind", ty = "EntityKind", desc = "What the entity is."),
+    field(
+        name = "description",
+        ty = "&str",
+        desc = "A short description (may be empty)."
+    ),
+    field(
+        name = "relations",
+        ty = "RelationConnection",
+        desc = "Relations at this entity, both directions unless `direction` is given, ordered by \
+                type, then the other end's id. O(degree · log degree).",
+        arg(
+            name = "types",
+            ty = "Option<Vec<RelationType>>",
+            desc = "Only relations of these types."
+        ),
+        arg(
+            name = "direction",
+            ty = "Option<RelationDirection>",
+            desc = "Only outgoing or only incoming relations."
+        ),
+        arg(
+            name = "as_of",
+            ty = "Option<Date>",
+            desc = "Only relations valid on this date."
+        ),
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Page size from the start (at most 100; default 20)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after this cursor."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Page size from the end (at most 100)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before this cursor."
+        ),
+    ),
+    field(
+        name = "events",
+        ty = "EventConnection",
+        desc = "Events this entity takes part in (as actor, addressee or subject), oldest first.",
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Page size from the start (at most 100; default 20)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after this cursor."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Page size from the end (at most 100)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before this cursor."
+        ),
+    )
+)]
+pub enum Entity {
+    State(State),
+    Person(Person),
+    Organization(Organization),
+    Treaty(Treaty),
+    Event(Event),
+    Source(Source),
+}
+
+/// Defines an entity type: the `Entity` fields every kind shares, plus the kind's own fields.
+macro_rules! entity_object {
+    ($(#[$meta:meta])* $name:ident { $($extra:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Clone)]
+        pub struct $name(pub NodeRef);
+
+        #[Object]
+        impl $name {
+            /// The stable id, `kind/slug` (e.g. `person/margus-tsahkna`).
+            async fn id(&self) -> ID {
+                ID(self.0.node().id.to_string())
+            }
+
+            /// The name in English (for events, the title).
+            async fn name(&self) -> &str {
+                &self.0.node().name
+            }
+
+            /// Other names and spellings, e.g. `Tsakhna`.
+            async fn aliases(&self) -> &[String] {
+                &self.0.node().aliases
+            }
+
+            /// What the entity is.
+            async fn kind(&self) -> EntityKind {
+                self.0.node().kind.into()
+            }
+
+            /// A short description (may be empty).
+            async fn description(&self) -> &str {
+                &self.0.node().description
+            }
+
+            /// Relations at this entity, both directions unless `direction` is given, ordered
+            /// by type, then the other end's id. O(degree · log degree).
+            #[allow(clippy::too_many_arguments)]
+            async fn relations(
+                &self,
+                #[graphql(desc = "Only relations of these types.")] types: Option<Vec<RelationType>>,
+                #[graphql(desc = "Only outgoing or only incoming relations.")] direction: Option<RelationDirection>,
+                #[graphql(desc = "Only relations valid on this date.")] as_of: Option<Date>,
+                #[graphql(desc = "Page size from the start (at most 100; default 20).")] first: Option<i32>,
+                #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+                #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+                #[graphql(desc = "End before this cursor.")] before: Option<String>,
+            ) -> Result<RelationConnection> {
+                self.0.relations(types, direction, as_of, PageArgs { first, after, last, before })
+            }
+
+            /// Events this entity takes part in (as actor, addressee or subject), oldest first.
+            async fn events(
+                &self,
+                #[graphql(desc = "Page size from the start (at most 100; default 20).")] first: Option<i32>,
+                #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+                #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+                #[graphql(desc = "End before this cursor.")] before: Option<String>,
+            ) -> Result<EventConnection> {
+                self.0.events(PageArgs { first, after, last, before })
+            }
+
+            $($extra)*
+        }
+    };
+}
+
+entity_object!(
+    /// A sovereign state.
+    State {}
+);
+
+entity_object!(
+    /// A person, typically an official; see `relations(types: [HOLDS_OFFICE])` for offices.
+    Person {}
+);
+
+entity_object!(
+    /// An institution: a ministry, a parliament, an international organisation, a publisher.
+    Organization {}
+);
+
+entity_object!(
+    /// An international treaty; its parties are its incoming `PARTY_TO` relations.
+    Treaty {
+        /// Months between a party's notice of withdrawal and the withdrawal taking effect.
+        async fn notice_period_months(&self) -> Option<u32> {
+            match self.0.node().detail {
+                graph::Detail::Treaty { notice_period_months } => notice_period_months,
+                _ => None,
+            }
+        }
+    }
+);
+
+entity_object!(
+    /// Something that happened on a date, with who took part and the evidence for it.
+    /// (`kind` is `EVENT` as for every entity; the kind of event is `eventKind`.)
+    Event {
+        /// The date; for month or year precision, the first day of the period.
+        async fn date(&self) -> Result<Date> {
+            Ok(Date(self.data()?.date.date))
+        }
+
+        /// How precisely `date` is known.
+        async fn date_precision(&self) -> Result<DatePrecision> {
+            Ok(self.data()?.date.precision.into())
+        }
+
+        /// The date as precisely as it is known: `2025-06-27`, `2025-06` or `2025`.
+        async fn date_text(&self) -> Result<String> {
+            Ok(self.data()?.date.to_string())
+        }
+
+        /// What kind of event it is.
+        async fn event_kind(&self) -> Result<EventKind> {
+            Ok(self.data()?.kind.into())
+        }
+
+        /// How the date was computed, when it was not given by a source (e.g. a notice period).
+        async fn date_rule(&self) -> Result<Option<NoticePeriodRule>> {
+            Ok(self.data()?.rule.clone().map(|rule| NoticePeriodRule { r: self.0.clone(), rule }))
+        }
+
+        /// Who takes part, and how; ordered by role, then id.
+        async fn participants(&self) -> Vec<Participant> {
+            self.0
+                .g
+                .participants(self.0.ix)
+                .into_iter()
+                .map(|(ix, rel, _)| Participant {
+                    entity: entity(&self.0.g, ix),
+                    role: match rel {
+                        graph::RelationType::ActorIn => ParticipantRole::Actor,
+                        graph::RelationType::AddressedTo => ParticipantRole::Addressee,
+                        _ => ParticipantRole::Subject,
+                    },
+                })
+                .collect()
+        }
+
+        /// The quotes that state this event, with their sources.
+        async fn evidence(&self) -> Result<Vec<Evidence>> {
+            Ok(self.data()?.evidence.iter().map(|e| Evidence::new(&self.0.g, e)).collect())
+        }
+    }
+);
+
+impl Event {
+    fn data(&self) -> Result<&graph::EventData, ApiError> {
+        self.0.node().event().ok_or_else(|| {
+            ApiError::Internal(format!(
+                "{} is typed Event but has no event data",
+                self.0.node().id
+            ))
+        })
+    }
+}
+
+entity_object!(
+    /// A published document. Every piece of evidence quotes one.
+    Source {
+        /// The headline.
+        async fn title(&self) -> Result<&str> {
+            Ok(&self.data()?.title)
+        }
+
+        /// Where it was published.
+        async fn url(&self) -> Result<Option<&str>> {
+            Ok(self.data()?.url.as_deref())
+        }
+
+        /// When it was published (RFC 3339, with the publisher's UTC offset).
+        async fn published_at(&self) -> Result<chrono::DateTime<chrono::FixedOffset>> {
+            Ok(self.data()?.published)
+        }
+
+        /// The language of the text (BCP 47, e.g. `en`).
+        async fn language(&self) -> Result<&str> {
+            Ok(&self.data()?.language)
+        }
+
+        /// The full text, exactly as received; every quote citing this source occurs in it.
+        async fn text(&self) -> Result<&str> {
+            Ok(&self.data()?.text)
+        }
+
+        /// The publisher (the end of the `PUBLISHED_BY` relation).
+        async fn publisher(&self) -> Option<Entity> {
+            self.0
+                .g
+                .relations_of(self.0.ix, Some(graph::Direction::Outgoing), Some(&[graph::RelationType::PublishedBy]))
+                .first()
+                .map(|v| entity(&self.0.g, v.other))
+        }
+    }
+);
+
+impl Source {
+    fn data(&self) -> Result<&graph::SourceData, ApiError> {
+        self.0.node().source().ok_or_else(|| {
+            ApiError::Internal(format!(
+                "{} is typed Source but has no source data",
+                self.0.node().id
+            ))
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Relations, evidence and the rest.
+
+/// A quote from a source that supports a fact.
+#[derive(Clone)]
+pub struct Evidence {
+    g: Arc<Graph>,
+    ev: graph::Evidence,
+}
+
+impl Evidence {
+    fn new(g: &Arc<Graph>, ev: &graph::Evidence) -> Self {
+        Evidence {
+            g: g.clone(),
+            ev: ev.clone(),
+        }
+    }
+}
+
+#[Object]
+impl Evidence {
+    /// The exact words of the source; they occur verbatim in its text.
+    async fn quote(&self) -> &str {
+        &self.ev.quote
+    }
+
+    /// The whole sentence of the source that contains the quote.
+    async fn sentence(&self) -> String {
+        self.g
+            .sentence_of(&self.ev)
+            .unwrap_or(&self.ev.quote)
+            .to_string()
+    }
+
+    /// The source quoted.
+    async fn source(&self) -> Result<Source> {
+        let ix = self.g.lookup(self.ev.source.as_str()).ok_or_else(|| {
+            ApiError::Internal(format!("evidence cites missing {}", self.ev.source))
+        })?;
+        Ok(Source(NodeRef {
+            g: self.g.clone(),
+            ix,
+        }))
+    }
+}
+
+/// An entity's part in an event.
+#[derive(SimpleObject, Clone)]
+pub struct Participant {
+    /// Who or what takes part.
+    pub entity: Entity,
+    /// How.
+    pub role: ParticipantRole,
+}
+
+/// The rule that computed an event's date: a treaty's notice period after a notification.
+#[derive(Clone)]
+pub struct NoticePeriodRule {
+    r: NodeRef,
+    rule: CoreRule,
+}
+
+#[Object]
+impl NoticePeriodRule {
+    /// The rule in words.
+    async fn description(&self) -> String {
+        let CoreRule::NoticePeriod {
+            notification,
+            treaty,
+            months,
+        } = &self.rule;
+        let name = |id: &graph::NodeId| {
+            self.r
+                .g
+                .lookup(id.as_str())
+                .map_or(id.to_string(), |ix| self.r.g.node(ix).name.clone())
+        };
+        format!(
+            "{months} months (the notice period of the {}) after {}",
+            name(treaty),
+            name(notification)
+        )
+    }
+
+    /// The length of the notice period in months.
+    async fn months(&self) -> u32 {
+        let CoreRule::NoticePeriod { months, .. } = &self.rule;
+        *months
+    }
+
+    /// The notification the period runs from.
+    async fn notification(&self) -> Option<Event> {
+        let CoreRule::NoticePeriod { notification, .. } = &self.rule;
+        self.r
+            .g
+            .lookup(notification.as_str())
+            .map(|ix| Event(self.r.at(ix)))
+    }
+
+    /// The treaty whose notice period applies.
+    async fn treaty(&self) -> Option<Treaty> {
+        let CoreRule::NoticePeriod { treaty, .. } = &self.rule;
+        self.r
+            .g
+            .lookup(treaty.as_str())
+            .map(|ix| Treaty(self.r.at(ix)))
+    }
+}
+
+/// A typed, directed relation between two entities, valid over `[validFrom, validUntil)`
+/// (a missing bound is open-ended), with the evidence for it.
+#[derive(Clone)]
+pub struct Relation {
+    pub g: Arc<Graph>,
+    pub edge: EdgeIndex,
+}
+
+impl Relation {
+    fn rel(&self) -> &graph::Relation {
+        self.g.relation(self.edge)
+    }
+
+    fn bound_event(&self, b: Option<graph::Bound>) -> Option<Event> {
+        match b?.origin {
+            BoundOrigin::Event(ix) => Some(Event(NodeRef {
+                g: self.g.clone(),
+                ix,
+            })),
+            BoundOrigin::Given => None,
+        }
+    }
+}
+
+#[Object]
+impl Relation {
+    /// The relation's stable id (by default `from:TYPE:to`).
+    async fn id(&self) -> ID {
+        ID(self.rel().id.clone())
+    }
+
+    /// The relation type; it reads `from TYPE to`.
+    #[graphql(name = "type")]
+    async fn rel_type(&self) -> RelationType {
+        self.rel().rel.into()
+    }
+
+    /// The entity the relation starts at.
+    async fn from(&self) -> Entity {
+        entity(&self.g, self.g.ends(self.edge).0)
+    }
+
+    /// The entity the relation points to.
+    async fn to(&self) -> Entity {
+        entity(&self.g, self.g.ends(self.edge).1)
+    }
+
+    /// The role or office, e.g. `President`.
+    async fn role(&self) -> Option<&str> {
+        self.rel().role.as_deref()
+    }
+
+    /// The first day the relation holds; null if open-ended.
+    async fn valid_from(&self) -> Option<Date> {
+        self.rel().valid_from.map(|b| Date(b.date))
+    }
+
+    /// The first day the relation no longer holds; null if open-ended.
+    async fn valid_until(&self) -> Option<Date> {
+        self.rel().valid_until.map(|b| Date(b.date))
+    }
+
+    /// The event whose date sets `validFrom`, if it is set by one.
+    async fn valid_from_event(&self) -> Option<Event> {
+        self.bound_event(self.rel().valid_from)
+    }
+
+    /// The event whose date sets `validUntil`, if it is set by one (e.g. a withdrawal taking effect).
+    async fn valid_until_event(&self) -> Option<Event> {
+        self.bound_event(self.rel().valid_until)
+    }
+
+    /// Whether the relation holds on the given date.
+    async fn holds_on(&self, #[graphql(desc = "The date to check.")] date: Date) -> bool {
+        self.rel().holds_on(date.0)
+    }
+
+    /// The quotes that state this relation, with their sources.
+    async fn evidence(&self) -> Vec<Evidence> {
+        self.rel()
+            .evidence
+            .iter()
+            .map(|e| Evidence::new(&self.g, e))
+            .collect()
+    }
+}
+
+/// A relation seen from one entity: the entity at the other end, plus the relation.
+#[derive(Clone)]
+pub struct RelationEdge {
+    cursor: String,
+    view: RelationView,
+    g: Arc<Graph>,
+}
+
+impl RelationEdge {
+    fn rel(&self) -> &graph::Relation {
+        self.g.relation(self.view.edge)
+    }
+}
+
+#[Object]
+impl RelationEdge {
+    /// Opaque position of this relation in the list; pass it as `after` or `before`.
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
+
+    /// The entity at the other end.
+    async fn node(&self) -> Entity {
+        entity(&self.g, self.view.other)
+    }
+
+    /// The relation itself (its `from`, `to`, validity events, ...).
+    async fn relation(&self) -> Relation {
+        Relation {
+            g: self.g.clone(),
+            edge: self.view.edge,
+        }
+    }
+
+    /// Whether the asking entity is the relation's `from` (OUTGOING) or `to` (INCOMING).
+    async fn direction(&self) -> RelationDirection {
+        self.view.direction.into()
+    }
+
+    /// The relation type.
+    #[graphql(name = "type")]
+    async fn rel_type(&self) -> RelationType {
+        self.rel().rel.into()
+    }
+
+    /// The role or office, e.g. `President`.
+    async fn role(&self) -> Option<&str> {
+        self.rel().role.as_deref()
+    }
+
+    /// The first day the relation holds; null if open-ended.
+    async fn valid_from(&self) -> Option<Date> {
+        self.rel().valid_from.map(|b| Date(b.date))
+    }
+
+    /// The first day the relation no longer holds; null if open-ended.
+    async fn valid_until(&self) -> Option<Date> {
+        self.rel().valid_until.map(|b| Date(b.date))
+    }
+
+    /// The quotes that state this relation, with their sources.
+    async fn evidence(&self) -> Vec<Evidence> {
+        self.rel()
+            .evidence
+            .iter()
+            .map(|e| Evidence::new(&self.g, e))
+            .collect()
+    }
+}
+
+/// A page of an entity's relations.
+#[derive(SimpleObject, Clone)]
+pub struct RelationConnection {
+    /// The page's relations, each with the entity at the other end.
+    pub edges: Vec<RelationEdge>,
+    /// The entities at the other ends, in page order.
+    pub nodes: Vec<Entity>,
+    /// Where this page sits in the list.
+    pub page_info: PageInfo,
+    /// The number of relations in the whole list (all pages), after filters.
+    pub total_count: usize,
+}

@@ -1,0 +1,53 @@
+//! The graph core: domain types, the petgraph-backed store, its validation and its queries.
+//!
+//! This layer knows nothing of GraphQL, HTTP or files. Everything that enters a [`Graph`] goes
+//! through [`GraphBuilder`], which enforces the invariants the rest of the program relies on:
+//! unique valid ids, no dangling edges, edge ends of the right kinds, evidence quotes that occur
+//! in their source's text, and computed dates that are consistent.
+
+mod build;
+mod model;
+mod search;
+mod store;
+
+pub use build::{EventDate, GraphBuilder, NewEvent, NewNode, NewRelation, NewSource, ValiditySpec};
+pub use model::*;
+pub use search::{MatchedOn, SearchHit, normalize};
+pub use store::{Direction, Graph, RelationView};
+
+/// Why a change to the graph was refused. Messages name the offending id or value, so that
+/// the seed loader (and later the mutation API) can pass them on unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GraphError {
+    #[error("invalid id `{id}`: {why}")]
+    BadId { id: String, why: String },
+    #[error("id `{id}` is already used")]
+    DuplicateId { id: String },
+    #[error("relation id `{id}` is already used; give one of the relations an explicit `id`")]
+    DuplicateRelation { id: String },
+    #[error("`{id}` does not exist")]
+    UnknownNode { id: String },
+    #[error("`{id}` is a {actual}, but {what} must be one of: {expected}")]
+    WrongKind {
+        id: String,
+        actual: &'static str,
+        what: String,
+        expected: String,
+    },
+    #[error("invalid date `{value}`: use YYYY-MM-DD, YYYY-MM or YYYY")]
+    BadDate { value: String },
+    #[error("the quote {quote:?} does not occur in the text of source `{source_id}`")]
+    QuoteNotFound { source_id: String, quote: String },
+    #[error("{what} needs at least one piece of evidence (a source and a quote)")]
+    NoEvidence { what: String },
+    #[error("{what} must not be empty")]
+    Empty { what: String },
+    #[error("the validity of relation `{id}` ends ({until}) before or when it starts ({from})")]
+    EmptyInterval {
+        id: String,
+        from: chrono::NaiveDate,
+        until: chrono::NaiveDate,
+    },
+    #[error("the date of event `{id}` cannot be computed: {why}")]
+    DateRule { id: String, why: String },
+}

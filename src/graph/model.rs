@@ -1,0 +1,512 @@
+//! Domain types of the knowledge graph: what a node, a relation, a date and a piece of evidence
+//! are. These are plain values; validation happens when they enter a [`crate::graph::Graph`].
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate};
+
+use super::GraphError;
+
+/// A stable, human-readable node id: `kind-prefix/slug`, e.g. `person/margus-tsahkna`.
+///
+/// The constructor is the only way to make one, so an invalid id cannot exist past the boundary.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(String);
+
+impl NodeId {
+    /// Longest id accepted; ids appear in URLs and cursors, so they stay short.
+    pub const MAX_LEN: usize = 200;
+
+    /// Accepts `prefix/slug` where both parts are lowercase ASCII letters, digits and `-`
+    /// (the slug may also contain `.` and further `/`), e.g. `org/un` or `event/2025-06-27-ee-note`.
+    pub fn parse(raw: &str) -> Result<Self, GraphError> {
+        let bad = |why: &str| GraphError::BadId {
+            id: raw.to_string(),
+            why: why.to_string(),
+        };
+        if raw.is_empty() || raw.len() > Self::MAX_LEN {
+            return Err(bad("must be 1 to 200 characters long"));
+        }
+        let Some((prefix, slug)) = raw.split_once('/') else {
+            return Err(bad("must look like `kind/slug`, e.g. `person/alar-karis`"));
+        };
+        let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+        if prefix.is_empty() || !prefix.chars().all(ok_char) {
+            return Err(bad(
+                "the part before `/` must be lowercase letters, digits or `-`",
+            ));
+        }
+        if slug.is_empty()
+            || slug.starts_with('/')
+            || slug.ends_with('/')
+            || slug.contains("//")
+            || !slug.chars().all(|c| ok_char(c) || c == '.' || c == '/')
+        {
+            return Err(bad(
+                "the slug must be lowercase letters, digits, `-`, `.` or `/` (not at either end)",
+            ));
+        }
+        Ok(NodeId(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a node is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    State,
+    Person,
+    Organization,
+    Treaty,
+    Event,
+    Source,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::State,
+        Kind::Person,
+        Kind::Organization,
+        Kind::Treaty,
+        Kind::Event,
+        Kind::Source,
+    ];
+
+    /// The spelling used in seed files (`kind = "person"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::State => "state",
+            Kind::Person => "person",
+            Kind::Organization => "organization",
+            Kind::Treaty => "treaty",
+            Kind::Event => "event",
+            Kind::Source => "source",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// The relation vocabulary. Every edge has exactly one of these types; its direction is
+/// always `from → to` as the name reads ("Tsahkna HOLDS_OFFICE at the ministry").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RelationType {
+    /// A person holds an office in an organisation or state (role: the office).
+    HoldsOffice,
+    /// An organisation is part of a state or of another organisation.
+    PartOf,
+    /// A state or organisation is a member of an organisation.
+    MemberOf,
+    /// A state is a party to a treaty.
+    PartyTo,
+    /// An entity declares support for another.
+    Supports,
+    /// A state wages aggression against another.
+    AggressionAgainst,
+    /// A source document is published by an organisation.
+    PublishedBy,
+    /// An entity acts in an event (role: how).
+    ActorIn,
+    /// An event is addressed to an entity (a note to the UN).
+    AddressedTo,
+    /// An event concerns an entity (a decision about a treaty).
+    Concerns,
+    /// An event leads to a later event (a notification to the withdrawal taking effect).
+    LeadsTo,
+}
+
+impl RelationType {
+    pub const ALL: [RelationType; 11] = [
+        RelationType::HoldsOffice,
+        RelationType::PartOf,
+        RelationType::MemberOf,
+        RelationType::PartyTo,
+        RelationType::Supports,
+        RelationType::AggressionAgainst,
+        RelationType::PublishedBy,
+        RelationType::ActorIn,
+        RelationType::AddressedTo,
+        RelationType::Concerns,
+        RelationType::LeadsTo,
+    ];
+
+    /// The spelling used in seed files and in the API (`PARTY_TO`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelationType::HoldsOffice => "HOLDS_OFFICE",
+            RelationType::PartOf => "PART_OF",
+            RelationType::MemberOf => "MEMBER_OF",
+            RelationType::PartyTo => "PARTY_TO",
+            RelationType::Supports => "SUPPORTS",
+            RelationType::AggressionAgainst => "AGGRESSION_AGAINST",
+            RelationType::PublishedBy => "PUBLISHED_BY",
+            RelationType::ActorIn => "ACTOR_IN",
+            RelationType::AddressedTo => "ADDRESSED_TO",
+            RelationType::Concerns => "CONCERNS",
+            RelationType::LeadsTo => "LEADS_TO",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<RelationType> {
+        RelationType::ALL.into_iter().find(|t| t.as_str() == raw)
+    }
+
+    /// The kinds each end may have; `None` means any kind. Checked on every insert so that,
+    /// e.g., a treaty can never be a party to a person.
+    pub fn allowed_ends(self) -> (Option<&'static [Kind]>, Option<&'static [Kind]>) {
+        use Kind::*;
+        const ACTORS: &[Kind] = &[State, Person, Organization];
+        const HOLDERS: &[Kind] = &[State, Organization];
+        match self {
+            RelationType::HoldsOffice => (Some(&[Person]), Some(HOLDERS)),
+            RelationType::PartOf => (Some(&[Organization]), Some(HOLDERS)),
+            RelationType::MemberOf => (Some(HOLDERS), Some(&[Organization])),
+            RelationType::PartyTo => (Some(HOLDERS), Some(&[Treaty])),
+            RelationType::Supports => (Some(ACTORS), None),
+            RelationType::AggressionAgainst => (Some(&[State]), Some(&[State])),
+            RelationType::PublishedBy => (Some(&[Source]), Some(&[Organization, Person])),
+            RelationType::ActorIn => (Some(ACTORS), Some(&[Event])),
+            RelationType::AddressedTo => (Some(&[Event]), None),
+            RelationType::Concerns => (Some(&[Event]), None),
+            RelationType::LeadsTo => (Some(&[Event]), Some(&[Event])),
+        }
+    }
+}
+
+/// What kind of thing happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    Decision,
+    Approval,
+    Notification,
+    Statement,
+    Announcement,
+    Publication,
+    /// A treaty withdrawal takes legal effect.
+    WithdrawalEffective,
+    Signing,
+    Ratification,
+    EntryIntoForce,
+    Other,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 11] = [
+        EventKind::Decision,
+        EventKind::Approval,
+        EventKind::Notification,
+        EventKind::Statement,
+        EventKind::Announcement,
+        EventKind::Publication,
+        EventKind::WithdrawalEffective,
+        EventKind::Signing,
+        EventKind::Ratification,
+        EventKind::EntryIntoForce,
+        EventKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Decision => "decision",
+            EventKind::Approval => "approval",
+            EventKind::Notification => "notification",
+            EventKind::Statement => "statement",
+            EventKind::Announcement => "announcement",
+            EventKind::Publication => "publication",
+            EventKind::WithdrawalEffective => "withdrawal-effective",
+            EventKind::Signing => "signing",
+            EventKind::Ratification => "ratification",
+            EventKind::EntryIntoForce => "entry-into-force",
+            EventKind::Other => "other",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// How much of a date is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Precision {
+    Day,
+    Month,
+    Year,
+}
+
+/// A date known to a day, a month or a year. `date` is the first day of the period, so dates of
+/// any precision sort together on one time line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FuzzyDate {
+    pub date: NaiveDate,
+    pub precision: Precision,
+}
+
+impl FuzzyDate {
+    pub fn day(date: NaiveDate) -> Self {
+        FuzzyDate {
+            date,
+            precision: Precision::Day,
+        }
+    }
+
+    /// Parses `YYYY-MM-DD`, `YYYY-MM` or `YYYY`; the form gives the precision.
+    pub fn parse(raw: &str) -> Result<Self, GraphError> {
+        let bad = || GraphError::BadDate {
+            value: raw.to_string(),
+        };
+        let parts: Vec<&str> = raw.split('-').collect();
+        let num = |s: &str, len: usize| -> Result<u32, GraphError> {
+            if s.len() == len && s.chars().all(|c| c.is_ascii_digit()) {
+                s.parse().map_err(|_| bad())
+            } else {
+                Err(bad())
+            }
+        };
+        let (y, m, d, precision) = match parts.as_slice() {
+            [y] => (num(y, 4)?, 1, 1, Precision::Year),
+            [y, m] => (num(y, 4)?, num(m, 2)?, 1, Precision::Month),
+            [y, m, d] => (num(y, 4)?, num(m, 2)?, num(d, 2)?, Precision::Day),
+            _ => return Err(bad()),
+        };
+        let date = NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(bad)?;
+        Ok(FuzzyDate { date, precision })
+    }
+
+    /// The last day the period covers (the date itself for day precision).
+    pub fn last_day(&self) -> NaiveDate {
+        match self.precision {
+            Precision::Day => self.date,
+            Precision::Month => {
+                let next = self
+                    .date
+                    .checked_add_months(chrono::Months::new(1))
+                    .unwrap_or(NaiveDate::MAX);
+                next.pred_opt().unwrap_or(self.date)
+            }
+            Precision::Year => {
+                NaiveDate::from_ymd_opt(self.date.year(), 12, 31).unwrap_or(self.date)
+            }
+        }
+    }
+}
+
+impl fmt::Display for FuzzyDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.precision {
+            Precision::Day => write!(f, "{}", self.date.format("%Y-%m-%d")),
+            Precision::Month => write!(f, "{}", self.date.format("%Y-%m")),
+            Precision::Year => write!(f, "{}", self.date.format("%Y")),
+        }
+    }
+}
+
+/// A quote from a source that supports a fact. `start` is the byte offset of the quote in the
+/// source's text, found when the evidence was checked, so the quote provably occurs there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub source: NodeId,
+    pub quote: String,
+    pub start: usize,
+}
+
+/// How an event's date was derived instead of typed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DateRule {
+    /// The event falls a treaty's notice period after a notification event.
+    NoticePeriod {
+        notification: NodeId,
+        treaty: NodeId,
+        months: u32,
+    },
+}
+
+/// Data only events have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventData {
+    pub kind: EventKind,
+    pub date: FuzzyDate,
+    pub rule: Option<DateRule>,
+    pub evidence: Vec<Evidence>,
+}
+
+/// Data only sources have. The text is what quotes are checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceData {
+    pub title: String,
+    pub url: Option<String>,
+    pub published: chrono::DateTime<chrono::FixedOffset>,
+    pub language: String,
+    pub text: String,
+}
+
+/// Data specific to one kind of node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detail {
+    None,
+    Treaty { notice_period_months: Option<u32> },
+    Event(EventData),
+    Source(SourceData),
+}
+
+/// A node of the graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub id: NodeId,
+    pub kind: Kind,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub description: String,
+    pub detail: Detail,
+}
+
+impl Node {
+    pub fn event(&self) -> Option<&EventData> {
+        match &self.detail {
+            Detail::Event(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub fn source(&self) -> Option<&SourceData> {
+        match &self.detail {
+            Detail::Source(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Where a bound of a relation's validity came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoundOrigin {
+    /// Typed in as a date.
+    Given,
+    /// Taken from the date of an event (the node index is stable for the graph's life).
+    Event(petgraph::stable_graph::NodeIndex),
+}
+
+/// One end of a validity interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound {
+    pub date: NaiveDate,
+    pub origin: BoundOrigin,
+}
+
+/// A typed, directed edge with its validity and evidence.
+///
+/// Validity is the half-open interval `[valid_from, valid_until)`: a relation that ends on
+/// 27 December no longer holds on 27 December. A missing bound means open-ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    pub id: String,
+    pub rel: RelationType,
+    pub role: Option<String>,
+    pub valid_from: Option<Bound>,
+    pub valid_until: Option<Bound>,
+    pub evidence: Vec<Evidence>,
+}
+
+impl Relation {
+    /// Whether the relation holds on `day`.
+    pub fn holds_on(&self, day: NaiveDate) -> bool {
+        self.valid_from.is_none_or(|b| b.date <= day)
+            && self.valid_until.is_none_or(|b| day < b.date)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_ids_must_be_kind_slash_slug() {
+        for ok in [
+            "person/margus-tsahkna",
+            "org/un",
+            "event/2025/06/27-note",
+            "x/a.b",
+        ] {
+            assert!(NodeId::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "person",
+            "Person/x",
+            "person/",
+            "/x",
+            "person/Alar",
+            "a/b c",
+            "a//b",
+            "a/b/",
+        ] {
+            assert!(NodeId::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn fuzzy_dates_take_their_precision_from_the_form() {
+        let d = FuzzyDate::parse("2025-06-27").unwrap();
+        assert_eq!(
+            (d.precision, d.to_string()),
+            (Precision::Day, "2025-06-27".into())
+        );
+        let m = FuzzyDate::parse("2025-06").unwrap();
+        assert_eq!(m.precision, Precision::Month);
+        assert_eq!(m.date, NaiveDate::from_ymd_opt(2025, 6, 1).unwrap());
+        assert_eq!(m.last_day(), NaiveDate::from_ymd_opt(2025, 6, 30).unwrap());
+        let y = FuzzyDate::parse("2025").unwrap();
+        assert_eq!(y.last_day(), NaiveDate::from_ymd_opt(2025, 12, 31).unwrap());
+        for bad in [
+            "2025-02-30",
+            "2025-13",
+            "25-01-01",
+            "2025-1-01",
+            "June 2025",
+            "",
+            "2025-06-27T00",
+        ] {
+            assert!(FuzzyDate::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn validity_is_half_open() {
+        let day = |d| NaiveDate::from_ymd_opt(2025, 12, d).unwrap();
+        let r = Relation {
+            id: "r".into(),
+            rel: RelationType::PartyTo,
+            role: None,
+            valid_from: None,
+            valid_until: Some(Bound {
+                date: day(27),
+                origin: BoundOrigin::Given,
+            }),
+            evidence: vec![],
+        };
+        assert!(r.holds_on(day(26)));
+        assert!(!r.holds_on(day(27)));
+        assert!(!r.holds_on(day(28)));
+        let from = Relation {
+            valid_from: Some(Bound {
+                date: day(27),
+                origin: BoundOrigin::Given,
+            }),
+            valid_until: None,
+            ..r
+        };
+        assert!(!from.holds_on(day(26)));
+        assert!(from.holds_on(day(27)));
+        assert!(from.holds_on(NaiveDate::MAX));
+    }
+}

@@ -36,3 +36,22 @@ pub fn schema() -> NewsSchema {
 pub fn sdl() -> String {
     schema().sdl()
 }
+
+#[cfg(test)]
+mod tests {
+    /// The checked-in SDL is what frontends build against; it must match the code. When it is
+    /// stale this test rewrites it (review and commit the diff) and fails.
+    #[test]
+    fn checked_in_schema_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/schema.graphql");
+        let current = super::sdl();
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        if on_disk != current {
+            std::fs::write(path, &current).expect("can write schema/schema.graphql");
+            panic!(
+                "schema/schema.graphql was stale and has been regenerated; review and commit it \
+                 (or run `cargo run -- --print-schema > schema/schema.graphql`)"
+            );
+        }
+    }
+}

@@ -191,7 +191,7 @@ mod tests {
         }
     }
 
-    fn keys(p: &Page<&str>) -> Vec<&str> {
+    fn keys<'a>(p: &Page<&'a str>) -> Vec<&'a str> {
         p.items.iter().map(|i| i.1).collect()
     }
 

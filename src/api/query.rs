@@ -36,9 +36,10 @@ fn node_by_id(g: &Arc<Graph>, id: &str) -> Option<Node> {
         .map(|edge| Node::Relation(Relation { g: g.clone(), edge }))
 }
 
+/// The entry points for reading the graph.
 pub struct QueryRoot;
 
-#[Object]
+#[Object(name = "Query")]
 impl QueryRoot {
     /// Fetches any entity or relation by its id. A NOT_FOUND error (and null) if there is none.
     /// O(1).

@@ -1,13 +1,14 @@
-//! Custom scalars: `Date`, an ISO 8601 calendar date.
+//! Custom scalars: `Date` (an ISO 8601 calendar date) and `DateTime` (RFC 3339).
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::NaiveDate;
+use chrono::{DateTime as ChronoDateTime, FixedOffset, NaiveDate};
 
-/// A calendar date in ISO 8601 form, `YYYY-MM-DD` (e.g. `2025-06-27`). Dates known only to a
-/// month or a year are given as the first day of that period, with a separate precision field.
+/// A calendar date (see the scalar's description in the schema).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date(pub NaiveDate);
 
+/// A calendar date in ISO 8601 form, `YYYY-MM-DD` (e.g. `2025-06-27`). Dates known only to a
+/// month or a year are given as the first day of that period, with a separate precision field.
 #[Scalar(
     name = "Date",
     specified_by_url = "https://www.iso.org/iso-8601-date-and-time-format.html"
@@ -38,5 +39,31 @@ impl ScalarType for Date {
 
     fn to_value(&self) -> Value {
         Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+/// A point in time (see the scalar's description in the schema).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateTime(pub ChronoDateTime<FixedOffset>);
+
+/// A point in time in RFC 3339 form with its UTC offset, e.g. `2025-06-28T12:08:00+03:00`.
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339"
+)]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => ChronoDateTime::parse_from_rfc3339(s)
+                .map(DateTime)
+                .map_err(|_| {
+                    InputValueError::custom(format!("`{s}` is not an RFC 3339 date-time"))
+                }),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339())
     }
 }

@@ -8,7 +8,7 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 
 use super::error::ApiError;
 use super::pagination::{EventConnection, KEY_SEP, PageArgs, PageInfo};
-use super::scalars::Date;
+use super::scalars::{Date, DateTime};
 use crate::graph::{self, BoundOrigin, DateRule as CoreRule, Graph, Kind, RelationView};
 
 // ---------------------------------------------------------------------------------------------
@@ -333,6 +333,9 @@ impl From<Entity> for Node {
 }
 
 /// A node of the knowledge graph: a state, person, organisation, treaty, event or source.
+// The interface's field list repeats `name = ...`/`ty = ...` keys by design; clippy mistakes
+// them for duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(Interface, Clone)]
 #[graphql(
     field(
@@ -604,8 +607,8 @@ entity_object!(
         }
 
         /// When it was published (RFC 3339, with the publisher's UTC offset).
-        async fn published_at(&self) -> Result<chrono::DateTime<chrono::FixedOffset>> {
-            Ok(self.data()?.published)
+        async fn published_at(&self) -> Result<DateTime> {
+            Ok(DateTime(self.data()?.published))
         }
 
         /// The language of the text (BCP 47, e.g. `en`).

@@ -489,3 +489,217 @@ impl GraphBuilder {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::Direction;
+
+    const TEXT: &str = "On 27 June, Ruritania notified the depositary. Withdrawal takes effect after six months. \
+                        Freedonia stays. In June, Freedonia spoke.";
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn ev(quote: &str) -> Vec<(String, String)> {
+        vec![("source/doc".into(), quote.into())]
+    }
+
+    /// A small graph: two states, a treaty with a 6-month notice period, a notification on
+    /// 2025-06-27, its computed effect, and party relations ending at the effect.
+    fn builder() -> GraphBuilder {
+        let mut b = GraphBuilder::new();
+        b.add_source(NewSource {
+            id: "source/doc".into(),
+            title: "Doc".into(),
+            description: String::new(),
+            url: None,
+            published: chrono::DateTime::parse_from_rfc3339("2025-06-28T12:00:00+00:00").unwrap(),
+            language: "en".into(),
+            text: TEXT.into(),
+        })
+        .unwrap();
+        for (id, name) in [
+            ("state/ruritania", "Ruritania"),
+            ("state/freedonia", "Freedonia"),
+        ] {
+            let n = NewNode {
+                id: id.into(),
+                name: name.into(),
+                ..Default::default()
+            };
+            b.add_entity(Kind::State, n).unwrap();
+        }
+        let treaty = NewNode {
+            id: "treaty/t".into(),
+            name: "Treaty".into(),
+            notice_period_months: Some(6),
+            ..Default::default()
+        };
+        b.add_entity(Kind::Treaty, treaty).unwrap();
+        b.add_event(NewEvent {
+            id: "event/effect".into(),
+            title: "Effect".into(),
+            aliases: vec![],
+            description: String::new(),
+            kind: EventKind::WithdrawalEffective,
+            date: EventDate::NoticePeriod {
+                notification: "event/note".into(),
+                treaty: "treaty/t".into(),
+            },
+            evidence: ev("Withdrawal takes effect after six months"),
+        })
+        .unwrap();
+        b.add_event(NewEvent {
+            id: "event/note".into(),
+            title: "Note".into(),
+            aliases: vec![],
+            description: String::new(),
+            kind: EventKind::Notification,
+            date: EventDate::Given(FuzzyDate::parse("2025-06-27").unwrap()),
+            evidence: ev("Ruritania notified the depositary"),
+        })
+        .unwrap();
+        b.add_event(NewEvent {
+            id: "event/speech".into(),
+            title: "Speech".into(),
+            aliases: vec![],
+            description: String::new(),
+            kind: EventKind::Statement,
+            date: EventDate::Given(FuzzyDate::parse("2025-06").unwrap()),
+            evidence: ev("In June, Freedonia spoke"),
+        })
+        .unwrap();
+        b.add_relation(NewRelation {
+            id: None,
+            rel: RelationType::PartyTo,
+            from: "state/ruritania".into(),
+            to: "treaty/t".into(),
+            role: None,
+            valid_from: None,
+            valid_until: Some(ValiditySpec::Event("event/effect".into())),
+            evidence: ev("Ruritania notified"),
+        })
+        .unwrap();
+        b.add_relation(NewRelation {
+            id: None,
+            rel: RelationType::ActorIn,
+            from: "state/freedonia".into(),
+            to: "event/speech".into(),
+            role: None,
+            valid_from: None,
+            valid_until: None,
+            evidence: ev("Freedonia spoke"),
+        })
+        .unwrap();
+        b
+    }
+
+    #[test]
+    fn notice_period_dates_are_computed_even_when_defined_first() {
+        let g = builder().finish().unwrap();
+        let effect = g.node(g.lookup("event/effect").unwrap()).event().unwrap();
+        assert_eq!(effect.date, FuzzyDate::day(day("2025-12-27")));
+        assert!(matches!(
+            &effect.rule,
+            Some(DateRule::NoticePeriod { months: 6, .. })
+        ));
+        // The notification now leads to its effect.
+        let note = g.lookup("event/note").unwrap();
+        let out = g.relations_of(
+            note,
+            Some(Direction::Outgoing),
+            Some(&[RelationType::LeadsTo]),
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(g.node(out[0].other).id.as_str(), "event/effect");
+    }
+
+    #[test]
+    fn validity_bounds_from_events_take_the_computed_date() {
+        let g = builder().finish().unwrap();
+        let r = g.relation(
+            g.lookup_relation("state/ruritania:PARTY_TO:treaty/t")
+                .unwrap(),
+        );
+        assert_eq!(r.valid_until.unwrap().date, day("2025-12-27"));
+        assert!(r.holds_on(day("2025-12-26")));
+        assert!(!r.holds_on(day("2025-12-27")));
+    }
+
+    #[test]
+    fn the_timeline_is_oldest_first_and_month_dates_overlap_ranges() {
+        let g = builder().finish().unwrap();
+        let ids = |v: Vec<petgraph::stable_graph::NodeIndex>| -> Vec<String> {
+            v.into_iter().map(|ix| g.node(ix).id.to_string()).collect()
+        };
+        assert_eq!(
+            ids(g.timeline(None, None, None)),
+            ["event/speech", "event/note", "event/effect"]
+        );
+        // A June event is in a range that starts mid-June, and not in one that ends in May.
+        assert_eq!(
+            ids(g.timeline(Some(day("2025-06-15")), Some(day("2025-06-30")), None)),
+            ["event/speech", "event/note"]
+        );
+        assert!(g.timeline(None, Some(day("2025-05-31")), None).is_empty());
+        let freedonia = g.lookup("state/freedonia");
+        assert_eq!(ids(g.timeline(None, None, freedonia)), ["event/speech"]);
+    }
+
+    #[test]
+    fn invalid_changes_are_refused_and_leave_the_builder_usable() {
+        let mut b = builder();
+        let dup = NewNode {
+            id: "state/ruritania".into(),
+            name: "Again".into(),
+            ..Default::default()
+        };
+        assert!(matches!(
+            b.add_entity(Kind::State, dup),
+            Err(GraphError::DuplicateId { .. })
+        ));
+        let no_notice = NewNode {
+            id: "state/x".into(),
+            name: "X".into(),
+            notice_period_months: Some(3),
+            ..Default::default()
+        };
+        assert!(matches!(
+            b.add_entity(Kind::State, no_notice),
+            Err(GraphError::WrongKind { .. })
+        ));
+        let bad_quote = NewRelation {
+            id: None,
+            rel: RelationType::PartyTo,
+            from: "state/freedonia".into(),
+            to: "treaty/t".into(),
+            role: None,
+            valid_from: None,
+            valid_until: None,
+            evidence: ev("Freedonia leaves"),
+        };
+        assert!(matches!(
+            b.add_relation(bad_quote),
+            Err(GraphError::QuoteNotFound { .. })
+        ));
+        let g = b.finish().unwrap();
+        assert!(g.lookup("state/x").is_none());
+        assert!(
+            g.lookup_relation("state/freedonia:PARTY_TO:treaty/t")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn relations_are_listed_in_a_stable_order() {
+        let g = builder().finish().unwrap();
+        let note = g.lookup("event/effect").unwrap();
+        let views = g.relations_of(note, None, None);
+        let types: Vec<RelationType> = views.iter().map(|v| g.relation(v.edge).rel).collect();
+        let mut sorted = types.clone();
+        sorted.sort();
+        assert_eq!(types, sorted);
+    }
+}

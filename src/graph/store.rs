@@ -238,36 +238,39 @@ pub const PARTICIPATION: [RelationType; 3] = [
     RelationType::Concerns,
 ];
 
-/// The sentence around `[start, end)`: from after the previous sentence end (`.`, `!`, `?` or a
-/// line break, followed by white space) to the next one, trimmed.
+/// The sentence around `[start, end)`: from after the previous sentence end to the next one,
+/// trimmed. A sentence ends at a line break, or at `.`, `!` or `?` (with any closing quotation
+/// mark) followed by white space or the end of the text; so `3.5` does not end one.
 pub(crate) fn sentence_around(text: &str, start: usize, end: usize) -> &str {
-    let is_end = |c: char| matches!(c, '.' | '!' | '?' | '\n');
     let begin = text[..start]
         .char_indices()
         .rev()
-        .find(|&(i, c)| {
-            c == '\n' || (is_end(c) && text[i + c.len_utf8()..].starts_with(char::is_whitespace))
-        })
-        .map_or(0, |(i, c)| i + c.len_utf8());
+        .find_map(|(i, c)| sentence_end_at(text, i, c).filter(|&e| e <= start))
+        .unwrap_or(0);
     let stop = text[end..]
         .char_indices()
-        .find(|&(i, c)| {
-            let after = &text[end + i + c.len_utf8()..];
-            c == '\n'
-                || (is_end(c)
-                    && (after.is_empty()
-                        || after.starts_with(char::is_whitespace)
-                        || after.starts_with('"')))
-        })
-        .map_or(text.len(), |(i, c)| {
-            let mut j = end + i + c.len_utf8();
-            // Keep a closing quotation mark with the sentence it closes.
-            if c != '\n' && text[j..].starts_with('"') {
-                j += 1;
-            }
-            if c == '\n' { end + i } else { j }
-        });
+        .find_map(|(i, c)| sentence_end_at(text, end + i, c))
+        .unwrap_or(text.len());
     text[begin..stop].trim()
+}
+
+/// If the character `c` at byte `i` ends a sentence, the byte just after the sentence.
+fn sentence_end_at(text: &str, i: usize, c: char) -> Option<usize> {
+    if c == '\n' {
+        return Some(i);
+    }
+    if !matches!(c, '.' | '!' | '?') {
+        return None;
+    }
+    let mut j = i + c.len_utf8();
+    for q in ['"', '”', '’', '\''] {
+        if text[j..].starts_with(q) {
+            j += q.len_utf8();
+            break;
+        }
+    }
+    let rest = &text[j..];
+    (rest.is_empty() || rest.starts_with(char::is_whitespace)).then_some(j)
 }
 
 #[cfg(test)]

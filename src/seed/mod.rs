@@ -7,7 +7,7 @@
 
 mod records;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
@@ -44,6 +44,8 @@ pub enum SeedSource {
     BuiltIn,
     /// A directory in the seed format.
     Dir(PathBuf),
+    /// Seed files held in memory, by relative path (an export, or a test's variant of a seed).
+    Files(BTreeMap<String, String>),
 }
 
 impl SeedSource {
@@ -52,13 +54,32 @@ impl SeedSource {
         match self {
             SeedSource::BuiltIn => "built-in seed".into(),
             SeedSource::Dir(p) => p.display().to_string(),
+            SeedSource::Files(_) => "in-memory seed".into(),
         }
+    }
+
+    /// The built-in seed's files, by relative path: a starting point for variants.
+    pub fn built_in_files() -> BTreeMap<String, String> {
+        fn walk(dir: &Dir<'static>, out: &mut BTreeMap<String, String>) {
+            for f in dir.files() {
+                if let Some(text) = f.contents_utf8() {
+                    out.insert(f.path().to_string_lossy().into_owned(), text.to_string());
+                }
+            }
+            for d in dir.dirs() {
+                walk(d, out);
+            }
+        }
+        let mut out = BTreeMap::new();
+        walk(&DEFAULT_SEED, &mut out);
+        out
     }
 
     fn display(&self, rel: &str) -> String {
         match self {
             SeedSource::BuiltIn => format!("seed/{rel} (built in)"),
             SeedSource::Dir(p) => p.join(rel).display().to_string(),
+            SeedSource::Files(_) => rel.to_string(),
         }
     }
 
@@ -83,6 +104,7 @@ impl SeedSource {
                     .map(|s| Some(s.to_string()))
                     .ok_or_else(|| read_err("not UTF-8 text".into())),
             },
+            SeedSource::Files(files) => Ok(files.get(rel).cloned()),
             SeedSource::Dir(dir) => match std::fs::read(dir.join(path)) {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(read_err(e.to_string())),
@@ -430,4 +452,245 @@ fn evidence(records: &[EvidenceRecord]) -> Vec<(String, String)> {
         .iter()
         .map(|e| (e.source.clone(), e.quote.clone()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARTICLE: &str = "source/chaspravdy-2025-06-28-ottawa-withdrawal";
+
+    /// Loads the built-in seed with `find` replaced by `replace` in `file` (the text must be
+    /// there), and returns the error message.
+    fn load_variant(file: &str, find: &str, replace: &str) -> String {
+        let mut files = SeedSource::built_in_files();
+        let text = files.get_mut(file).expect("seed file exists");
+        assert!(text.contains(find), "{file} does not contain {find:?}");
+        *text = text.replacen(find, replace, 1);
+        match load(&SeedSource::Files(files)) {
+            Ok(_) => panic!("the variant of {file} loaded without error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// Checks that the error names the file, the record and the problem.
+    fn check(file: &str, find: &str, replace: &str, expected: &[&str]) {
+        let msg = load_variant(file, find, replace);
+        assert!(msg.starts_with(file), "{msg:?} does not start with {file}");
+        for part in expected {
+            assert!(msg.contains(part), "{msg:?} does not contain {part:?}");
+        }
+    }
+
+    #[test]
+    fn the_built_in_seed_loads() {
+        let g = load(&SeedSource::BuiltIn).unwrap();
+        assert!(g.lookup("person/margus-tsahkna").is_some());
+        assert!(g.node_count() >= 20, "{}", g.node_count());
+    }
+
+    #[test]
+    fn a_quote_not_in_the_text_stops_the_load() {
+        check(
+            "relations.toml",
+            "quote = \"Estonian President Alar Karis\"",
+            "quote = \"Estonian President Alar Kariss\"",
+            &[
+                "relation #2 (`person/alar-karis:HOLDS_OFFICE:state/estonia`)",
+                "Alar Kariss",
+                "does not occur",
+                ARTICLE,
+            ],
+        );
+    }
+
+    #[test]
+    fn an_edge_to_a_missing_node_stops_the_load() {
+        check(
+            "relations.toml",
+            "to = \"state/estonia\"\nrole = \"President\"",
+            "to = \"state/estland\"\nrole = \"President\"",
+            &["relation #2", "`state/estland` does not exist"],
+        );
+        check(
+            "events.toml",
+            "actors = [\"org/seimas\"]",
+            "actors = [\"org/sejm\"]",
+            &["event #1", "org/sejm"],
+        );
+    }
+
+    #[test]
+    fn a_duplicate_id_stops_the_load() {
+        check(
+            "entities.toml",
+            "id = \"state/norway\"",
+            "id = \"state/lithuania\"",
+            &["entity #3 (`state/lithuania`)", "already used"],
+        );
+    }
+
+    #[test]
+    fn a_malformed_id_stops_the_load() {
+        check(
+            "entities.toml",
+            "id = \"state/norway\"",
+            "id = \"Norway\"",
+            &["entity #3", "invalid id `Norway`"],
+        );
+    }
+
+    #[test]
+    fn a_bad_date_stops_the_load() {
+        check(
+            "events.toml",
+            "date = \"2025-05-08\"",
+            "date = \"2025-02-30\"",
+            &["event #1", "invalid date `2025-02-30`"],
+        );
+        check(
+            "events.toml",
+            "date = \"2025-05-08\"",
+            "date = \"8 May 2025\"",
+            &["event #1", "8 May 2025"],
+        );
+        check(
+            "sources.toml",
+            "published = \"2025-06-28T12:08:00+03:00\"",
+            "published = \"2025-06-28\"",
+            &["source #1", "published"],
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_stops_the_load() {
+        let msg = load_variant(
+            "entities.toml",
+            "name = \"Norway\"",
+            "name = \"Norway\"\ncapital = \"Oslo\"",
+        );
+        assert!(msg.starts_with("entities.toml"), "{msg}");
+        assert!(msg.contains("capital"), "{msg}");
+    }
+
+    #[test]
+    fn syntax_errors_name_the_file_and_line() {
+        let msg = load_variant("events.toml", "[[event]]", "[[event]");
+        assert!(
+            msg.starts_with("events.toml") && msg.contains("line"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn unknown_kinds_and_types_are_refused_with_the_choices() {
+        check(
+            "entities.toml",
+            "kind = \"person\"",
+            "kind = \"human\"",
+            &["entity #6", "unknown kind `human`"],
+        );
+        check(
+            "events.toml",
+            "kind = \"decision\"",
+            "kind = \"vote\"",
+            &["event #1", "unknown event kind `vote`", "decision"],
+        );
+        check(
+            "relations.toml",
+            "type = \"SUPPORTS\"",
+            "type = \"LIKES\"",
+            &["unknown relation type `LIKES`", "PARTY_TO"],
+        );
+    }
+
+    #[test]
+    fn relation_ends_must_have_the_right_kinds() {
+        check(
+            "relations.toml",
+            "from = \"state/norway\"\nto = \"treaty/ottawa-convention\"",
+            "from = \"state/norway\"\nto = \"person/alar-karis\"",
+            &["relation #8", "`person/alar-karis` is a person", "PARTY_TO"],
+        );
+    }
+
+    #[test]
+    fn every_event_and_relation_needs_evidence() {
+        check(
+            "relations.toml",
+            "evidence = [\n  { source = \"source/chaspravdy-2025-06-28-ottawa-withdrawal\", quote = \"Russian aggression against Ukraine\" },\n]",
+            "evidence = []",
+            &["AGGRESSION_AGAINST", "needs at least one piece of evidence"],
+        );
+        check(
+            "relations.toml",
+            "{ source = \"source/chaspravdy-2025-06-28-ottawa-withdrawal\", quote = \"Russian aggression against Ukraine\" }",
+            "{ source = \"state/russia\", quote = \"Russian aggression against Ukraine\" }",
+            &["`state/russia` is a state", "source of evidence"],
+        );
+    }
+
+    #[test]
+    fn date_rules_are_checked() {
+        // The error is reported where the rule is used.
+        let msg = load_variant("entities.toml", "notice_period_months = 6", "");
+        assert!(
+            msg.starts_with("events.toml: event #9 (`event/estonia-withdrawal-takes-effect`)")
+                && msg.contains("has no notice period"),
+            "{msg}"
+        );
+        check(
+            "events.toml",
+            "date = \"2025-05-08\"",
+            "date = \"2025-05-08\"\ndate_rule = { after = \"event/2025-06-13-karis-approves-withdrawal\", notice_period_of = \"treaty/ottawa-convention\" }",
+            &["event #1", "exactly one of `date` and `date_rule`"],
+        );
+        // A rule whose notification is the event itself can never be computed.
+        check(
+            "events.toml",
+            "after = \"event/2025-06-27-estonia-notifies-un\"",
+            "after = \"event/estonia-withdrawal-takes-effect\"",
+            &["event #9", "depends", "on the event itself"],
+        );
+    }
+
+    #[test]
+    fn an_interval_that_ends_before_it_starts_is_refused() {
+        check(
+            "relations.toml",
+            "valid_until_event = \"event/estonia-withdrawal-takes-effect\"",
+            "valid_until_event = \"event/estonia-withdrawal-takes-effect\"\nvalid_from = \"2026-01-01\"",
+            &[
+                "relation #6 (`state/estonia:PARTY_TO:treaty/ottawa-convention`)",
+                "ends (2025-12-27) before or when it starts (2026-01-01)",
+            ],
+        );
+    }
+
+    #[test]
+    fn text_files_must_exist_and_stay_inside_the_seed() {
+        check(
+            "sources.toml",
+            "text_file = \"sources/",
+            "text_file = \"nowhere/",
+            &["source #1", "not found"],
+        );
+        let msg = load_variant(
+            "sources.toml",
+            "text_file = \"sources/",
+            "text_file = \"../sources/",
+        );
+        assert!(msg.contains("stay inside the seed directory"), "{msg}");
+    }
+
+    #[test]
+    fn a_directory_without_sources_toml_is_not_a_seed() {
+        let err = load(&SeedSource::Files(BTreeMap::new()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("sources.toml") && err.contains("missing"),
+            "{err}"
+        );
+    }
 }

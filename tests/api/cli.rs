@@ -1,0 +1,572 @@
+//! The `newsgraph` executable, run as a child process: serving, `--check`, `--print-schema`,
+//! and seed directories given by `--seed` or `NEWSGRAPH_SEED`, good and broken.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_newsgraph");
+
+/// The binary with a clean, predictable environment: no inherited seed or address, plain logs.
+fn newsgraph() -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_remove("NEWSGRAPH_SEED")
+        .env_remove("NEWSGRAPH_ADDR")
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env("RUST_BACKTRACE", "0")
+        .env("RUST_LIB_BACKTRACE", "0")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Runs a command that must exit by itself (within 30 s), collecting its output.
+fn run(mut cmd: Command) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start newsgraph");
+    let read_all = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = vec![];
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out = read_all(Box::new(child.stdout.take().unwrap()));
+    let err = read_all(Box::new(child.stderr.take().unwrap()));
+    let mut child = KillOnDrop(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().expect("wait for newsgraph") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "newsgraph did not exit: {cmd:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    strip_ansi(&String::from_utf8_lossy(&o.stderr))
+}
+
+/// Removes terminal colour codes (`ESC [ ... letter`) that a logger may add.
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Kills (and reaps) the child process when dropped, so no test leaves a server behind.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A `newsgraph` server process and the address it logged.
+struct Server {
+    _child: KillOnDrop,
+    addr: SocketAddr,
+}
+
+/// Starts the server with `--addr 127.0.0.1:0` and waits for its "listening" log line.
+fn start_server(mut cmd: Command) -> Server {
+    let mut child = cmd
+        .arg("--addr")
+        .arg("127.0.0.1:0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start newsgraph");
+    let stderr = child.stderr.take().unwrap();
+    let child = KillOnDrop(child);
+    let (tx, rx) = mpsc::channel();
+    // Keeps draining stderr for the server's life, so logging never blocks it.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(strip_ansi(&line));
+        }
+    });
+    let mut log = vec![];
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = match rx.recv_timeout(left) {
+            Ok(line) => line,
+            Err(e) => panic!(
+                "no \"listening\" line ({e}); stderr so far:\n{}",
+                log.join("\n")
+            ),
+        };
+        if line.contains("listening") {
+            let addr = line
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix("addr="))
+                .unwrap_or_else(|| panic!("no addr=... in {line:?}"));
+            let addr: SocketAddr = addr
+                .parse()
+                .unwrap_or_else(|_| panic!("bad addr in {line:?}"));
+            return Server {
+                _child: child,
+                addr,
+            };
+        }
+        log.push(line);
+    }
+}
+
+impl Server {
+    async fn get(&self, path: &str) -> reqwest::Response {
+        reqwest::get(format!("http://{}{path}", self.addr))
+            .await
+            .expect("GET the server")
+    }
+
+    async fn query(&self, q: &str, vars: Value) -> Value {
+        let resp = reqwest::Client::new()
+            .post(format!("http://{}/graphql", self.addr))
+            .json(&json!({ "query": q, "variables": vars }))
+            .send()
+            .await
+            .expect("POST /graphql");
+        let body: Value = resp.json().await.unwrap();
+        assert!(body.get("errors").is_none(), "{body:#}");
+        body["data"].clone()
+    }
+}
+
+/// A copy of the repository's seed in a fresh temporary directory, removed when dropped.
+struct TempSeed {
+    dir: PathBuf,
+}
+
+impl TempSeed {
+    fn copy(label: &str) -> TempSeed {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "newsgraph-api-test-{}-{}-{label}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("seed"), &dir);
+        TempSeed { dir }
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Replaces the first occurrence of `from` in a seed file; returns the record number
+    /// (1-based) of the `[[table]]` it was in, as the loader counts them.
+    fn replace(&self, name: &str, table: &str, from: &str, to: &str) -> usize {
+        let path = self.file(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let at = text
+            .find(from)
+            .unwrap_or_else(|| panic!("{from:?} is not in {name}; has the seed changed?"));
+        let record = text[..at].matches(&format!("[[{table}]]")).count();
+        assert!(record > 0, "{from:?} is not inside a [[{table}]]");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        record
+    }
+
+    /// `--check` on this seed given with `--seed`.
+    fn check(&self) -> Output {
+        let mut cmd = newsgraph();
+        cmd.arg("--seed").arg(&self.dir).arg("--check");
+        run(cmd)
+    }
+}
+
+impl Drop for TempSeed {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Checks that `--check` failed and that stderr names the file, the record and each of
+/// `problem`'s parts.
+fn assert_rejected(out: &Output, seed: &TempSeed, file: &str, record: &str, problem: &[&str]) {
+    let err = stderr(out);
+    assert!(
+        !out.status.success(),
+        "the broken seed was accepted; stderr:\n{err}"
+    );
+    assert!(!stdout(out).contains("ok"), "no ok for a broken seed");
+    let path = seed.file(file).display().to_string();
+    assert!(err.contains(&path), "stderr should name {path}:\n{err}");
+    assert!(
+        err.contains(record),
+        "stderr should name {record:?}:\n{err}"
+    );
+    for p in problem {
+        assert!(err.contains(p), "stderr should say {p:?}:\n{err}");
+    }
+}
+
+/// `"(node count, relation count)"` of the built-in seed, as `--check` reports them.
+fn built_in_counts() -> String {
+    let g = newsgraph::seed::load(&newsgraph::seed::SeedSource::BuiltIn).unwrap();
+    format!("{} nodes, {} relations", g.node_count(), g.relation_count())
+}
+
+#[tokio::test]
+async fn the_server_logs_where_it_listens_and_answers_there() {
+    let server = start_server(newsgraph());
+    assert!(server.addr.ip().is_loopback());
+    assert_ne!(server.addr.port(), 0, "the logged port is the real one");
+    let health = server.get("/healthz").await;
+    assert_eq!(health.status().as_u16(), 200);
+    assert_eq!(health.text().await.unwrap(), "ok");
+    // It serves the built-in seed.
+    let data = server
+        .query("{ entity(id: \"state/estonia\") { name } }", json!({}))
+        .await;
+    assert_eq!(data["entity"]["name"], "Estonia");
+}
+
+#[test]
+fn check_accepts_the_built_in_seed_and_prints_ok() {
+    let mut cmd = newsgraph();
+    cmd.arg("--check");
+    let out = run(cmd);
+    assert!(out.status.success(), "stderr:\n{}", stderr(&out));
+    let printed = stdout(&out);
+    assert!(printed.contains("built-in seed: ok"), "{printed}");
+    assert!(printed.contains(&built_in_counts()), "{printed}");
+}
+
+#[test]
+fn check_accepts_a_copy_of_the_seed_given_with_seed() {
+    let seed = TempSeed::copy("good");
+    let out = seed.check();
+    assert!(out.status.success(), "stderr:\n{}", stderr(&out));
+    let printed = stdout(&out);
+    assert!(
+        printed.contains(&format!("{}: ok", seed.dir.display())),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&built_in_counts()),
+        "the copy has the same graph: {printed}"
+    );
+}
+
+#[test]
+fn print_schema_prints_the_served_sdl() {
+    let mut cmd = newsgraph();
+    cmd.arg("--print-schema");
+    let out = run(cmd);
+    assert!(out.status.success());
+    let sdl = stdout(&out);
+    assert!(sdl.contains("interface Entity"), "{sdl}");
+    assert!(sdl.contains("interface Node"));
+    assert_eq!(sdl, newsgraph::api::sdl());
+}
+
+#[test]
+fn a_quote_that_is_not_in_the_article_is_rejected() {
+    let seed = TempSeed::copy("quote");
+    let n = seed.replace(
+        "relations.toml",
+        "relation",
+        "quote = \"Estonian President Alar Karis\"",
+        "quote = \"Estonian President Alar Kariss\"",
+    );
+    assert_rejected(
+        &seed.check(),
+        &seed,
+        "relations.toml",
+        &format!("relation #{n} (`person/alar-karis:HOLDS_OFFICE:state/estonia`)"),
+        &[
+            "\"Estonian President Alar Kariss\"",
+            "does not occur in the text",
+        ],
+    );
+}
+
+#[test]
+fn an_event_with_an_unknown_actor_is_rejected() {
+    let seed = TempSeed::copy("actor");
+    let n = seed.replace(
+        "events.toml",
+        "event",
+        "actors = [\"org/seimas\"]",
+        "actors = [\"org/seimass\"]",
+    );
+    assert_rejected(
+        &seed.check(),
+        &seed,
+        "events.toml",
+        &format!("event #{n} (`event/2025-05-08-seimas-denounces-ottawa`)"),
+        &["`org/seimass` does not exist"],
+    );
+}
+
+#[test]
+fn a_duplicate_entity_id_is_rejected() {
+    let seed = TempSeed::copy("duplicate");
+    let n = seed.replace(
+        "entities.toml",
+        "entity",
+        "id = \"state/norway\"",
+        "id = \"state/lithuania\"",
+    );
+    assert_rejected(
+        &seed.check(),
+        &seed,
+        "entities.toml",
+        &format!("entity #{n} (`state/lithuania`)"),
+        &["`state/lithuania` is already used"],
+    );
+}
+
+#[test]
+fn an_impossible_date_is_rejected() {
+    let seed = TempSeed::copy("date");
+    let n = seed.replace(
+        "events.toml",
+        "event",
+        "date = \"2025-06-13\"",
+        "date = \"2025-02-30\"",
+    );
+    assert_rejected(
+        &seed.check(),
+        &seed,
+        "events.toml",
+        &format!("event #{n} (`event/2025-06-13-karis-approves-withdrawal`)"),
+        &["invalid date `2025-02-30`"],
+    );
+}
+
+#[test]
+fn a_relation_to_a_missing_node_is_rejected() {
+    let seed = TempSeed::copy("edge");
+    let n = seed.replace(
+        "relations.toml",
+        "relation",
+        "to = \"state/ukraine\"",
+        "to = \"state/atlantis\"",
+    );
+    assert_rejected(
+        &seed.check(),
+        &seed,
+        "relations.toml",
+        &format!("relation #{n} (`state/russia:AGGRESSION_AGAINST:state/atlantis`)"),
+        &["`state/atlantis` does not exist"],
+    );
+}
+
+#[test]
+fn a_validity_bound_naming_a_missing_event_is_rejected() {
+    let seed = TempSeed::copy("bound");
+    let n = seed.replace(
+        "relations.toml",
+        "relation",
+        "valid_until_event = \"event/estonia-withdrawal-takes-effect\"",
+        "valid_until_event = \"event/estonia-withdrawal\"",
+    );
+    assert_rejected(
+        &seed.check(),
+        &seed,
+        "relations.toml",
+        &format!("relation #{n} (`state/estonia:PARTY_TO:treaty/ottawa-convention`)"),
+        &["`event/estonia-withdrawal` does not exist"],
+    );
+}
+
+#[test]
+fn a_notice_period_of_something_that_is_not_a_treaty_is_rejected() {
+    let seed = TempSeed::copy("rule");
+    let n = seed.replace(
+        "events.toml",
+        "event",
+        "notice_period_of = \"treaty/ottawa-convention\"",
+        "notice_period_of = \"state/norway\"",
+    );
+    assert_rejected(
+        &seed.check(),
+        &seed,
+        "events.toml",
+        &format!("event #{n} (`event/estonia-withdrawal-takes-effect`)"),
+        &["cannot be computed", "`state/norway` is not a treaty"],
+    );
+}
+
+#[test]
+fn an_unknown_field_is_rejected_by_name_and_line() {
+    let seed = TempSeed::copy("field");
+    let original = std::fs::read_to_string(seed.file("relations.toml")).unwrap();
+    seed.replace(
+        "relations.toml",
+        "relation",
+        "role = \"President\"\n",
+        "role = \"President\"\ncolour = \"blue\"\n",
+    );
+    let edited = std::fs::read_to_string(seed.file("relations.toml")).unwrap();
+    assert_ne!(original, edited);
+    let line = edited
+        .lines()
+        .position(|l| l.starts_with("colour"))
+        .unwrap()
+        + 1;
+    assert_rejected(
+        &seed.check(),
+        &seed,
+        "relations.toml",
+        &format!("line {line}"),
+        &["unknown field `colour`"],
+    );
+}
+
+#[test]
+fn a_directory_without_sources_toml_is_rejected() {
+    let seed = TempSeed::copy("empty");
+    std::fs::remove_file(seed.file("sources.toml")).unwrap();
+    let out = seed.check();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(&seed.file("sources.toml").display().to_string()),
+        "{err}"
+    );
+    assert!(err.contains("missing"), "{err}");
+}
+
+#[test]
+fn the_server_does_not_start_on_a_broken_seed() {
+    let seed = TempSeed::copy("nostart");
+    seed.replace(
+        "events.toml",
+        "event",
+        "date = \"2025-05-08\"",
+        "date = \"2025-05-32\"",
+    );
+    let mut cmd = newsgraph();
+    cmd.arg("--seed")
+        .arg(&seed.dir)
+        .arg("--addr")
+        .arg("127.0.0.1:0");
+    let out = run(cmd);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(!err.contains("listening"), "{err}");
+    assert!(err.contains("invalid date `2025-05-32`"), "{err}");
+}
+
+#[tokio::test]
+async fn newsgraph_seed_in_the_environment_serves_other_data() {
+    let seed = TempSeed::copy("env");
+    seed.replace(
+        "entities.toml",
+        "entity",
+        "name = \"Norway\"",
+        "name = \"Norge\"",
+    );
+    let mut cmd = newsgraph();
+    cmd.env("NEWSGRAPH_SEED", &seed.dir);
+    let server = start_server(cmd);
+    let data = server
+        .query(
+            "{ entity(id: \"state/norway\") { name }
+               search(query: \"norge\", first: 1) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["entity"]["name"], "Norge");
+    assert_eq!(data["search"]["nodes"][0]["id"], "state/norway");
+}
+
+#[test]
+fn newsgraph_seed_in_the_environment_is_what_check_checks() {
+    let seed = TempSeed::copy("envcheck");
+    let mut cmd = newsgraph();
+    cmd.env("NEWSGRAPH_SEED", &seed.dir).arg("--check");
+    let out = run(cmd);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&format!("{}: ok", seed.dir.display())));
+
+    seed.replace(
+        "entities.toml",
+        "entity",
+        "id = \"person/alar-karis\"",
+        "id = \"person/Alar-Karis\"",
+    );
+    let mut cmd = newsgraph();
+    cmd.env("NEWSGRAPH_SEED", &seed.dir).arg("--check");
+    let out = run(cmd);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(&seed.file("entities.toml").display().to_string()),
+        "{err}"
+    );
+    assert!(err.contains("invalid id `person/Alar-Karis`"), "{err}");
+}
+
+#[test]
+fn the_seed_flag_wins_over_the_environment() {
+    let broken = TempSeed::copy("broken");
+    broken.replace(
+        "events.toml",
+        "event",
+        "date = \"2025-06-13\"",
+        "date = \"2025-02-30\"",
+    );
+    let good = TempSeed::copy("flag");
+    let mut cmd = newsgraph();
+    cmd.env("NEWSGRAPH_SEED", &broken.dir)
+        .arg("--seed")
+        .arg(&good.dir)
+        .arg("--check");
+    let out = run(cmd);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&format!("{}: ok", good.dir.display())));
+}

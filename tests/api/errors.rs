@@ -1,0 +1,299 @@
+//! Every error a client can cause carries a stable `extensions.code`; plus the plain HTTP routes.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{ok_data, single_error, spawn_app};
+
+#[tokio::test]
+async fn a_page_larger_than_100_or_negative_is_bad_user_input() {
+    let app = spawn_app().await;
+    for q in [
+        "{ entities(first: 101) { totalCount } }",
+        "{ entities(first: -1) { totalCount } }",
+        "{ entities(last: 101) { totalCount } }",
+        "{ events(first: 1000) { totalCount } }",
+        "{ search(query: \"estonia\", last: -5) { totalCount } }",
+    ] {
+        let resp = app.query(q).await;
+        let err = single_error(&resp, "BAD_USER_INPUT");
+        assert!(resp["data"].is_null(), "{q}: {resp:#}");
+        assert!(err["path"].is_array(), "{q}: the error says where: {err:#}");
+    }
+    // 100 is the limit, not beyond it.
+    let data = ok_data(app.query("{ entities(first: 100) { totalCount } }").await);
+    assert!(data["entities"]["totalCount"].as_u64().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn a_nested_page_too_large_is_bad_user_input() {
+    let app = spawn_app().await;
+    let resp = app
+        .query("{ entity(id: \"state/estonia\") { ... on State { relations(first: 500) { totalCount } } } }")
+        .await;
+    let err = single_error(&resp, "BAD_USER_INPUT");
+    assert_eq!(err["path"], json!(["entity", "relations"]));
+    assert!(resp["data"]["entity"].is_null());
+}
+
+#[tokio::test]
+async fn asking_for_both_first_and_last_is_bad_user_input() {
+    let app = spawn_app().await;
+    let resp = app
+        .query("{ entities(first: 2, last: 2) { totalCount } }")
+        .await;
+    let err = single_error(&resp, "BAD_USER_INPUT");
+    assert_eq!(err["path"], json!(["entities"]));
+}
+
+#[tokio::test]
+async fn a_cursor_not_made_by_the_api_is_bad_user_input() {
+    let app = spawn_app().await;
+    // Not base64; base64 of something without the cursor prefix; not UTF-8.
+    for cursor in ["not a cursor!", "eA", "_w"] {
+        for arg in ["after", "before"] {
+            let resp = app
+                .query_vars(
+                    &format!("query($c: String) {{ entities({arg}: $c) {{ totalCount }} }}"),
+                    json!({ "c": cursor }),
+                )
+                .await;
+            let err = single_error(&resp, "BAD_USER_INPUT");
+            assert!(err["message"].as_str().unwrap().contains(arg), "{err:#}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_id_gives_null_and_not_found_with_a_path() {
+    let app = spawn_app().await;
+    for (field, id) in [
+        ("entity", "state/atlantis"),
+        ("entity", "Not An Id"),
+        ("node", "person/nobody"),
+        ("relation", "state/estonia:PARTY_TO:state/norway"),
+    ] {
+        let resp = app
+            .query_vars(
+                &format!("query($id: ID!) {{ {field}(id: $id) {{ id }} }}"),
+                json!({ "id": id }),
+            )
+            .await;
+        let err = single_error(&resp, "NOT_FOUND");
+        assert_eq!(resp["data"], json!({ field: null }), "{field}({id})");
+        assert_eq!(err["path"], json!([field]));
+        assert!(err["message"].as_str().unwrap().contains(id), "{err:#}");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_entity_does_not_spoil_the_rest_of_the_query() {
+    let app = spawn_app().await;
+    let resp = app
+        .query(
+            "{ a: entity(id: \"state/atlantis\") { id } b: entity(id: \"state/norway\") { name } }",
+        )
+        .await;
+    let err = single_error(&resp, "NOT_FOUND");
+    assert_eq!(err["path"], json!(["a"]));
+    assert!(resp["data"]["a"].is_null());
+    assert_eq!(resp["data"]["b"]["name"], "Norway");
+}
+
+#[tokio::test]
+async fn nodes_gives_null_in_place_of_an_unknown_id() {
+    let app = spawn_app().await;
+    let data = ok_data(
+        app.query("{ nodes(ids: [\"state/estonia\", \"state/atlantis\", \"org/un\"]) { id } }")
+            .await,
+    );
+    assert_eq!(
+        data["nodes"],
+        json!([{ "id": "state/estonia" }, null, { "id": "org/un" }])
+    );
+}
+
+#[tokio::test]
+async fn nodes_takes_at_most_100_ids() {
+    let app = spawn_app().await;
+    let ids: Vec<String> = (0..101).map(|i| format!("state/s{i}")).collect();
+    let resp = app
+        .query_vars(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            json!({ "ids": ids }),
+        )
+        .await;
+    single_error(&resp, "BAD_USER_INPUT");
+    let resp = app
+        .query_vars(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            json!({ "ids": ids[..100] }),
+        )
+        .await;
+    let data = ok_data(resp);
+    assert_eq!(data["nodes"].as_array().unwrap().len(), 100);
+}
+
+#[tokio::test]
+async fn an_impossible_or_malformed_date_is_bad_user_input() {
+    let app = spawn_app().await;
+    for q in [
+        "{ events(from: \"2025-13-01\") { totalCount } }",
+        "{ events(to: \"2025-02-30\") { totalCount } }",
+        "{ events(from: \"2025-6-1\") { totalCount } }",
+        "{ events(from: \"2025-06-27T00:00\") { totalCount } }",
+        "{ entity(id: \"state/estonia\") { ... on State { relations(asOf: \"June 2025\") { totalCount } } } }",
+    ] {
+        let resp = app.query(q).await;
+        single_error(&resp, "BAD_USER_INPUT");
+    }
+    let resp = app
+        .query_vars(
+            "query($d: Date) { events(from: $d) { totalCount } }",
+            json!({ "d": "2025-13-01" }),
+        )
+        .await;
+    single_error(&resp, "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn a_range_that_ends_before_it_starts_is_bad_user_input() {
+    let app = spawn_app().await;
+    let resp = app
+        .query("{ events(from: \"2025-07-01\", to: \"2025-06-01\") { totalCount } }")
+        .await;
+    let err = single_error(&resp, "BAD_USER_INPUT");
+    assert_eq!(err["path"], json!(["events"]));
+    // A one-day range is fine.
+    ok_data(
+        app.query("{ events(from: \"2025-06-27\", to: \"2025-06-27\") { totalCount } }")
+            .await,
+    );
+}
+
+#[tokio::test]
+async fn events_involving_an_unknown_entity_is_not_found() {
+    let app = spawn_app().await;
+    let resp = app
+        .query("{ events(involving: \"nope/x\") { totalCount } }")
+        .await;
+    let err = single_error(&resp, "NOT_FOUND");
+    assert_eq!(err["path"], json!(["events"]));
+}
+
+#[tokio::test]
+async fn a_syntax_error_is_graphql_parse_failed() {
+    let app = spawn_app().await;
+    for q in ["{ entities(first: 1 { totalCount } }", "{", "query {"] {
+        let resp = app.query(q).await;
+        single_error(&resp, "GRAPHQL_PARSE_FAILED");
+        assert!(resp["data"].is_null());
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_field_is_graphql_validation_failed() {
+    let app = spawn_app().await;
+    for q in [
+        "{ entities { bogus } }",
+        "{ entity(id: \"state/estonia\") { id colour } }",
+        "{ entities(colour: RED) { totalCount } }",
+    ] {
+        let resp = app.query(q).await;
+        single_error(&resp, "GRAPHQL_VALIDATION_FAILED");
+    }
+}
+
+#[tokio::test]
+async fn a_variable_of_the_wrong_type_is_bad_user_input() {
+    let app = spawn_app().await;
+    let resp = app
+        .query_vars(
+            "query($n: Int) { entities(first: $n) { totalCount } }",
+            json!({ "n": "three" }),
+        )
+        .await;
+    single_error(&resp, "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn every_error_response_carries_a_code() {
+    let app = spawn_app().await;
+    for q in [
+        "{ entities(kind: PLANET) { totalCount } }",
+        "{ entities(first: \"x\") { totalCount } }",
+        "query A { entities { totalCount } } query A { entities { totalCount } }",
+        "{ search { totalCount } }",
+        "",
+    ] {
+        let resp = app.query(q).await;
+        let errors = resp["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{q}: {resp:#}"));
+        assert!(!errors.is_empty());
+        for e in errors {
+            assert!(e["extensions"]["code"].is_string(), "{q}: no code in {e:#}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let app = spawn_app().await;
+    let resp = app.get("/healthz").await;
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn the_root_redirects_to_graphiql() {
+    let app = spawn_app().await;
+    let resp = app.get("/").await;
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    assert_eq!(resp.headers()["location"], "/graphiql");
+}
+
+#[tokio::test]
+async fn graphiql_is_served_as_html() {
+    let app = spawn_app().await;
+    let resp = app.get("/graphiql").await;
+    assert_eq!(resp.status().as_u16(), 200);
+    let ctype = resp.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(ctype.starts_with("text/html"), "{ctype}");
+    let body = resp.text().await.unwrap();
+    assert!(body.to_lowercase().contains("graphiql"));
+    assert!(body.contains("/graphql"), "GraphiQL points at the endpoint");
+}
+
+#[tokio::test]
+async fn graphql_also_answers_get_requests() {
+    let app = spawn_app().await;
+    let url = reqwest::Url::parse_with_params(
+        &app.url("/graphql"),
+        [("query", "{ entity(id: \"state/norway\") { name } }")],
+    )
+    .unwrap();
+    let resp = app.client.get(url).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(ok_data(body)["entity"]["name"], "Norway");
+}
+
+#[tokio::test]
+async fn an_unknown_path_is_404() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/nope").await.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_rejected_with_400() {
+    let app = spawn_app().await;
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+}

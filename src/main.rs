@@ -1,5 +1,6 @@
 //! The `newsgraph` binary: reads configuration, loads the seed, serves.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -37,6 +38,8 @@ async fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for people: a log file or pipe gets plain `key=value` text.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 
     if args.print_schema {

@@ -6,6 +6,8 @@ use async_graphql::ErrorExtensions;
 /// Stable error codes (the values of `extensions.code`), as Apollo names them.
 pub mod code {
     pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    /// The HTTP request is not a GraphQL request (malformed JSON, no query, ...).
+    pub const BAD_REQUEST: &str = "BAD_REQUEST";
     pub const NOT_FOUND: &str = "NOT_FOUND";
     pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
     pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
@@ -31,8 +33,9 @@ impl ApiError {
         ApiError::BadInput(msg.into())
     }
 
-    pub fn not_found(id: &str) -> Self {
-        ApiError::NotFound(format!("no node or relation with id `{id}`"))
+    /// Nothing has this id; `what` names what was looked for ("entity", "node or relation").
+    pub fn not_found(what: &str, id: &str) -> Self {
+        ApiError::NotFound(format!("no {what} with id `{id}`"))
     }
 
     fn code(&self) -> &'static str {

@@ -24,9 +24,8 @@ pub async fn execute(schema: &NewsSchema, g: Arc<Graph>, req: Request) -> Respon
         }
         let code = if parse_failed {
             code::PARSE_FAILED
-        } else if err.message.contains("Invalid value for argument")
-            || err.message.contains("Failed to parse")
-            || err.message.contains("Variable")
+        } else if err.message.starts_with("Invalid value for argument")
+            || err.message.starts_with("Failed to parse")
         {
             // Argument and variable values of the wrong shape: the client's data, not its query.
             code::BAD_USER_INPUT

@@ -2,8 +2,10 @@
 //! arguments, call the graph core and wrap what it returns. The graph version a request reads
 //! is an `Arc<Graph>` in the request data, so one query always sees one version.
 
+mod analysis;
 mod error;
 mod execute;
+mod facets;
 mod pagination;
 mod query;
 mod scalars;
@@ -21,7 +23,7 @@ pub type NewsSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
 /// The schema builder the server and the tests share.
 pub fn schema_builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
         // Interfaces' implementers are reached only through the interface; register them all.
         .register_output_type::<types::Node>()
         .register_output_type::<types::Entity>()

@@ -5,7 +5,12 @@
 //! "items whose key is greater than c": a page boundary stays put when items are added or
 //! removed elsewhere, and finding it is a binary search.
 
+use std::sync::Arc;
+
 use async_graphql::SimpleObject;
+use petgraph::stable_graph::NodeIndex;
+
+use crate::graph::Graph;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -78,6 +83,17 @@ pub struct Page<T> {
 impl PageArgs {
     /// Cuts the page out of `items`, whose keys (given by `key`) ascend in list order.
     pub fn apply<T: Clone>(&self, items: &[T], key: impl Fn(&T) -> String) -> ApiResult<Page<T>> {
+        self.apply_ordered(items, key, false)
+    }
+
+    /// Cuts the page out of `items`, whose keys ascend in list order, or descend if
+    /// `descending`: the cursor of a sorted list stays valid as items come and go.
+    pub fn apply_ordered<T: Clone>(
+        &self,
+        items: &[T],
+        key: impl Fn(&T) -> String,
+        descending: bool,
+    ) -> ApiResult<Page<T>> {
         let first = page_size("first", self.first)?;
         let last = page_size("last", self.last)?;
         if first.is_some() && last.is_some() {
@@ -93,12 +109,17 @@ impl PageArgs {
             .as_deref()
             .map(|c| decode_cursor("before", c))
             .transpose()?;
+        // "Comes before the cursor" and "comes before or is it", in list order.
+        let precedes = |k: String, c: &String| if descending { k > *c } else { k < *c };
+        let not_after = |k: String, c: &String| k == *c || precedes(k, c);
         debug_assert!(
-            items.windows(2).all(|w| key(&w[0]) < key(&w[1])),
-            "keys must ascend"
+            items.windows(2).all(|w| precedes(key(&w[0]), &key(&w[1]))),
+            "keys must be strictly ordered"
         );
-        let mut lo = after.map_or(0, |a| items.partition_point(|i| key(i) <= a));
-        let mut hi = before.map_or(items.len(), |b| items.partition_point(|i| key(i) < b));
+        let mut lo = after.map_or(0, |a| items.partition_point(|i| not_after(key(i), &a)));
+        let mut hi = before.map_or(items.len(), |b| {
+            items.partition_point(|i| precedes(key(i), &b))
+        });
         hi = hi.max(lo);
         match (first, last) {
             (_, Some(n)) => lo = hi.saturating_sub(n).max(lo),
@@ -138,6 +159,7 @@ macro_rules! connection {
 
         #[doc = concat!("A page of a list of ", $what, ", with the total count of the whole list.")]
         #[derive(SimpleObject, Clone)]
+        #[graphql(complex)]
         pub struct $conn {
             /// The page's items with their cursors.
             pub edges: Vec<$edge>,
@@ -147,10 +169,20 @@ macro_rules! connection {
             pub page_info: PageInfo,
             /// The number of items in the whole list (all pages), after filters.
             pub total_count: usize,
+            /// The whole filtered list, for facet counts (computed only when asked for).
+            #[graphql(skip)]
+            pub all: Vec<NodeIndex>,
+            #[graphql(skip)]
+            pub g: Arc<Graph>,
         }
 
         impl $conn {
-            pub fn from_page<T>(page: Page<T>, to_node: impl Fn(T) -> $node) -> Self {
+            pub fn from_page<T>(
+                g: &Arc<Graph>,
+                all: Vec<NodeIndex>,
+                page: Page<T>,
+                to_node: impl Fn(T) -> $node,
+            ) -> Self {
                 let edges: Vec<$edge> = page
                     .items
                     .into_iter()
@@ -164,6 +196,8 @@ macro_rules! connection {
                     edges,
                     page_info: page.info,
                     total_count: page.total,
+                    all,
+                    g: g.clone(),
                 }
             }
         }
@@ -226,6 +260,28 @@ mod tests {
             .unwrap();
         assert_eq!(keys(&p), ["b", "c"]);
         assert!(p.info.has_previous_page && p.info.has_next_page);
+    }
+
+    #[test]
+    fn descending_lists_page_by_the_same_cursors() {
+        let desc = ["e", "d", "c", "b", "a"];
+        let k = |s: &&str| s.to_string();
+        let p = PageArgs {
+            first: Some(2),
+            after: Some(encode_cursor("d")),
+            ..Default::default()
+        }
+        .apply_ordered(&desc, k, true)
+        .unwrap();
+        assert_eq!(keys(&p), ["c", "b"]);
+        let p = PageArgs {
+            last: Some(1),
+            before: Some(encode_cursor("c")),
+            ..Default::default()
+        }
+        .apply_ordered(&desc, k, true)
+        .unwrap();
+        assert_eq!(keys(&p), ["d"]);
     }
 
     #[test]

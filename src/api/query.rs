@@ -2,12 +2,16 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, MergedObject, Object, Result, SimpleObject};
+use petgraph::stable_graph::NodeIndex;
 
 use super::error::ApiError;
-use super::pagination::{EntityConnection, EventConnection, PageArgs, PageInfo};
+use super::pagination::{EntityConnection, EventConnection, KEY_SEP, PageArgs, PageInfo};
 use super::scalars::Date;
-use super::types::{Entity, EntityKind, Node, Relation, entity, event_connection};
+use super::types::{
+    Entity, EntityKind, EventKind, Evidence, Node, Relation, RelationDirection, RelationType,
+    entity, event_connection,
+};
 use crate::graph::{self, Graph, Kind};
 
 /// Longest search query accepted, in characters.
@@ -22,10 +26,88 @@ pub fn graph<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Graph>> {
 
 /// Null for the field plus a NOT_FOUND error, as the GraphQL spec has it for a nullable field.
 /// (Returning `Err` would null the whole parent: async-graphql propagates resolver errors.)
-fn not_found<T>(ctx: &Context<'_>, id: &str) -> Option<T> {
-    let err: async_graphql::Error = ApiError::not_found(id).into();
+fn not_found<T>(ctx: &Context<'_>, what: &str, id: &str) -> Option<T> {
+    let err: async_graphql::Error = ApiError::not_found(what, id).into();
     ctx.add_error(ctx.set_error_path(err.into_server_error(ctx.item.pos)));
     None
+}
+
+/// Checks a search query: 1 to 200 characters with at least one letter or digit.
+fn check_query(query: &str) -> Result<(), ApiError> {
+    let len = query.chars().count();
+    if len > MAX_SEARCH_LEN {
+        return Err(ApiError::bad_input(format!(
+            "`query` is {len} characters long; the limit is {MAX_SEARCH_LEN}"
+        )));
+    }
+    if graph::normalize(query).is_empty() {
+        return Err(ApiError::bad_input(
+            "`query` must contain at least one letter or digit",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an optional `text` filter like a search query.
+fn check_text(text: Option<String>) -> Result<Option<String>, ApiError> {
+    match text {
+        Some(t) => {
+            check_query(&t).map_err(|e| match e {
+                ApiError::BadInput(m) => ApiError::BadInput(m.replace("`query`", "`text`")),
+                other => other,
+            })?;
+            Ok(Some(t))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The events matching the `events` filters, oldest first.
+pub(super) fn filtered_events(
+    g: &Arc<Graph>,
+    from: Option<Date>,
+    to: Option<Date>,
+    involving: Option<ID>,
+    kinds: Option<Vec<EventKind>>,
+    text: Option<String>,
+) -> Result<Vec<NodeIndex>, ApiError> {
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(ApiError::bad_input(format!(
+            "`from` ({}) is after `to` ({})",
+            f.0, t.0
+        )));
+    }
+    let involving = match involving {
+        None => None,
+        Some(id) => Some(
+            g.lookup(&id)
+                .ok_or_else(|| ApiError::not_found("entity", &id))?,
+        ),
+    };
+    let kinds: Option<Vec<graph::EventKind>> =
+        kinds.map(|k| k.into_iter().map(Into::into).collect());
+    let mut events = g.timeline(from.map(|d| d.0), to.map(|d| d.0), involving);
+    events.retain(|&ix| {
+        kinds
+            .as_ref()
+            .is_none_or(|k| g.node(ix).event().is_some_and(|e| k.contains(&e.kind)))
+            && text.as_ref().is_none_or(|t| g.matches_text(ix, t))
+    });
+    Ok(events)
+}
+
+/// The sort key of an entity for an order: string order equals list order.
+fn entity_key(g: &Graph, ix: NodeIndex, field: EntityOrderField) -> String {
+    let n = g.node(ix);
+    match field {
+        EntityOrderField::Id => n.id.to_string(),
+        EntityOrderField::Name => format!("{}{KEY_SEP}{}", graph::normalize(&n.name), n.id),
+        EntityOrderField::Degree => format!("{:012}{KEY_SEP}{}", g.degree(ix), n.id),
+        // Scores are in [0, 1]: fixed-point digits sort like the numbers.
+        EntityOrderField::Centrality => format!("{:.15}{KEY_SEP}{}", g.centrality(ix), n.id),
+    }
 }
 
 fn node_by_id(g: &Arc<Graph>, id: &str) -> Option<Node> {
@@ -37,10 +119,16 @@ fn node_by_id(g: &Arc<Graph>, id: &str) -> Option<Node> {
 }
 
 /// The entry points for reading the graph.
-pub struct QueryRoot;
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(ReadQuery, super::analysis::AnalysisQuery);
 
-#[Object(name = "Query")]
-impl QueryRoot {
+/// Lookups, listings and search; merged into `Query`.
+#[derive(Default)]
+pub struct ReadQuery;
+
+#[Object]
+impl ReadQuery {
     /// Fetches any entity or relation by its id. A NOT_FOUND error (and null) if there is none.
     /// O(1).
     async fn node(
@@ -49,7 +137,7 @@ impl QueryRoot {
         #[graphql(desc = "An entity or relation id.")] id: ID,
     ) -> Result<Option<Node>> {
         let g = graph(ctx)?;
-        Ok(node_by_id(g, &id).or_else(|| not_found(ctx, &id)))
+        Ok(node_by_id(g, &id).or_else(|| not_found(ctx, "node or relation", &id)))
     }
 
     /// Fetches several entities or relations by id, in the order given; null for an id that
@@ -80,7 +168,7 @@ impl QueryRoot {
         let g = graph(ctx)?;
         Ok(g.lookup(&id)
             .map(|ix| entity(g, ix))
-            .or_else(|| not_found(ctx, &id)))
+            .or_else(|| not_found(ctx, "entity", &id)))
     }
 
     /// Fetches one relation by id (`from:TYPE:to` unless the data names it). NOT_FOUND if
@@ -93,34 +181,99 @@ impl QueryRoot {
         let g = graph(ctx)?;
         Ok(g.lookup_relation(&id)
             .map(|edge| Relation { g: g.clone(), edge })
-            .or_else(|| not_found(ctx, &id)))
+            .or_else(|| not_found(ctx, "relation", &id)))
     }
 
-    /// All entities, or those of one kind, ordered by id. O(page · log n).
+    /// Entities, filtered and sorted (by id unless `orderBy` says otherwise); cursors stay
+    /// valid under any order. With `relatedTo`, only entities joined to that entity by a relation
+    /// (of `relationTypes`, in `direction` seen from the listed entity, valid `asOf`).
+    /// O(n log n) for the whole filtered list, then O(page).
+    #[allow(clippy::too_many_arguments)]
     async fn entities(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only entities of this kind.")] kind: Option<EntityKind>,
+        #[graphql(desc = "Only entities of these kinds.")] kinds: Option<Vec<EntityKind>>,
+        #[graphql(desc = "Only entities related to this entity.")] related_to: Option<ID>,
+        #[graphql(desc = "With `relatedTo`: only relations of these types.")]
+        relation_types: Option<Vec<RelationType>>,
+        #[graphql(
+            desc = "With `relatedTo`: OUTGOING if the listed entity is the relation's `from`, INCOMING if its `to`."
+        )]
+        direction: Option<RelationDirection>,
+        #[graphql(desc = "With `relatedTo`: only relations valid on this date.")] as_of: Option<
+            Date,
+        >,
+        #[graphql(
+            desc = "Only entities whose name, aliases, labels or description contain these words (prefixes match)."
+        )]
+        text: Option<String>,
+        #[graphql(desc = "The order; by id ascending if not given.")] order_by: Option<EntityOrder>,
         #[graphql(desc = "Page size from the start (at most 100; default 20).")] first: Option<i32>,
         #[graphql(desc = "Start after this cursor.")] after: Option<String>,
         #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
     ) -> Result<EntityConnection> {
         let g = graph(ctx)?;
-        let all = g.nodes_sorted(kind.map(Kind::from));
+        let mut kinds_wanted: Option<Vec<Kind>> =
+            kinds.map(|k| k.into_iter().map(Kind::from).collect());
+        if let Some(k) = kind {
+            kinds_wanted.get_or_insert_with(Vec::new).push(k.into());
+        }
+        let text = check_text(text)?;
+        let mut items: Vec<NodeIndex> = match related_to {
+            None => g.nodes_sorted(None).to_vec(),
+            Some(id) => {
+                let center = g
+                    .lookup(&id)
+                    .ok_or_else(|| ApiError::not_found("entity", &id))?;
+                let types: Option<Vec<graph::RelationType>> =
+                    relation_types.map(|t| t.into_iter().map(Into::into).collect());
+                // Seen from the centre, the listed entity's direction is reversed.
+                let dir = direction.map(|d| match graph::Direction::from(d) {
+                    graph::Direction::Outgoing => graph::Direction::Incoming,
+                    graph::Direction::Incoming => graph::Direction::Outgoing,
+                });
+                let mut others: Vec<NodeIndex> = g
+                    .relations_of(center, dir, types.as_deref())
+                    .into_iter()
+                    .filter(|v| as_of.is_none_or(|d| g.relation(v.edge).holds_on(d.0)))
+                    .map(|v| v.other)
+                    .collect();
+                others.sort_by(|a, b| g.node(*a).id.cmp(&g.node(*b).id));
+                others.dedup();
+                others
+            }
+        };
+        items.retain(|&ix| {
+            kinds_wanted
+                .as_ref()
+                .is_none_or(|k| k.contains(&g.node(ix).kind))
+                && text.as_ref().is_none_or(|t| g.matches_text(ix, t))
+        });
+        let order = order_by.unwrap_or_default();
+        let key = |ix: &NodeIndex| entity_key(g, *ix, order.field);
+        items.sort_by_cached_key(key);
+        let descending = order.direction == OrderDirection::Desc;
+        if descending {
+            items.reverse();
+        }
         let page = PageArgs {
             first,
             after,
             last,
             before,
         }
-        .apply(all, |&ix| g.node(ix).id.to_string())?;
-        Ok(EntityConnection::from_page(page, |ix| entity(g, ix)))
+        .apply_ordered(&items, key, descending)?;
+        Ok(EntityConnection::from_page(g, items.clone(), page, |ix| {
+            entity(g, ix)
+        }))
     }
 
-    /// The time line: events oldest first (ties by id), optionally within `[from, to]` (an
-    /// event known only to a month or year is included when its period overlaps the range)
-    /// and involving one entity. O(events · log events) at most.
+    /// The time line: events oldest first (ties by id; newest first with `orderBy`),
+    /// optionally within `[from, to]` (an event known only to a month or year is included when
+    /// its period overlaps the range), involving one entity, of some kinds, matching a text.
+    /// O(events) for the filtered list, then O(page).
     #[allow(clippy::too_many_arguments)]
     async fn events(
         &self,
@@ -131,40 +284,81 @@ impl QueryRoot {
             desc = "Only events this entity takes part in (as actor, addressee or subject)."
         )]
         involving: Option<ID>,
+        #[graphql(desc = "Only events of these kinds.")] event_kinds: Option<Vec<EventKind>>,
+        #[graphql(
+            desc = "Only events whose title, aliases, labels or description contain these words (prefixes match)."
+        )]
+        text: Option<String>,
+        #[graphql(desc = "The order; oldest first if not given.")] order_by: Option<EventOrder>,
         #[graphql(desc = "Page size from the start (at most 100; default 20).")] first: Option<i32>,
         #[graphql(desc = "Start after this cursor.")] after: Option<String>,
         #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
     ) -> Result<EventConnection> {
         let g = graph(ctx)?;
-        if let (Some(f), Some(t)) = (from, to)
-            && f > t
-        {
-            return Err(
-                ApiError::bad_input(format!("`from` ({}) is after `to` ({})", f.0, t.0)).into(),
-            );
+        let mut events = filtered_events(g, from, to, involving, event_kinds, check_text(text)?)?;
+        let newest_first = order_by.is_some_and(|o| o.direction == OrderDirection::Desc);
+        if newest_first {
+            events.reverse();
         }
-        let involving = match involving {
-            None => None,
-            Some(id) => Some(g.lookup(&id).ok_or_else(|| ApiError::not_found(&id))?),
-        };
-        let events = g.timeline(from.map(|d| d.0), to.map(|d| d.0), involving);
         event_connection(
             g,
-            &events,
+            events,
             PageArgs {
                 first,
                 after,
                 last,
                 before,
             },
+            newest_first,
         )
     }
 
-    /// Finds entities by name or alias, best match first: exact name, exact alias, prefix,
-    /// all words, word prefixes, substring, then typo-tolerant matches. Case-, accent- and
-    /// script-insensitive (`tsahkna`, `TSAKHNA`, `Norvège`). Ties are ordered by name, then id.
-    /// O(names) per query.
+    /// Finds quotes in the sources, and the events and relations each one supports: a phrase
+    /// from an article finds what it is evidence for. Best matches first (the whole phrase,
+    /// then all its words), then in order of the source text. O(quotes).
+    async fn search_evidence(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Words or a phrase to look for (1 to 200 characters).")] query: String,
+        #[graphql(desc = "Page size from the start (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+    ) -> Result<EvidenceSearchConnection> {
+        let g = graph(ctx)?;
+        check_query(&query)?;
+        let hits: Vec<(usize, graph::EvidenceMatch)> =
+            g.search_evidence(&query).into_iter().enumerate().collect();
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .apply(&hits, |(rank, _)| format!("{rank:010}"))?;
+        let edges: Vec<EvidenceSearchEdge> = page
+            .items
+            .into_iter()
+            .map(|(cursor, (_, m))| EvidenceSearchEdge {
+                cursor,
+                score: m.score,
+                node: EvidenceMatch { g: g.clone(), m },
+            })
+            .collect();
+        Ok(EvidenceSearchConnection {
+            nodes: edges.iter().map(|e| e.node.clone()).collect(),
+            edges,
+            page_info: page.info,
+            total_count: page.total,
+        })
+    }
+
+    /// Finds entities by name, alias, label in another language, or (for events) a quote of
+    /// their evidence, best match first: exact name, exact alias or label, prefix, all words,
+    /// word prefixes, substring, typo-tolerant matches, then quotes. Case-, accent- and
+    /// script-insensitive (`tsahkna`, `TSAKHNA`, `Norvege` finds `Norvège`, `Estoniya` finds
+    /// `Естонія`). Ties are ordered by name, then id. O(names + quotes) per query.
     #[allow(clippy::too_many_arguments)]
     async fn search(
         &self,
@@ -210,9 +404,15 @@ impl QueryRoot {
                 cursor,
                 node: entity(g, hit.node),
                 score: hit.score,
+                matched_language: match &hit.matched_on {
+                    graph::MatchedOn::Label(lang) => Some(lang.clone()),
+                    _ => None,
+                },
                 matched_on: match hit.matched_on {
                     graph::MatchedOn::Name => MatchedOn::Name,
                     graph::MatchedOn::Alias => MatchedOn::Alias,
+                    graph::MatchedOn::Label(_) => MatchedOn::Label,
+                    graph::MatchedOn::Quote => MatchedOn::Quote,
                 },
                 matched_text: hit.matched_text,
             })
@@ -233,6 +433,10 @@ pub enum MatchedOn {
     Name,
     /// One of its aliases.
     Alias,
+    /// Its name in another language (see `matchedLanguage`).
+    Label,
+    /// A quote of its evidence (events only).
+    Quote,
 }
 
 /// A search result.
@@ -248,6 +452,8 @@ pub struct SearchEdge {
     pub matched_on: MatchedOn,
     /// The text that matched, as written in the data.
     pub matched_text: String,
+    /// The language of the label that matched, when `matchedOn` is LABEL.
+    pub matched_language: Option<String>,
 }
 
 /// A page of search results, best first.
@@ -257,6 +463,114 @@ pub struct SearchConnection {
     pub edges: Vec<SearchEdge>,
     /// The page's entities, without cursors.
     pub nodes: Vec<Entity>,
+    /// Where this page sits in the results.
+    pub page_info: PageInfo,
+    /// The number of results in all pages.
+    pub total_count: usize,
+}
+
+/// Which way a list is sorted.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+pub enum OrderDirection {
+    /// Smallest (or oldest) first.
+    #[default]
+    Asc,
+    /// Largest (or newest) first.
+    Desc,
+}
+
+/// What entities can be sorted by.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+pub enum EntityOrderField {
+    /// The id.
+    #[default]
+    Id,
+    /// The English name (case- and accent-insensitive), then the id.
+    Name,
+    /// The number of relations, then the id.
+    Degree,
+    /// PageRank, then the id.
+    Centrality,
+}
+
+/// How to sort entities.
+#[derive(InputObject, Copy, Clone, Debug, Default)]
+pub struct EntityOrder {
+    /// What to sort by.
+    #[graphql(default)]
+    pub field: EntityOrderField,
+    /// Which way.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+/// How to sort events (always by date, then id).
+#[derive(InputObject, Copy, Clone, Debug, Default)]
+pub struct EventOrder {
+    /// Oldest first (ASC) or newest first (DESC).
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+/// A quote found by `searchEvidence`, with what it supports.
+#[derive(Clone)]
+pub struct EvidenceMatch {
+    g: Arc<Graph>,
+    m: graph::EvidenceMatch,
+}
+
+#[Object]
+impl EvidenceMatch {
+    /// The quote, its sentence and its source.
+    async fn evidence(&self) -> Evidence {
+        Evidence::new(&self.g, &self.m.evidence)
+    }
+
+    /// The events this quote is evidence for.
+    async fn events(&self) -> Vec<super::types::Event> {
+        self.m
+            .events
+            .iter()
+            .map(|&ix| {
+                super::types::Event(super::types::NodeRef {
+                    g: self.g.clone(),
+                    ix,
+                })
+            })
+            .collect()
+    }
+
+    /// The relations this quote is evidence for (besides events' participants).
+    async fn relations(&self) -> Vec<Relation> {
+        self.m
+            .relations
+            .iter()
+            .map(|&edge| Relation {
+                g: self.g.clone(),
+                edge,
+            })
+            .collect()
+    }
+}
+
+/// A quote found by `searchEvidence`.
+#[derive(SimpleObject, Clone)]
+pub struct EvidenceSearchEdge {
+    /// Opaque position of this result.
+    pub cursor: String,
+    /// The quote and what it supports.
+    pub node: EvidenceMatch,
+    /// How well it matched: 0.3 for the whole phrase, 0.25 for all its words.
+    pub score: f64,
+}
+
+/// A page of quotes found by `searchEvidence`.
+#[derive(SimpleObject, Clone)]
+pub struct EvidenceSearchConnection {
+    /// The page's results with cursors and scores.
+    pub edges: Vec<EvidenceSearchEdge>,
+    /// The page's results.
+    pub nodes: Vec<EvidenceMatch>,
     /// Where this page sits in the results.
     pub page_info: PageInfo,
     /// The number of results in all pages.

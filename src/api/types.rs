@@ -264,7 +264,7 @@ impl NodeRef {
 
     fn events(&self, page: PageArgs) -> Result<EventConnection> {
         let events = self.g.events_of(self.ix);
-        event_connection(&self.g, &events, page)
+        event_connection(&self.g, events, page, false)
     }
 }
 
@@ -281,20 +281,22 @@ pub fn entity(g: &Arc<Graph>, ix: NodeIndex) -> Entity {
     }
 }
 
-/// A page of the time line from a list of events in time order.
+/// A page of the time line from a list of events in time order (newest first if `newest_first`,
+/// in which case `events` must already be in that order).
 pub fn event_connection(
     g: &Arc<Graph>,
-    events: &[NodeIndex],
+    events: Vec<NodeIndex>,
     page: PageArgs,
+    newest_first: bool,
 ) -> Result<EventConnection> {
-    let page = page.apply(events, |&ix| event_key(g, ix))?;
-    Ok(EventConnection::from_page(page, |ix| {
+    let page = page.apply_ordered(&events, |&ix| event_key(g, ix), newest_first)?;
+    Ok(EventConnection::from_page(g, events.clone(), page, |ix| {
         Event(NodeRef { g: g.clone(), ix })
     }))
 }
 
 /// Sort key of an event on the time line: its date, then its id.
-fn event_key(g: &Graph, ix: NodeIndex) -> String {
+pub fn event_key(g: &Graph, ix: NodeIndex) -> String {
     let n = g.node(ix);
     let date = n
         .event()
@@ -346,7 +348,18 @@ impl From<Entity> for Node {
     field(
         name = "name",
         ty = "&str",
-        desc = "The name in English (for events, the title)."
+        desc = "The name (for events, the title): in `lang` when the entity has a label in that \
+                language, else in English.",
+        arg(
+            name = "lang",
+            ty = "Option<String>",
+            desc = "A language tag such as `de` or `uk`."
+        )
+    ),
+    field(
+        name = "labels",
+        ty = "Vec<Label>",
+        desc = "Names in other languages, by language tag."
     ),
     field(
         name = "aliases",
@@ -358,6 +371,16 @@ impl From<Entity> for Node {
         name = "description",
         ty = "&str",
         desc = "A short description (may be empty)."
+    ),
+    field(
+        name = "degree",
+        ty = "usize",
+        desc = "The number of relations at this entity, both directions."
+    ),
+    field(
+        name = "centrality",
+        ty = "f64",
+        desc = "PageRank over the undirected graph (all entities sum to 1), computed once per graph version."
     ),
     field(
         name = "relations",
@@ -449,9 +472,23 @@ macro_rules! entity_object {
                 ID(self.0.node().id.to_string())
             }
 
-            /// The name in English (for events, the title).
-            async fn name(&self) -> &str {
-                &self.0.node().name
+            /// The name (for events, the title): in `lang` when the entity has a label in
+            /// that language, else in English.
+            async fn name(
+                &self,
+                #[graphql(desc = "A language tag such as `de` or `uk`.")] lang: Option<String>,
+            ) -> &str {
+                self.0.node().name_in(lang.as_deref())
+            }
+
+            /// Names in other languages, by language tag.
+            async fn labels(&self) -> Vec<Label> {
+                self.0
+                    .node()
+                    .labels
+                    .iter()
+                    .map(|(lang, value)| Label { lang: lang.clone(), value: value.clone() })
+                    .collect()
             }
 
             /// Other names and spellings, e.g. `Tsakhna`.
@@ -467,6 +504,17 @@ macro_rules! entity_object {
             /// A short description (may be empty).
             async fn description(&self) -> &str {
                 &self.0.node().description
+            }
+
+            /// The number of relations at this entity, both directions.
+            async fn degree(&self) -> usize {
+                self.0.g.degree(self.0.ix)
+            }
+
+            /// PageRank over the undirected graph (all entities sum to 1), computed once per
+            /// graph version.
+            async fn centrality(&self) -> f64 {
+                self.0.g.centrality(self.0.ix)
             }
 
             /// Relations at this entity, both directions unless `direction` is given, ordered
@@ -654,7 +702,7 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    fn new(g: &Arc<Graph>, ev: &graph::Evidence) -> Self {
+    pub(super) fn new(g: &Arc<Graph>, ev: &graph::Evidence) -> Self {
         Evidence {
             g: g.clone(),
             ev: ev.clone(),
@@ -687,6 +735,15 @@ impl Evidence {
             ix,
         }))
     }
+}
+
+/// A name in another language.
+#[derive(SimpleObject, Clone)]
+pub struct Label {
+    /// The language tag, e.g. `de` or `uk`.
+    pub lang: String,
+    /// The name in that language.
+    pub value: String,
 }
 
 /// An entity's part in an event.

@@ -2,7 +2,7 @@
 //! are checked. The seed loader uses it today; mutations will use it on a copy of the current
 //! graph, so a write is validated exactly like the seed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Months, NaiveDate};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
@@ -16,6 +16,8 @@ use super::store::Graph;
 pub struct NewNode {
     pub id: String,
     pub name: String,
+    /// Names in other languages, by language tag.
+    pub labels: BTreeMap<String, String>,
     pub aliases: Vec<String>,
     pub description: String,
     /// Only treaties have one: the months between a withdrawal notice and its effect.
@@ -50,6 +52,8 @@ pub enum EventDate {
 pub struct NewEvent {
     pub id: String,
     pub title: String,
+    /// Titles in other languages, by language tag.
+    pub labels: BTreeMap<String, String>,
     pub aliases: Vec<String>,
     pub description: String,
     pub kind: EventKind,
@@ -127,7 +131,7 @@ impl GraphBuilder {
                 });
             }
         };
-        self.insert_node(kind, n.id, n.name, n.aliases, n.description, detail)
+        self.insert_node(kind, n, detail)
     }
 
     pub fn add_source(&mut self, s: NewSource) -> Result<NodeId, GraphError> {
@@ -143,7 +147,13 @@ impl GraphBuilder {
             language: s.language,
             text: s.text,
         });
-        self.insert_node(Kind::Source, s.id, s.title, vec![], s.description, detail)
+        let names = NewNode {
+            id: s.id,
+            name: s.title,
+            description: s.description,
+            ..Default::default()
+        };
+        self.insert_node(Kind::Source, names, detail)
     }
 
     pub fn add_event(&mut self, e: NewEvent) -> Result<NodeId, GraphError> {
@@ -163,7 +173,15 @@ impl GraphBuilder {
             rule: None,
             evidence,
         });
-        let id = self.insert_node(Kind::Event, e.id, e.title, e.aliases, e.description, detail)?;
+        let names = NewNode {
+            id: e.id,
+            name: e.title,
+            labels: e.labels,
+            aliases: e.aliases,
+            description: e.description,
+            notice_period_months: None,
+        };
+        let id = self.insert_node(Kind::Event, names, detail)?;
         if let Some((notification, treaty)) = pending {
             self.pending_dates
                 .push((self.ids[&id], notification, treaty));
@@ -372,15 +390,21 @@ impl GraphBuilder {
         self.event(ix).date
     }
 
+    /// Adds a node with the id and texts of `n` (its notice period is already in `detail`).
     fn insert_node(
         &mut self,
         kind: Kind,
-        id: String,
-        name: String,
-        aliases: Vec<String>,
-        description: String,
+        n: NewNode,
         detail: Detail,
     ) -> Result<NodeId, GraphError> {
+        let NewNode {
+            id,
+            name,
+            labels,
+            aliases,
+            description,
+            notice_period_months: _,
+        } = n;
         let id = NodeId::parse(&id)?;
         if self.ids.contains_key(&id) {
             return Err(GraphError::DuplicateId { id: id.to_string() });
@@ -390,6 +414,17 @@ impl GraphBuilder {
             return Err(GraphError::Empty {
                 what: format!("the name of `{id}`"),
             });
+        }
+        let mut clean_labels = BTreeMap::new();
+        for (lang, label) in labels {
+            check_lang(&lang)?;
+            let label = label.trim().to_string();
+            if label.is_empty() {
+                return Err(GraphError::Empty {
+                    what: format!("the `{lang}` label of `{id}`"),
+                });
+            }
+            clean_labels.insert(lang, label);
         }
         let mut clean_aliases: Vec<String> = vec![];
         for a in aliases {
@@ -407,6 +442,7 @@ impl GraphBuilder {
             id: id.clone(),
             kind,
             name,
+            labels: clean_labels,
             aliases: clean_aliases,
             description: description.trim().to_string(),
             detail,
@@ -541,6 +577,7 @@ mod tests {
         b.add_event(NewEvent {
             id: "event/effect".into(),
             title: "Effect".into(),
+            labels: BTreeMap::new(),
             aliases: vec![],
             description: String::new(),
             kind: EventKind::WithdrawalEffective,
@@ -554,6 +591,7 @@ mod tests {
         b.add_event(NewEvent {
             id: "event/note".into(),
             title: "Note".into(),
+            labels: BTreeMap::new(),
             aliases: vec![],
             description: String::new(),
             kind: EventKind::Notification,
@@ -564,6 +602,7 @@ mod tests {
         b.add_event(NewEvent {
             id: "event/speech".into(),
             title: "Speech".into(),
+            labels: BTreeMap::new(),
             aliases: vec![],
             description: String::new(),
             kind: EventKind::Statement,

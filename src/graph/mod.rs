@@ -7,13 +7,18 @@
 
 mod build;
 mod model;
+mod neighborhood;
+mod paths;
+mod rank;
 mod search;
 mod store;
 
 pub use build::{EventDate, GraphBuilder, NewEvent, NewNode, NewRelation, NewSource, ValiditySpec};
 pub use model::*;
-pub use search::{MatchedOn, SearchHit, normalize};
-pub use store::{Direction, Graph, RelationView};
+pub use neighborhood::Subgraph;
+pub use paths::{Hop, Path, TraversalFilter};
+pub use search::{EvidenceMatch, MatchedOn, SearchHit, normalize};
+pub use store::{Direction, Graph, PARTICIPATION, RelationView, Status};
 
 /// Why a change to the graph was refused. Messages name the offending id or value, so that
 /// the seed loader (and later the mutation API) can pass them on unchanged.
@@ -34,6 +39,8 @@ pub enum GraphError {
         what: String,
         expected: String,
     },
+    #[error("invalid language tag `{tag}`: {why}")]
+    BadLanguage { tag: String, why: String },
     #[error("invalid date `{value}`: use YYYY-MM-DD, YYYY-MM or YYYY")]
     BadDate { value: String },
     #[error("the quote {quote:?} does not occur in the text of source `{source_id}`")]

@@ -54,6 +54,27 @@ impl NodeId {
     }
 }
 
+/// Checks a language tag: a 2–3 letter lowercase language, then optional `-` subtags of 2–8
+/// letters or digits (`de`, `uk`, `pt-BR`, `zh-Hant`). English is the node's `name`.
+pub fn check_lang(tag: &str) -> Result<(), GraphError> {
+    let bad = |why: &str| GraphError::BadLanguage {
+        tag: tag.to_string(),
+        why: why.to_string(),
+    };
+    let mut parts = tag.split('-');
+    let lang = parts.next().unwrap_or_default();
+    if !(2..=3).contains(&lang.len()) || !lang.chars().all(|c| c.is_ascii_lowercase()) {
+        return Err(bad("use a language tag such as `de`, `uk` or `pt-BR`"));
+    }
+    if !parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric())) {
+        return Err(bad("use a language tag such as `de`, `uk` or `pt-BR`"));
+    }
+    if lang == "en" {
+        return Err(bad("the English name is the node's `name`"));
+    }
+    Ok(())
+}
+
 impl fmt::Display for NodeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -365,13 +386,21 @@ pub enum Detail {
 pub struct Node {
     pub id: NodeId,
     pub kind: Kind,
+    /// The name in English, the fallback for every language.
     pub name: String,
+    /// Names in other languages, by language tag (`de`, `uk`, `pt-BR`).
+    pub labels: std::collections::BTreeMap<String, String>,
     pub aliases: Vec<String>,
     pub description: String,
     pub detail: Detail,
 }
 
 impl Node {
+    /// The name in `lang` if there is one, else the English name.
+    pub fn name_in(&self, lang: Option<&str>) -> &str {
+        lang.and_then(|l| self.labels.get(l)).unwrap_or(&self.name)
+    }
+
     pub fn event(&self) -> Option<&EventData> {
         match &self.detail {
             Detail::Event(e) => Some(e),

@@ -6,15 +6,28 @@
 //! typo-tolerant. Ties go to names over aliases, then by name, then by id, so the order is
 //! deterministic.
 
-use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+use std::collections::BTreeMap;
 
-use super::model::{Kind, Node, Relation};
+use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
+
+use super::model::{Evidence, Kind, Node, NodeId, Relation, RelationType};
+use super::store::PARTICIPATION;
+
+/// What a quote is cited by.
+enum Either {
+    Event(NodeIndex),
+    Relation(EdgeIndex),
+}
 
 /// Which text of a node a search matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MatchedOn {
     Name,
     Alias,
+    /// A name in another language (the tag).
+    Label(String),
+    /// A quote of the evidence for an event.
+    Quote,
 }
 
 /// One search result.
@@ -52,11 +65,33 @@ struct Entry {
     norm: String,
 }
 
+/// A quote found by [`super::Graph::search_evidence`], with what it is evidence for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceMatch {
+    pub evidence: Evidence,
+    /// Events citing the quote.
+    pub events: Vec<NodeIndex>,
+    /// Relations citing it, except those derived from an event (participants, `LEADS_TO`),
+    /// which the event already stands for.
+    pub relations: Vec<EdgeIndex>,
+    pub score: f64,
+}
+
+#[derive(Debug, Clone)]
+struct QuoteEntry {
+    evidence: Evidence,
+    norm: String,
+    events: Vec<NodeIndex>,
+    relations: Vec<EdgeIndex>,
+}
+
 /// Normalised names and aliases of every node. A linear scan is fast enough for graphs of the
 /// size served today; an n-gram index can replace it without changing the ranking.
 #[derive(Debug, Clone, Default)]
 pub(super) struct SearchIndex {
     entries: Vec<Entry>,
+    /// Every distinct quote, in order of source id and position in the text.
+    quotes: Vec<QuoteEntry>,
 }
 
 impl SearchIndex {
@@ -64,8 +99,15 @@ impl SearchIndex {
         let mut entries = vec![];
         for ix in g.node_indices() {
             let n = &g[ix];
+            let quotes = n.event().map(|e| e.evidence.as_slice()).unwrap_or_default();
             let texts = std::iter::once((MatchedOn::Name, &n.name))
-                .chain(n.aliases.iter().map(|a| (MatchedOn::Alias, a)));
+                .chain(n.aliases.iter().map(|a| (MatchedOn::Alias, a)))
+                .chain(
+                    n.labels
+                        .iter()
+                        .map(|(l, t)| (MatchedOn::Label(l.clone()), t)),
+                )
+                .chain(quotes.iter().map(|q| (MatchedOn::Quote, &q.quote)));
             for (field, text) in texts {
                 entries.push(Entry {
                     node: ix,
@@ -75,7 +117,70 @@ impl SearchIndex {
                 });
             }
         }
-        SearchIndex { entries }
+        SearchIndex {
+            entries,
+            quotes: Self::quotes(g),
+        }
+    }
+
+    fn quotes(g: &StableDiGraph<Node, Relation>) -> Vec<QuoteEntry> {
+        let mut by_quote: BTreeMap<(NodeId, usize, String), QuoteEntry> = BTreeMap::new();
+        let mut push = |ev: &Evidence, what: Either| {
+            let e = by_quote
+                .entry((ev.source.clone(), ev.start, ev.quote.clone()))
+                .or_insert_with(|| QuoteEntry {
+                    evidence: ev.clone(),
+                    norm: normalize(&ev.quote),
+                    events: vec![],
+                    relations: vec![],
+                });
+            match what {
+                Either::Event(ix) => e.events.push(ix),
+                Either::Relation(edge) => e.relations.push(edge),
+            }
+        };
+        for ix in g.node_indices() {
+            for ev in g[ix]
+                .event()
+                .map(|e| e.evidence.as_slice())
+                .unwrap_or_default()
+            {
+                push(ev, Either::Event(ix));
+            }
+        }
+        for edge in g.edge_indices() {
+            let r = &g[edge];
+            if PARTICIPATION.contains(&r.rel) || r.rel == RelationType::LeadsTo {
+                continue;
+            }
+            for ev in &r.evidence {
+                push(ev, Either::Relation(edge));
+            }
+        }
+        by_quote.into_values().collect()
+    }
+
+    pub(super) fn search_evidence(&self, query: &str) -> Vec<EvidenceMatch> {
+        let q = normalize(query);
+        if q.is_empty() {
+            return vec![];
+        }
+        let q_words: Vec<&str> = q.split(' ').collect();
+        let mut hits: Vec<EvidenceMatch> = self
+            .quotes
+            .iter()
+            .filter_map(|e| {
+                quote_score(&q, &q_words, &e.norm).map(|score| EvidenceMatch {
+                    evidence: e.evidence.clone(),
+                    events: e.events.clone(),
+                    relations: e.relations.clone(),
+                    score,
+                })
+            })
+            .collect();
+        // Stable: equal scores keep the index's source-and-position order.
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+        hits
     }
 
     pub(super) fn search(
@@ -94,16 +199,21 @@ impl SearchIndex {
             if kinds.is_some_and(|k| !k.contains(&g[e.node].kind)) {
                 continue;
             }
-            let Some(mut score) = score(&q, &q_words, &e.norm) else {
+            let score = match e.field {
+                MatchedOn::Name => score(&q, &q_words, &e.norm),
+                MatchedOn::Alias | MatchedOn::Label(_) => {
+                    score(&q, &q_words, &e.norm).map(|s| s - 0.05)
+                }
+                MatchedOn::Quote => quote_score(&q, &q_words, &e.norm),
+            };
+            // Rounded so clients see 0.35, not 0.35000000000000003; ties stay ties.
+            let Some(score) = score.map(|s| (s * 1e4).round() / 1e4) else {
                 continue;
             };
-            if e.field == MatchedOn::Alias {
-                score -= 0.05;
-            }
             let hit = SearchHit {
                 node: e.node,
                 score,
-                matched_on: e.field,
+                matched_on: e.field.clone(),
                 matched_text: e.text.clone(),
             };
             match best.get(&e.node) {
@@ -124,6 +234,19 @@ impl SearchIndex {
     }
 }
 
+/// The score of a quote: lower than any name match, and only for the phrase or all of its
+/// words (prefixes allowed), since typo tolerance over long texts finds mostly noise.
+pub(super) fn quote_score(q: &str, q_words: &[&str], text: &str) -> Option<f64> {
+    if text.contains(q) {
+        return Some(0.3);
+    }
+    let words: Vec<&str> = text.split(' ').collect();
+    q_words
+        .iter()
+        .all(|qw| words.iter().any(|w| w.starts_with(qw)))
+        .then_some(0.25)
+}
+
 /// How many typos a query word of this length may have and still match.
 fn allowed_typos(len: usize) -> usize {
     match len {
@@ -133,8 +256,18 @@ fn allowed_typos(len: usize) -> usize {
     }
 }
 
-/// The score of one normalised text for a normalised query, or `None` for no match.
+/// The score of one normalised text for a normalised query, or `None` for no match. Below an
+/// exact match, a text with more words than the query scores a little less (at most 0.04, less
+/// than the gap between tiers), so `Lithunia` ranks the state `Lithuania` above an event titled
+/// "… Lithuania's withdrawal …".
 fn score(q: &str, q_words: &[&str], text: &str) -> Option<f64> {
+    let extra_words = text.split(' ').count().saturating_sub(q_words.len());
+    let penalty = (0.005 * extra_words as f64).min(0.04);
+    tier_score(q, q_words, text).map(|s| if s < 1.0 { s - penalty } else { s })
+}
+
+/// The score of the best tier a text reaches.
+fn tier_score(q: &str, q_words: &[&str], text: &str) -> Option<f64> {
     if text == q {
         return Some(1.0);
     }
@@ -196,7 +329,7 @@ mod tests {
         let s = |q: &str, t: &str| {
             let qn = normalize(q);
             let words: Vec<&str> = qn.split(' ').collect();
-            score(&qn, &words, &normalize(t))
+            tier_score(&qn, &words, &normalize(t))
         };
         let exact = s("Alar Karis", "Alar Karis").unwrap();
         let prefix = s("alar", "Alar Karis").unwrap();
@@ -206,6 +339,15 @@ mod tests {
         let typo = s("Kariss", "Alar Karis").unwrap();
         assert!(exact > prefix && prefix > words && words > word_prefix);
         assert!(word_prefix > substring && substring > typo && typo > 0.0);
+        // Among matches of one tier, a short text beats a long one.
+        let short = score("lithunia", &["lithunia"], "lithuania").unwrap();
+        let long = score(
+            "lithunia",
+            &["lithunia"],
+            "lithuania s withdrawal takes effect",
+        )
+        .unwrap();
+        assert!(short > long, "{short} {long}");
         assert_eq!(s("Tsakna", "Margus Tsakhna").map(|x| x > 0.0), Some(true));
         assert!((s("Lithunia", "Lithuania").unwrap() - 0.35).abs() < 1e-9);
         // Short words must match exactly: `uk` is no typo of `un`.

@@ -32,7 +32,7 @@ pub struct RelationView {
 /// The knowledge graph with its query indexes.
 #[derive(Debug, Clone)]
 pub struct Graph {
-    g: StableDiGraph<Node, Relation>,
+    pub(super) g: StableDiGraph<Node, Relation>,
     ids: HashMap<NodeId, NodeIndex>,
     relation_ids: HashMap<String, EdgeIndex>,
     /// All nodes, sorted by id; per kind, sorted by id.
@@ -41,6 +41,12 @@ pub struct Graph {
     /// Events, oldest first (ties by id).
     timeline: Vec<NodeIndex>,
     search: SearchIndex,
+    /// Relations at each node, both directions.
+    degree: HashMap<NodeIndex, usize>,
+    /// PageRank of each node, computed once per graph version.
+    centrality: HashMap<NodeIndex, f64>,
+    /// Nodes by PageRank, highest first (ties by id).
+    by_centrality: Vec<NodeIndex>,
 }
 
 impl Graph {
@@ -62,6 +68,21 @@ impl Graph {
             .unwrap_or_default();
         timeline.sort_by_key(|&ix| (Self::date_of(&g, ix), g[ix].id.clone()));
         let search = SearchIndex::build(&g);
+        let degree = g
+            .node_indices()
+            .map(|ix| {
+                (
+                    ix,
+                    g.edges_directed(ix, PgDirection::Outgoing).count()
+                        + g.edges_directed(ix, PgDirection::Incoming).count(),
+                )
+            })
+            .collect();
+        let centrality = super::rank::pagerank(&g);
+        let mut by_centrality = sorted.clone();
+        let score = |ix: &NodeIndex| centrality.get(ix).copied().unwrap_or(0.0);
+        // `sorted` is by id and the sort is stable, so ties stay in id order.
+        by_centrality.sort_by(|a, b| score(b).total_cmp(&score(a)));
         Graph {
             g,
             ids,
@@ -70,6 +91,9 @@ impl Graph {
             sorted_by_kind,
             timeline,
             search,
+            degree,
+            centrality,
+            by_centrality,
         }
     }
 
@@ -213,6 +237,91 @@ impl Graph {
             .collect()
     }
 
+    /// The number of relations at a node, both directions.
+    pub fn degree(&self, ix: NodeIndex) -> usize {
+        self.degree.get(&ix).copied().unwrap_or(0)
+    }
+
+    /// The node's PageRank over the undirected graph (all scores sum to 1).
+    pub fn centrality(&self, ix: NodeIndex) -> f64 {
+        self.centrality.get(&ix).copied().unwrap_or(0.0)
+    }
+
+    /// Nodes by PageRank, highest first (ties by id).
+    pub fn by_centrality(&self) -> &[NodeIndex] {
+        &self.by_centrality
+    }
+
+    /// How many relations there are of each type, in type order.
+    pub fn relation_type_counts(&self) -> Vec<(RelationType, usize)> {
+        let mut counts: std::collections::BTreeMap<RelationType, usize> = Default::default();
+        for r in self.g.edge_weights() {
+            *counts.entry(r.rel).or_default() += 1;
+        }
+        counts.into_iter().collect()
+    }
+
+    /// Whether every word of the (normalised) query starts a word of the node's name, an
+    /// alias, a label or its description: the `text` filter of listings.
+    pub fn matches_text(&self, ix: NodeIndex, query: &str) -> bool {
+        let q = super::normalize(query);
+        let n = &self.g[ix];
+        let hay = super::normalize(&format!(
+            "{} {} {} {}",
+            n.name,
+            n.aliases.join(" "),
+            n.labels.values().cloned().collect::<Vec<_>>().join(" "),
+            n.description
+        ));
+        let words: Vec<&str> = hay.split(' ').collect();
+        q.split(' ')
+            .all(|qw| words.iter().any(|w| w.starts_with(qw)))
+    }
+
+    /// Relations of type `rel` from `from` to `to`, in id order.
+    pub fn relations_between(
+        &self,
+        from: NodeIndex,
+        to: NodeIndex,
+        rel: RelationType,
+    ) -> Vec<EdgeIndex> {
+        let mut out: Vec<EdgeIndex> = self
+            .g
+            .edges_connecting(from, to)
+            .filter(|e| e.weight().rel == rel)
+            .map(|e| e.id())
+            .collect();
+        out.sort_by(|a, b| self.g[*a].id.cmp(&self.g[*b].id));
+        out
+    }
+
+    /// Whether `from rel to` holds on `day`, and why: see [`Status`].
+    pub fn status(
+        &self,
+        from: NodeIndex,
+        rel: RelationType,
+        to: NodeIndex,
+        day: NaiveDate,
+    ) -> Status {
+        let candidates = self.relations_between(from, to, rel);
+        if let Some(&e) = candidates.iter().find(|&&e| self.g[e].holds_on(day)) {
+            return Status::Holds(e);
+        }
+        // Otherwise explain with the relation closest to the day: the last one that ended
+        // before it, or else the first that starts after it.
+        let ended = candidates
+            .iter()
+            .filter(|&&e| self.g[e].valid_until.is_some_and(|b| b.date <= day))
+            .max_by_key(|&&e| self.g[e].valid_until.map(|b| b.date));
+        if let Some(&e) = ended {
+            return Status::Ended(e);
+        }
+        match candidates.first() {
+            Some(&e) => Status::NotYet(e),
+            None => Status::NoRelation,
+        }
+    }
+
     /// The sentence of the source that contains the evidence's quote, for context.
     pub fn sentence_of(&self, ev: &Evidence) -> Option<&str> {
         let src = self
@@ -225,10 +334,28 @@ impl Graph {
         ))
     }
 
+    /// Quotes matching a phrase, with the events and relations they support.
+    pub fn search_evidence(&self, query: &str) -> Vec<super::EvidenceMatch> {
+        self.search.search_evidence(query)
+    }
+
     /// Ranked search over names and aliases; see [`super::search`].
     pub fn search(&self, query: &str, kinds: Option<&[Kind]>) -> Vec<super::SearchHit> {
         self.search.search(&self.g, query, kinds)
     }
+}
+
+/// The answer to "does `from TYPE to` hold on a day?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// This relation holds on the day.
+    Holds(EdgeIndex),
+    /// This relation held, but its `valid_until` is on or before the day.
+    Ended(EdgeIndex),
+    /// This relation starts after the day.
+    NotYet(EdgeIndex),
+    /// No relation of that type joins the two.
+    NoRelation,
 }
 
 /// The relation types that tie an entity to an event it takes part in.

@@ -3,11 +3,14 @@
 
 use std::sync::Arc;
 
+use async_graphql::ParseRequestError;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::Json;
 use axum::Router;
 use axum::extract::State;
-use axum::response::{Html, IntoResponse, Redirect};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
@@ -48,7 +51,51 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
     axum::serve(listener, router(state)).await
 }
 
-async fn graphql(State(state): State<AppState>, req: GraphQLRequest) -> GraphQLResponse {
+/// A request that is not GraphQL over HTTP at all (malformed JSON, a missing `query`, ...):
+/// answered like any GraphQL error, with a code and no Rust debug output.
+pub struct BadRequest(ParseRequestError);
+
+impl From<ParseRequestError> for BadRequest {
+    fn from(e: ParseRequestError) -> Self {
+        BadRequest(e)
+    }
+}
+
+impl IntoResponse for BadRequest {
+    fn into_response(self) -> Response {
+        let (status, message) = match &self.0 {
+            ParseRequestError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is too large".to_string(),
+            ),
+            ParseRequestError::Io(_) => (
+                StatusCode::BAD_REQUEST,
+                "the request body could not be read".to_string(),
+            ),
+            ParseRequestError::UnsupportedBatch => (
+                StatusCode::BAD_REQUEST,
+                "batched requests are not supported".to_string(),
+            ),
+            ParseRequestError::InvalidRequest(e) => (
+                StatusCode::BAD_REQUEST,
+                format!("the request is not a valid GraphQL request: {e}"),
+            ),
+            other => (
+                StatusCode::BAD_REQUEST,
+                format!("the request is not a valid GraphQL request: {other}"),
+            ),
+        };
+        let body = serde_json::json!({
+            "errors": [{ "message": message, "extensions": { "code": api::code::BAD_REQUEST } }]
+        });
+        (status, Json(body)).into_response()
+    }
+}
+
+async fn graphql(
+    State(state): State<AppState>,
+    req: GraphQLRequest<BadRequest>,
+) -> GraphQLResponse {
     api::execute(&state.schema, state.graph.clone(), req.into_inner())
         .await
         .into()

@@ -316,6 +316,7 @@ impl<'a> Loader<'a> {
                 NewNode {
                     id: e.id.clone(),
                     name: e.name.clone(),
+                    labels: e.labels.clone(),
                     aliases: e.aliases.clone(),
                     description: e.description.clone(),
                     notice_period_months: e.notice_period_months,
@@ -351,6 +352,7 @@ impl<'a> Loader<'a> {
             .add_event(NewEvent {
                 id: e.id.clone(),
                 title: e.title.clone(),
+                labels: e.labels.clone(),
                 aliases: e.aliases.clone(),
                 description: e.description.clone(),
                 kind,

@@ -1,6 +1,8 @@
 //! The seed files' records, exactly as written by hand (serde). They are parsed here and turned
 //! into validated graph values by the loader; nothing else sees them.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 /// `sources.toml`
@@ -60,6 +62,9 @@ pub struct EntityRecord {
     pub id: String,
     pub kind: String,
     pub name: String,
+    /// Names in other languages, by language tag: `labels = { de = "Estland" }`.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
     #[serde(default)]
     pub aliases: Vec<String>,
     #[serde(default)]
@@ -89,6 +94,9 @@ pub struct EventRecord {
     pub id: String,
     pub kind: String,
     pub title: String,
+    /// Titles in other languages, by language tag.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
     #[serde(default)]
     pub aliases: Vec<String>,
     #[serde(default)]

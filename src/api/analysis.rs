@@ -1,0 +1,751 @@
+//! Graph questions as root fields: connections between entities (`path`, `paths`),
+//! neighbourhoods, "does X relate to Y on date D" (`relationStatus`), the grouped time line and
+//! graph statistics. Resolvers check arguments and delegate to the graph core.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use petgraph::stable_graph::{EdgeIndex, NodeIndex};
+
+use super::error::ApiError;
+use super::query::graph;
+use super::scalars::Date;
+use super::types::{
+    Entity, EntityKind, Event, EventKind, Evidence, NodeRef, Relation, RelationDirection,
+    RelationType, entity,
+};
+use crate::graph::{self, BoundOrigin, DateRule, Graph, Kind, Status, TraversalFilter};
+
+/// Longest connection `path` and `paths` look for.
+pub const MAX_HOPS: i32 = 8;
+/// Most paths `paths` returns.
+pub const MAX_PATHS: i32 = 10;
+/// Deepest neighbourhood.
+pub const MAX_DEPTH: i32 = 3;
+/// Most nodes in a neighbourhood.
+pub const MAX_NEIGHBORHOOD: i32 = 1000;
+
+fn lookup(g: &Graph, arg: &str, id: &str) -> Result<NodeIndex, ApiError> {
+    g.lookup(id)
+        .ok_or_else(|| ApiError::NotFound(format!("`{arg}`: no entity with id `{id}`")))
+}
+
+fn in_range(arg: &str, v: i32, lo: i32, hi: i32) -> Result<usize, ApiError> {
+    if v < lo || v > hi {
+        return Err(ApiError::bad_input(format!(
+            "`{arg}` must be between {lo} and {hi}, got {v}"
+        )));
+    }
+    Ok(v as usize)
+}
+
+fn filter(types: Option<Vec<RelationType>>, as_of: Option<Date>) -> TraversalFilter {
+    TraversalFilter {
+        types: types.map(|t| t.into_iter().map(Into::into).collect()),
+        as_of: as_of.map(|d| d.0),
+    }
+}
+
+/// One step of a connection.
+#[derive(Clone)]
+pub struct Hop {
+    g: Arc<Graph>,
+    hop: graph::Hop,
+}
+
+#[Object]
+impl Hop {
+    /// The entity this step leaves.
+    async fn from(&self) -> Entity {
+        entity(&self.g, self.hop.from)
+    }
+
+    /// The entity this step reaches.
+    async fn to(&self) -> Entity {
+        entity(&self.g, self.hop.to)
+    }
+
+    /// OUTGOING when the step follows the relation's direction (`from` is the relation's
+    /// `from`), INCOMING when it walks it backwards.
+    async fn direction(&self) -> RelationDirection {
+        self.hop.direction.into()
+    }
+
+    /// The relation's type.
+    #[graphql(name = "type")]
+    async fn rel_type(&self) -> RelationType {
+        self.g.relation(self.hop.edge).rel.into()
+    }
+
+    /// The relation walked, with its validity.
+    async fn relation(&self) -> Relation {
+        Relation {
+            g: self.g.clone(),
+            edge: self.hop.edge,
+        }
+    }
+
+    /// The quotes that state this step's relation.
+    async fn evidence(&self) -> Vec<Evidence> {
+        self.g
+            .relation(self.hop.edge)
+            .evidence
+            .iter()
+            .map(|e| Evidence::new(&self.g, e))
+            .collect()
+    }
+}
+
+/// A connection between two entities: a chain of relations, each with its evidence.
+#[derive(Clone)]
+pub struct Path {
+    g: Arc<Graph>,
+    path: graph::Path,
+}
+
+#[Object]
+impl Path {
+    /// The number of hops.
+    async fn length(&self) -> usize {
+        self.path.len()
+    }
+
+    /// The entities along the path, from start to end.
+    async fn nodes(&self) -> Vec<Entity> {
+        self.path
+            .nodes()
+            .into_iter()
+            .map(|ix| entity(&self.g, ix))
+            .collect()
+    }
+
+    /// The steps, in order.
+    async fn hops(&self) -> Vec<Hop> {
+        self.path
+            .hops
+            .iter()
+            .map(|&hop| Hop {
+                g: self.g.clone(),
+                hop,
+            })
+            .collect()
+    }
+}
+
+/// The answer to "how are these two connected?".
+#[derive(SimpleObject, Clone)]
+pub struct PathResult {
+    /// Whether a connection was found within `maxHops`.
+    pub found: bool,
+    /// Why not, when none was found (e.g. "no connection within 2 hops").
+    pub reason: Option<String>,
+    /// The shortest connection found.
+    pub path: Option<Path>,
+}
+
+/// The answer to "what are the k shortest connections?".
+#[derive(SimpleObject, Clone)]
+pub struct PathsResult {
+    /// Whether any connection was found within `maxHops`.
+    pub found: bool,
+    /// Why not, when none was found.
+    pub reason: Option<String>,
+    /// The connections, shortest first; distinct as sequences of relations, without loops.
+    pub paths: Vec<Path>,
+}
+
+/// A relation in a subgraph, in the shape graph-drawing libraries take (`source`, `target`).
+#[derive(Clone)]
+pub struct SubgraphEdge {
+    g: Arc<Graph>,
+    edge: EdgeIndex,
+}
+
+#[Object]
+impl SubgraphEdge {
+    /// The relation's id.
+    async fn id(&self) -> ID {
+        ID(self.g.relation(self.edge).id.clone())
+    }
+
+    /// The id of the entity the relation starts at.
+    async fn source(&self) -> ID {
+        ID(self.g.node(self.g.ends(self.edge).0).id.to_string())
+    }
+
+    /// The id of the entity the relation points to.
+    async fn target(&self) -> ID {
+        ID(self.g.node(self.g.ends(self.edge).1).id.to_string())
+    }
+
+    /// The relation's type.
+    #[graphql(name = "type")]
+    async fn rel_type(&self) -> RelationType {
+        self.g.relation(self.edge).rel.into()
+    }
+
+    /// A short label for drawing: the role if there is one, else the type.
+    async fn label(&self) -> String {
+        let r = self.g.relation(self.edge);
+        r.role.clone().unwrap_or_else(|| r.rel.as_str().to_string())
+    }
+
+    /// The relation, with validity and evidence.
+    async fn relation(&self) -> Relation {
+        Relation {
+            g: self.g.clone(),
+            edge: self.edge,
+        }
+    }
+}
+
+/// The entities around one entity and the relations among them.
+#[derive(Clone)]
+pub struct Neighborhood {
+    g: Arc<Graph>,
+    center: NodeIndex,
+    sub: graph::Subgraph,
+}
+
+#[Object]
+impl Neighborhood {
+    /// The entity at the centre.
+    async fn center(&self) -> Entity {
+        entity(&self.g, self.center)
+    }
+
+    /// The entities, the centre first, then by distance (ties by id).
+    async fn nodes(&self) -> Vec<Entity> {
+        self.sub
+            .nodes
+            .iter()
+            .map(|&ix| entity(&self.g, ix))
+            .collect()
+    }
+
+    /// Every allowed relation between two of the entities, by id.
+    async fn edges(&self) -> Vec<SubgraphEdge> {
+        self.sub
+            .edges
+            .iter()
+            .map(|&edge| SubgraphEdge {
+                g: self.g.clone(),
+                edge,
+            })
+            .collect()
+    }
+
+    /// Whether `limit` cut the neighbourhood short: some entity within `depth` is missing.
+    async fn truncated(&self) -> bool {
+        self.sub.truncated
+    }
+
+    /// How many hops out the neighbourhood reaches.
+    async fn depth_reached(&self) -> usize {
+        self.sub.depth_reached
+    }
+}
+
+/// Whether a relation holds on a date, and the rule that decided it.
+#[derive(Clone)]
+pub struct RelationStatus {
+    g: Arc<Graph>,
+    from: NodeIndex,
+    rel: graph::RelationType,
+    to: NodeIndex,
+    on: chrono::NaiveDate,
+    status: Status,
+}
+
+impl RelationStatus {
+    fn edge(&self) -> Option<EdgeIndex> {
+        match self.status {
+            Status::Holds(e) | Status::Ended(e) | Status::NotYet(e) => Some(e),
+            Status::NoRelation => None,
+        }
+    }
+
+    /// "the date of <event> (<rule>)" for a bound set by an event.
+    fn bound_text(&self, b: graph::Bound) -> String {
+        let date = b.date.format("%Y-%m-%d");
+        let BoundOrigin::Event(ev) = b.origin else {
+            return date.to_string();
+        };
+        let node = self.g.node(ev);
+        let rule = node.event().and_then(|e| e.rule.as_ref()).map(|r| {
+            let DateRule::NoticePeriod {
+                notification,
+                treaty,
+                months,
+            } = r;
+            let name = |id: &graph::NodeId| self.g.lookup(id.as_str()).map_or(id.to_string(), |ix| self.g.node(ix).name.clone());
+            let notified = self
+                .g
+                .lookup(notification.as_str())
+                .and_then(|ix| self.g.node(ix).event())
+                .map(|e| e.date.to_string())
+                .unwrap_or_default();
+            format!(
+                ", computed as the {months}-month notice period of the {} after \"{}\" ({notified})",
+                name(treaty),
+                name(notification)
+            )
+        });
+        format!(
+            "{date}, the date of \"{}\"{}",
+            node.name,
+            rule.unwrap_or_default()
+        )
+    }
+}
+
+#[Object]
+impl RelationStatus {
+    /// Whether the relation holds on the date.
+    async fn holds(&self) -> bool {
+        matches!(self.status, Status::Holds(_))
+    }
+
+    /// The date asked about.
+    async fn on(&self) -> Date {
+        Date(self.on)
+    }
+
+    /// The answer in words, with the rule that decided it.
+    async fn explanation(&self) -> String {
+        let (from, to) = (&self.g.node(self.from).name, &self.g.node(self.to).name);
+        let rel = self.rel.as_str();
+        let on = self.on.format("%Y-%m-%d");
+        match self.status {
+            Status::NoRelation => format!("no {rel} relation from {from} to {to} is recorded"),
+            Status::Holds(e) => {
+                let r = self.g.relation(e);
+                let until = r
+                    .valid_until
+                    .map_or("with no recorded end".to_string(), |b| {
+                        format!("until {} (exclusive)", self.bound_text(b))
+                    });
+                format!("{from} {rel} {to} holds on {on}: it is valid {until}")
+            }
+            Status::Ended(e) => {
+                let b = self
+                    .g
+                    .relation(e)
+                    .valid_until
+                    .map(|b| self.bound_text(b))
+                    .unwrap_or_default();
+                format!("{from} {rel} {to} does not hold on {on}: it ended on {b}")
+            }
+            Status::NotYet(e) => {
+                let b = self
+                    .g
+                    .relation(e)
+                    .valid_from
+                    .map(|b| self.bound_text(b))
+                    .unwrap_or_default();
+                format!("{from} {rel} {to} does not hold on {on}: it starts on {b}")
+            }
+        }
+    }
+
+    /// The relation that decided the answer (null when there is none).
+    async fn relation(&self) -> Option<Relation> {
+        self.edge().map(|edge| Relation {
+            g: self.g.clone(),
+            edge,
+        })
+    }
+
+    /// The event whose date set the deciding bound (e.g. the withdrawal taking effect).
+    async fn decided_by(&self) -> Option<Event> {
+        let r = self.g.relation(self.edge()?);
+        let b = match self.status {
+            Status::Holds(_) | Status::Ended(_) => r.valid_until,
+            Status::NotYet(_) => r.valid_from,
+            Status::NoRelation => None,
+        }?;
+        match b.origin {
+            BoundOrigin::Event(ix) => Some(Event(NodeRef {
+                g: self.g.clone(),
+                ix,
+            })),
+            BoundOrigin::Given => None,
+        }
+    }
+
+    /// The quotes behind the deciding relation and, if any, the event that bounds it.
+    async fn evidence(&self) -> Vec<Evidence> {
+        let Some(e) = self.edge() else {
+            return vec![];
+        };
+        let r = self.g.relation(e);
+        let mut out: Vec<graph::Evidence> = r.evidence.clone();
+        for b in [r.valid_from, r.valid_until].into_iter().flatten() {
+            if let BoundOrigin::Event(ix) = b.origin
+                && let Some(ev) = self.g.node(ix).event()
+            {
+                out.extend(ev.evidence.iter().cloned());
+            }
+        }
+        out.dedup_by(|a, b| a.quote == b.quote && a.source == b.source);
+        out.iter().map(|ev| Evidence::new(&self.g, ev)).collect()
+    }
+}
+
+/// The width of a time-line group.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum Granularity {
+    /// One group per day.
+    Day,
+    /// One group per month.
+    Month,
+    /// One group per year.
+    Year,
+}
+
+/// The events of one day, month or year.
+#[derive(SimpleObject, Clone)]
+pub struct TimelineGroup {
+    /// The period: `2025-06-27`, `2025-06` or `2025`.
+    pub period: String,
+    /// Its first day.
+    pub start: Date,
+    /// Its last day.
+    pub end: Date,
+    /// How many events fall in it.
+    pub count: usize,
+    /// The events, oldest first.
+    pub events: Vec<Event>,
+}
+
+/// An entity with its centrality rank.
+#[derive(SimpleObject, Clone)]
+pub struct RankedEntity {
+    /// 1 for the most central.
+    pub rank: usize,
+    /// The entity.
+    pub entity: Entity,
+    /// Its PageRank (all entities sum to 1).
+    pub score: f64,
+    /// Its number of relations.
+    pub degree: usize,
+}
+
+/// Counts of one kind of entity.
+#[derive(SimpleObject, Clone)]
+pub struct KindStat {
+    /// The kind.
+    pub kind: EntityKind,
+    /// How many entities are of it.
+    pub count: usize,
+}
+
+/// Counts of one relation type.
+#[derive(SimpleObject, Clone)]
+pub struct RelationTypeStat {
+    /// The type.
+    #[graphql(name = "type")]
+    pub rel_type: RelationType,
+    /// How many relations are of it.
+    pub count: usize,
+}
+
+/// Size and shape of the graph.
+#[derive(Clone)]
+pub struct GraphStats {
+    g: Arc<Graph>,
+}
+
+#[Object]
+impl GraphStats {
+    /// Entities of all kinds.
+    async fn node_count(&self) -> usize {
+        self.g.node_count()
+    }
+
+    /// Relations of all types.
+    async fn relation_count(&self) -> usize {
+        self.g.relation_count()
+    }
+
+    /// Entities per kind, in kind order.
+    async fn nodes_by_kind(&self) -> Vec<KindStat> {
+        Kind::ALL
+            .into_iter()
+            .map(|k| KindStat {
+                kind: k.into(),
+                count: self.g.nodes_sorted(Some(k)).len(),
+            })
+            .filter(|s| s.count > 0)
+            .collect()
+    }
+
+    /// Relations per type, in type order.
+    async fn relations_by_type(&self) -> Vec<RelationTypeStat> {
+        self.g
+            .relation_type_counts()
+            .into_iter()
+            .map(|(t, count)| RelationTypeStat {
+                rel_type: t.into(),
+                count,
+            })
+            .collect()
+    }
+
+    /// The largest number of relations at one entity.
+    async fn max_degree(&self) -> usize {
+        self.g
+            .nodes_sorted(None)
+            .iter()
+            .map(|&ix| self.g.degree(ix))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The mean number of relations at an entity.
+    async fn mean_degree(&self) -> f64 {
+        let n = self.g.node_count();
+        if n == 0 {
+            0.0
+        } else {
+            2.0 * self.g.relation_count() as f64 / n as f64
+        }
+    }
+
+    /// The most central entities by PageRank (ties by id), optionally of some kinds.
+    /// PageRank is computed once per graph version; this is O(n log n).
+    async fn most_central(
+        &self,
+        #[graphql(desc = "How many (1 to 100; default 10).", default = 10)] first: i32,
+        #[graphql(desc = "Only entities of these kinds.")] kinds: Option<Vec<EntityKind>>,
+    ) -> Result<Vec<RankedEntity>> {
+        let first = in_range("first", first, 1, 100)?;
+        let kinds: Option<Vec<Kind>> = kinds.map(|k| k.into_iter().map(Kind::from).collect());
+        Ok(self
+            .g
+            .by_centrality()
+            .iter()
+            .filter(|&&ix| {
+                kinds
+                    .as_ref()
+                    .is_none_or(|k| k.contains(&self.g.node(ix).kind))
+            })
+            .take(first)
+            .enumerate()
+            .map(|(i, &ix)| RankedEntity {
+                rank: i + 1,
+                entity: entity(&self.g, ix),
+                score: self.g.centrality(ix),
+                degree: self.g.degree(ix),
+            })
+            .collect())
+    }
+}
+
+/// Root fields for graph questions; merged into `Query`.
+#[derive(Default)]
+pub struct AnalysisQuery;
+
+#[Object]
+impl AnalysisQuery {
+    /// The shortest connection between two entities, walking relations in either direction,
+    /// each hop with its relation, direction and evidence. `found: false` with a reason when
+    /// there is none within `maxHops`. Breadth-first: O(V + E) at worst.
+    #[allow(clippy::too_many_arguments)]
+    async fn path(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Where the connection starts.")] from: ID,
+        #[graphql(desc = "Where it ends.")] to: ID,
+        #[graphql(
+            desc = "Longest connection to look for (1 to 8; default 4).",
+            default = 4
+        )]
+        max_hops: i32,
+        #[graphql(desc = "Only walk relations of these types.")] relation_types: Option<
+            Vec<RelationType>,
+        >,
+        #[graphql(desc = "Only walk relations valid on this date.")] as_of: Option<Date>,
+    ) -> Result<PathResult> {
+        let g = graph(ctx)?;
+        let (a, b) = (lookup(g, "from", &from)?, lookup(g, "to", &to)?);
+        let hops = in_range("maxHops", max_hops, 1, MAX_HOPS)?;
+        let path = g.shortest_path(a, b, hops, &filter(relation_types, as_of));
+        Ok(PathResult {
+            found: path.is_some(),
+            reason: path
+                .is_none()
+                .then(|| format!("no connection within {hops} hops")),
+            path: path.map(|path| Path { g: g.clone(), path }),
+        })
+    }
+
+    /// The k shortest distinct connections between two entities (Yen's algorithm), shortest
+    /// first. O(k · hops · (V + E)) at worst.
+    #[allow(clippy::too_many_arguments)]
+    async fn paths(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Where the connections start.")] from: ID,
+        #[graphql(desc = "Where they end.")] to: ID,
+        #[graphql(
+            desc = "Longest connection to look for (1 to 8; default 4).",
+            default = 4
+        )]
+        max_hops: i32,
+        #[graphql(desc = "Only walk relations of these types.")] relation_types: Option<
+            Vec<RelationType>,
+        >,
+        #[graphql(desc = "Only walk relations valid on this date.")] as_of: Option<Date>,
+        #[graphql(desc = "How many connections (1 to 10; default 3).", default = 3)] first: i32,
+    ) -> Result<PathsResult> {
+        let g = graph(ctx)?;
+        let (a, b) = (lookup(g, "from", &from)?, lookup(g, "to", &to)?);
+        let hops = in_range("maxHops", max_hops, 1, MAX_HOPS)?;
+        let k = in_range("first", first, 1, MAX_PATHS)?;
+        let paths = g.k_shortest_paths(a, b, k, hops, &filter(relation_types, as_of));
+        Ok(PathsResult {
+            found: !paths.is_empty(),
+            reason: paths
+                .is_empty()
+                .then(|| format!("no connection within {hops} hops")),
+            paths: paths
+                .into_iter()
+                .map(|path| Path { g: g.clone(), path })
+                .collect(),
+        })
+    }
+
+    /// The entities within `depth` hops of one entity and the relations among them, as
+    /// `{ nodes, edges { source target } }`. `truncated` says when `limit` cut it short.
+    /// O(nodes + their relations).
+    #[allow(clippy::too_many_arguments)]
+    async fn neighborhood(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The entity at the centre.")] id: ID,
+        #[graphql(desc = "How many hops out (1 to 3; default 1).", default = 1)] depth: i32,
+        #[graphql(desc = "Only walk relations of these types.")] relation_types: Option<
+            Vec<RelationType>,
+        >,
+        #[graphql(
+            desc = "Only include (and walk through) entities of these kinds; the centre is always included."
+        )]
+        kinds: Option<Vec<EntityKind>>,
+        #[graphql(desc = "Only walk relations valid on this date.")] as_of: Option<Date>,
+        #[graphql(
+            desc = "Most entities to include, the centre counted (1 to 1000; default 100).",
+            default = 100
+        )]
+        limit: i32,
+    ) -> Result<Neighborhood> {
+        let g = graph(ctx)?;
+        let center = lookup(g, "id", &id)?;
+        let depth = in_range("depth", depth, 1, MAX_DEPTH)?;
+        let limit = in_range("limit", limit, 1, MAX_NEIGHBORHOOD)?;
+        let kinds: Option<Vec<Kind>> = kinds.map(|k| k.into_iter().map(Kind::from).collect());
+        let sub = g.neighborhood(
+            center,
+            depth,
+            &filter(relation_types, as_of),
+            kinds.as_deref(),
+            limit,
+        );
+        Ok(Neighborhood {
+            g: g.clone(),
+            center,
+            sub,
+        })
+    }
+
+    /// Whether `from TYPE to` holds on a date ("is Estonia a party to the Ottawa Convention on
+    /// 2025-12-27?"), with the relation, the event and the rule that decided it. O(degree).
+    async fn relation_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The relation's start, e.g. `state/estonia`.")] from: ID,
+        #[graphql(name = "type", desc = "The relation type, e.g. PARTY_TO.")]
+        rel_type: RelationType,
+        #[graphql(desc = "The relation's end, e.g. `treaty/ottawa-convention`.")] to: ID,
+        #[graphql(desc = "The date asked about.")] on: Date,
+    ) -> Result<RelationStatus> {
+        let g = graph(ctx)?;
+        let (a, b) = (lookup(g, "from", &from)?, lookup(g, "to", &to)?);
+        let rel: graph::RelationType = rel_type.into();
+        Ok(RelationStatus {
+            g: g.clone(),
+            from: a,
+            rel,
+            to: b,
+            on: on.0,
+            status: g.status(a, rel, b, on.0),
+        })
+    }
+
+    /// The time line grouped by day, month or year, oldest first; empty periods are left out.
+    /// The filters are those of `events`. O(events).
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The width of a group.")] group_by: Granularity,
+        #[graphql(desc = "Only events on or after this date.")] from: Option<Date>,
+        #[graphql(desc = "Only events on or before this date.")] to: Option<Date>,
+        #[graphql(desc = "Only events this entity takes part in.")] involving: Option<ID>,
+        #[graphql(desc = "Only events of these kinds.")] event_kinds: Option<Vec<EventKind>>,
+    ) -> Result<Vec<TimelineGroup>> {
+        let g = graph(ctx)?;
+        let events = super::query::filtered_events(g, from, to, involving, event_kinds, None)?;
+        let mut groups: Vec<TimelineGroup> = vec![];
+        for ix in events {
+            let Some(ev) = g.node(ix).event() else {
+                continue;
+            };
+            let (period, start, end) = period_of(ev.date.date, group_by);
+            match groups.last_mut() {
+                Some(last) if last.period == period => {
+                    last.count += 1;
+                    last.events.push(Event(NodeRef { g: g.clone(), ix }));
+                }
+                _ => groups.push(TimelineGroup {
+                    period,
+                    start: Date(start),
+                    end: Date(end),
+                    count: 1,
+                    events: vec![Event(NodeRef { g: g.clone(), ix })],
+                }),
+            }
+        }
+        Ok(groups)
+    }
+
+    /// Size, shape and the most central entities of the graph.
+    async fn stats(&self, ctx: &Context<'_>) -> Result<GraphStats> {
+        Ok(GraphStats {
+            g: graph(ctx)?.clone(),
+        })
+    }
+}
+
+/// The period of a date at a granularity: its label, first and last day.
+fn period_of(
+    d: chrono::NaiveDate,
+    by: Granularity,
+) -> (String, chrono::NaiveDate, chrono::NaiveDate) {
+    let precision = match by {
+        Granularity::Day => graph::Precision::Day,
+        Granularity::Month => graph::Precision::Month,
+        Granularity::Year => graph::Precision::Year,
+    };
+    let start = match by {
+        Granularity::Day => d,
+        Granularity::Month => d.with_day(1).unwrap_or(d),
+        Granularity::Year => d.with_day(1).and_then(|x| x.with_month(1)).unwrap_or(d),
+    };
+    let fd = graph::FuzzyDate {
+        date: start,
+        precision,
+    };
+    (fd.to_string(), start, fd.last_day())
+}
+
+use chrono::Datelike;

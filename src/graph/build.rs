@@ -668,6 +668,41 @@ mod tests {
     }
 
     #[test]
+    fn status_answers_on_the_day_before_of_and_after_a_change() {
+        use crate::graph::Status;
+        let mut b = builder();
+        // Freedonia: party from 2025-07-01, open-ended.
+        b.add_relation(NewRelation {
+            id: None,
+            rel: RelationType::PartyTo,
+            from: "state/freedonia".into(),
+            to: "treaty/t".into(),
+            role: None,
+            valid_from: Some(ValiditySpec::Date(day("2025-07-01"))),
+            valid_until: None,
+            evidence: ev("Freedonia stays"),
+        })
+        .unwrap();
+        let g = b.finish().unwrap();
+        let (ru, fr, t) = (
+            g.lookup("state/ruritania").unwrap(),
+            g.lookup("state/freedonia").unwrap(),
+            g.lookup("treaty/t").unwrap(),
+        );
+        let status = |who, d: &str| g.status(who, RelationType::PartyTo, t, day(d));
+        assert!(matches!(status(ru, "2025-12-26"), Status::Holds(_)));
+        assert!(matches!(status(ru, "2025-12-27"), Status::Ended(_)));
+        assert!(matches!(status(ru, "2025-12-28"), Status::Ended(_)));
+        assert!(matches!(status(fr, "2025-06-30"), Status::NotYet(_)));
+        assert!(matches!(status(fr, "2025-07-01"), Status::Holds(_)));
+        assert!(matches!(status(fr, "9999-12-31"), Status::Holds(_)));
+        assert_eq!(
+            g.status(ru, RelationType::MemberOf, t, day("2025-01-01")),
+            Status::NoRelation
+        );
+    }
+
+    #[test]
     fn the_timeline_is_oldest_first_and_month_dates_overlap_ranges() {
         let g = builder().finish().unwrap();
         let ids = |v: Vec<petgraph::stable_graph::NodeIndex>| -> Vec<String> {

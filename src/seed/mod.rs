@@ -5,18 +5,18 @@
 //! binary; any directory in the same format can replace it. Every problem stops the load with
 //! the file, the record and the reason; the graph is built only from data that passed.
 
+mod build;
 mod records;
 
-use std::collections::{BTreeMap, HashMap};
+pub use build::{BuildError, Section, build};
+pub use records::*;
+
+use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
 
-use crate::graph::{
-    EventDate, EventKind, FuzzyDate, Graph, GraphBuilder, GraphError, Kind, NewEvent, NewNode,
-    NewRelation, NewSource, RelationType, ValiditySpec,
-};
-use records::*;
+use crate::graph::Graph;
 
 /// The default data, compiled in so the binary runs from any directory.
 static DEFAULT_SEED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/seed");
@@ -135,325 +135,58 @@ impl SeedSource {
 }
 
 /// Loads and validates a seed.
+/// Loads and validates a seed.
 pub fn load(seed: &SeedSource) -> Result<Graph, SeedError> {
-    Loader::new(seed).run()
+    let records = read(seed)?;
+    build(&records).map_err(|e| seed_error(seed, e))
 }
 
-const SOURCES: &str = "sources.toml";
-const ENTITIES: &str = "entities.toml";
-const EVENTS: &str = "events.toml";
-const RELATIONS: &str = "relations.toml";
-
-/// A record's place, for error messages: `relation #3 (state/estonia:PARTY_TO:...)`.
-#[derive(Debug, Clone)]
-struct Location {
-    file: &'static str,
-    record: String,
-}
-
-struct Loader<'a> {
-    seed: &'a SeedSource,
-    builder: GraphBuilder,
-    /// Node and relation ids → where they were defined, for errors found only at the end.
-    places: HashMap<String, Location>,
-}
-
-impl<'a> Loader<'a> {
-    fn new(seed: &'a SeedSource) -> Self {
-        Loader {
-            seed,
-            builder: GraphBuilder::new(),
-            places: HashMap::new(),
-        }
-    }
-
-    fn fail(&self, loc: &Location, problem: impl ToString) -> SeedError {
-        SeedError::Invalid {
-            file: self.seed.display(loc.file),
-            record: loc.record.clone(),
-            problem: problem.to_string(),
-        }
-    }
-
-    fn run(mut self) -> Result<Graph, SeedError> {
-        let sources: SourcesFile = self.seed.parse(SOURCES, true)?;
-        let entities: EntitiesFile = self.seed.parse(ENTITIES, false)?;
-        let events: EventsFile = self.seed.parse(EVENTS, false)?;
-        let relations: RelationsFile = self.seed.parse(RELATIONS, false)?;
-
-        // Nodes first, so that edges may point at any node whatever the order in the files.
-        for (i, s) in sources.source.iter().enumerate() {
-            let loc = self.place(SOURCES, "source", i, &s.id);
-            self.add_source(&loc, s)?;
-        }
-        for (i, e) in entities.entity.iter().enumerate() {
-            let loc = self.place(ENTITIES, "entity", i, &e.id);
-            self.add_entity(&loc, e)?;
-        }
-        for (i, e) in events.event.iter().enumerate() {
-            let loc = self.place(EVENTS, "event", i, &e.id);
-            self.add_event(&loc, e)?;
-        }
-        // Then edges: publishers, event participants, relations.
-        for (i, s) in sources.source.iter().enumerate() {
-            let loc = self.place(SOURCES, "source", i, &s.id);
-            self.add_publisher(&loc, s)?;
-        }
-        for (i, e) in events.event.iter().enumerate() {
-            let loc = self.place(EVENTS, "event", i, &e.id);
-            self.add_participants(&loc, e)?;
-        }
-        for (i, r) in relations.relation.iter().enumerate() {
-            let label =
-                r.id.clone()
-                    .unwrap_or_else(|| format!("{}:{}:{}", r.from, r.rel, r.to));
-            let loc = self.place(RELATIONS, "relation", i, &label);
-            self.add_relation(&loc, r)?;
-        }
-        let places = std::mem::take(&mut self.places);
-        self.builder.finish().map_err(|e| {
-            let id = match &e {
-                GraphError::DateRule { id, .. } | GraphError::EmptyInterval { id, .. } => {
-                    id.clone()
-                }
-                _ => String::new(),
-            };
-            match places.get(&id) {
-                Some(loc) => SeedError::Invalid {
-                    file: self.seed.display(loc.file),
-                    record: loc.record.clone(),
-                    problem: e.to_string(),
-                },
-                None => SeedError::Invalid {
-                    file: self.seed.describe(),
-                    record: "graph".into(),
-                    problem: e.to_string(),
-                },
-            }
-        })
-    }
-
-    fn place(&mut self, file: &'static str, what: &str, index: usize, id: &str) -> Location {
-        let loc = Location {
-            file,
-            record: format!("{what} #{} (`{id}`)", index + 1),
-        };
-        self.places
-            .entry(id.to_string())
-            .or_insert_with(|| loc.clone());
-        loc
-    }
-
-    fn add_source(&mut self, loc: &Location, s: &SourceRecord) -> Result<(), SeedError> {
-        let published = chrono::DateTime::parse_from_rfc3339(&s.published).map_err(|_| {
-            self.fail(
-                loc,
-                format!(
-                    "invalid `published` {:?}: use RFC 3339, e.g. 2025-06-28T12:08:00+03:00",
-                    s.published
-                ),
-            )
-        })?;
-        let text = self
-            .seed
-            .read(&s.text_file)?
-            .ok_or_else(|| self.fail(loc, format!("text file `{}` not found", s.text_file)))?;
-        self.builder
-            .add_source(NewSource {
-                id: s.id.clone(),
-                title: s.title.clone(),
-                description: s.description.clone(),
-                url: s.url.clone(),
-                published,
-                language: s.language.clone(),
-                text,
-            })
-            .map_err(|e| self.fail(loc, e))?;
-        Ok(())
-    }
-
-    fn add_publisher(&mut self, loc: &Location, s: &SourceRecord) -> Result<(), SeedError> {
-        let (Some(publisher), byline) = (&s.publisher, &s.byline) else {
-            return Ok(());
-        };
-        let Some(byline) = byline else {
-            return Err(self.fail(
-                loc,
-                "`publisher` needs a `byline`: the text naming the publisher",
-            ));
-        };
-        self.builder
-            .add_relation(NewRelation {
-                id: None,
-                rel: RelationType::PublishedBy,
-                from: s.id.clone(),
-                to: publisher.clone(),
-                role: None,
-                valid_from: None,
-                valid_until: None,
-                evidence: vec![(s.id.clone(), byline.clone())],
-            })
-            .map_err(|e| self.fail(loc, e))?;
-        Ok(())
-    }
-
-    fn add_entity(&mut self, loc: &Location, e: &EntityRecord) -> Result<(), SeedError> {
-        let kind = Kind::parse(&e.kind)
-            .filter(|k| !matches!(k, Kind::Event | Kind::Source))
-            .ok_or_else(|| {
-                self.fail(
-                    loc,
-                    format!(
-                        "unknown kind `{}`: use state, person, organization or treaty \
-                         (events and sources have files of their own)",
-                        e.kind
-                    ),
-                )
-            })?;
-        self.builder
-            .add_entity(
-                kind,
-                NewNode {
-                    id: e.id.clone(),
-                    name: e.name.clone(),
-                    labels: e.labels.clone(),
-                    aliases: e.aliases.clone(),
-                    description: e.description.clone(),
-                    notice_period_months: e.notice_period_months,
-                },
-            )
-            .map_err(|err| self.fail(loc, err))?;
-        Ok(())
-    }
-
-    fn add_event(&mut self, loc: &Location, e: &EventRecord) -> Result<(), SeedError> {
-        let kind = EventKind::parse(&e.kind).ok_or_else(|| {
-            let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-            self.fail(
-                loc,
-                format!(
-                    "unknown event kind `{}`: use one of {}",
-                    e.kind,
-                    known.join(", ")
-                ),
-            )
-        })?;
-        let date = match (&e.date, &e.date_rule) {
-            (Some(d), None) => {
-                EventDate::Given(FuzzyDate::parse(d).map_err(|err| self.fail(loc, err))?)
-            }
-            (None, Some(rule)) => EventDate::NoticePeriod {
-                notification: rule.after.clone(),
-                treaty: rule.notice_period_of.clone(),
-            },
-            _ => return Err(self.fail(loc, "give exactly one of `date` and `date_rule`")),
-        };
-        self.builder
-            .add_event(NewEvent {
-                id: e.id.clone(),
-                title: e.title.clone(),
-                labels: e.labels.clone(),
-                aliases: e.aliases.clone(),
-                description: e.description.clone(),
-                kind,
-                date,
-                evidence: evidence(&e.evidence),
-            })
-            .map_err(|err| self.fail(loc, err))?;
-        Ok(())
-    }
-
-    /// Each participant becomes a relation carrying the event's evidence.
-    fn add_participants(&mut self, loc: &Location, e: &EventRecord) -> Result<(), SeedError> {
-        let edges = e
-            .actors
-            .iter()
-            .map(|a| (RelationType::ActorIn, a.clone(), e.id.clone()))
-            .chain(
-                e.addressed_to
-                    .iter()
-                    .map(|a| (RelationType::AddressedTo, e.id.clone(), a.clone())),
-            )
-            .chain(
-                e.concerns
-                    .iter()
-                    .map(|c| (RelationType::Concerns, e.id.clone(), c.clone())),
-            );
-        for (rel, from, to) in edges {
-            self.builder
-                .add_relation(NewRelation {
-                    id: None,
-                    rel,
-                    from,
-                    to,
-                    role: None,
-                    valid_from: None,
-                    valid_until: None,
-                    evidence: evidence(&e.evidence),
-                })
-                .map_err(|err| self.fail(loc, err))?;
-        }
-        Ok(())
-    }
-
-    fn add_relation(&mut self, loc: &Location, r: &RelationRecord) -> Result<(), SeedError> {
-        let rel = RelationType::parse(&r.rel).ok_or_else(|| {
-            let known: Vec<&str> = RelationType::ALL.iter().map(|t| t.as_str()).collect();
-            self.fail(
-                loc,
-                format!(
-                    "unknown relation type `{}`: use one of {}",
-                    r.rel,
-                    known.join(", ")
-                ),
-            )
-        })?;
-        let valid_from = self.bound(loc, "valid_from", &r.valid_from, &r.valid_from_event)?;
-        let valid_until = self.bound(loc, "valid_until", &r.valid_until, &r.valid_until_event)?;
-        let id = self
-            .builder
-            .add_relation(NewRelation {
-                id: r.id.clone(),
-                rel,
-                from: r.from.clone(),
-                to: r.to.clone(),
-                role: r.role.clone(),
-                valid_from,
-                valid_until,
-                evidence: evidence(&r.evidence),
-            })
-            .map_err(|err| self.fail(loc, err))?;
-        self.places.insert(id, loc.clone());
-        Ok(())
-    }
-
-    fn bound(
-        &self,
-        loc: &Location,
-        field: &str,
-        date: &Option<String>,
-        event: &Option<String>,
-    ) -> Result<Option<ValiditySpec>, SeedError> {
-        match (date, event) {
-            (None, None) => Ok(None),
-            (Some(d), None) => {
-                let d =
-                    FuzzyDate::parse(d).map_err(|e| self.fail(loc, format!("`{field}`: {e}")))?;
-                Ok(Some(ValiditySpec::Date(d.date)))
-            }
-            (None, Some(e)) => Ok(Some(ValiditySpec::Event(e.clone()))),
-            (Some(_), Some(_)) => {
-                Err(self.fail(loc, format!("give `{field}` or `{field}_event`, not both")))
-            }
-        }
+/// Describes a build error in terms of the seed's files.
+pub fn seed_error(seed: &SeedSource, e: BuildError) -> SeedError {
+    match e.index {
+        Some(i) => SeedError::Invalid {
+            file: seed.display(e.section.file()),
+            record: format!("{} #{} (`{}`)", e.section.record(), i + 1, e.id),
+            problem: e.problem,
+        },
+        None => SeedError::Invalid {
+            file: seed.describe(),
+            record: "graph".into(),
+            problem: e.problem,
+        },
     }
 }
 
-fn evidence(records: &[EvidenceRecord]) -> Vec<(String, String)> {
-    records
-        .iter()
-        .map(|e| (e.source.clone(), e.quote.clone()))
-        .collect()
+/// Reads a seed's files into a record set, with each source's text read from its file.
+pub fn read(seed: &SeedSource) -> Result<RecordSet, SeedError> {
+    let sources: SourcesFile = seed.parse(Section::Sources.file(), true)?;
+    let entities: EntitiesFile = seed.parse(Section::Entities.file(), false)?;
+    let events: EventsFile = seed.parse(Section::Events.file(), false)?;
+    let relations: RelationsFile = seed.parse(Section::Relations.file(), false)?;
+    let mut sources = sources.source;
+    for (i, s) in sources.iter_mut().enumerate() {
+        let invalid = |problem: String| SeedError::Invalid {
+            file: seed.display(Section::Sources.file()),
+            record: format!("source #{} (`{}`)", i + 1, s.id),
+            problem,
+        };
+        match (&s.text_file, &s.text) {
+            (Some(path), None) => {
+                let text = seed
+                    .read(path)?
+                    .ok_or_else(|| invalid(format!("text file `{path}` not found")))?;
+                s.text = Some(text);
+            }
+            (None, Some(_)) => {}
+            _ => return Err(invalid("give exactly one of `text_file` and `text`".into())),
+        }
+    }
+    Ok(RecordSet {
+        sources,
+        entities: entities.entity,
+        events: events.event,
+        relations: relations.relation,
+    })
 }
 
 #[cfg(test)]

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// `sources.toml`
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourcesFile {
     #[serde(default)]
@@ -14,7 +14,7 @@ pub struct SourcesFile {
 }
 
 /// `entities.toml`
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EntitiesFile {
     #[serde(default)]
@@ -22,7 +22,7 @@ pub struct EntitiesFile {
 }
 
 /// `events.toml`
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventsFile {
     #[serde(default)]
@@ -30,56 +30,64 @@ pub struct EventsFile {
 }
 
 /// `relations.toml`
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RelationsFile {
     #[serde(default)]
     pub relation: Vec<RelationRecord>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceRecord {
     pub id: String,
     pub title: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// Id of the publishing organisation; adds a `PUBLISHED_BY` relation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher: Option<String>,
     /// The text in the source that names the publisher: the evidence for `PUBLISHED_BY`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub byline: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// RFC 3339, e.g. `2025-06-28T12:08:00+03:00`.
     pub published: String,
     pub language: String,
-    /// Path of the text file, relative to the seed directory.
-    pub text_file: String,
+    /// Path of the text file, relative to the seed directory (in seed files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_file: Option<String>,
+    /// The text itself (in mutations and the journal; filled from `text_file` when a seed is read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EntityRecord {
     pub id: String,
     pub kind: String,
     pub name: String,
     /// Names in other languages, by language tag: `labels = { de = "Estland" }`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice_period_months: Option<u32>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceRecord {
     pub source: String,
     pub quote: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DateRuleRecord {
     /// The notification event the period runs from.
@@ -88,45 +96,72 @@ pub struct DateRuleRecord {
     pub notice_period_of: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventRecord {
     pub id: String,
     pub kind: String,
     pub title: String,
     /// Titles in other languages, by language tag.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`; exactly one of `date` and `date_rule`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_rule: Option<DateRuleRecord>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actors: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub addressed_to: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub concerns: Vec<String>,
     #[serde(default)]
     pub evidence: Vec<EvidenceRecord>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RelationRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     #[serde(rename = "type")]
     pub rel: String,
     pub from: String,
     pub to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_from_event: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until_event: Option<String>,
     #[serde(default)]
     pub evidence: Vec<EvidenceRecord>,
+}
+
+/// Every record of a graph: the seed format in memory. Seeds are read into one, mutations
+/// change one, exports write one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordSet {
+    pub sources: Vec<SourceRecord>,
+    pub entities: Vec<EntityRecord>,
+    pub events: Vec<EventRecord>,
+    pub relations: Vec<RelationRecord>,
+}
+
+impl RelationRecord {
+    /// The relation's id: the given one, or `from:TYPE:to`.
+    pub fn effective_id(&self) -> String {
+        self.id
+            .clone()
+            .unwrap_or_else(|| format!("{}:{}:{}", self.from, self.rel, self.to))
+    }
 }

@@ -17,7 +17,11 @@ async fn a_page_larger_than_100_or_negative_is_bad_user_input() {
         let resp = app.query(q).await;
         let err = single_error(&resp, "BAD_USER_INPUT");
         assert!(resp["data"].is_null(), "{q}: {resp:#}");
-        assert!(err["path"].is_array(), "{q}: the error says where: {err:#}");
+        // Refused before execution, as GitHub does: the location says where.
+        assert!(
+            err["locations"].is_array(),
+            "{q}: the error says where: {err:#}"
+        );
     }
     // 100 is the limit, not beyond it.
     let data = ok_data(app.query("{ entities(first: 100) { totalCount } }").await);
@@ -27,12 +31,33 @@ async fn a_page_larger_than_100_or_negative_is_bad_user_input() {
 #[tokio::test]
 async fn a_nested_page_too_large_is_bad_user_input() {
     let app = spawn_app().await;
-    let resp = app
-        .query("{ entity(id: \"state/estonia\") { ... on State { relations(first: 500) { totalCount } } } }")
-        .await;
-    let err = single_error(&resp, "BAD_USER_INPUT");
-    assert_eq!(err["path"], json!(["entity", "relations"]));
-    assert!(resp["data"]["entity"].is_null());
+    // Through a fragment, through the interface, and from a variable: the same refusal.
+    for (q, vars) in [
+        (
+            "{ entity(id: \"state/estonia\") { ... on State { relations(first: 500) { totalCount } } } }",
+            json!({}),
+        ),
+        (
+            "{ entity(id: \"state/estonia\") { relations(first: 500) { totalCount } } }",
+            json!({}),
+        ),
+        (
+            "query($n: Int) { entities { nodes { events(last: $n) { totalCount } } } }",
+            json!({ "n": 101 }),
+        ),
+    ] {
+        let resp = app.query_vars(q, vars).await;
+        let err = single_error(&resp, "BAD_USER_INPUT");
+        assert!(resp["data"].is_null(), "{q}: {resp:#}");
+        assert!(
+            err["message"]
+                .as_str()
+                .unwrap()
+                .contains("between 0 and 100"),
+            "{err:#}"
+        );
+        assert!(err["locations"].is_array(), "{err:#}");
+    }
 }
 
 #[tokio::test]

@@ -16,7 +16,21 @@ pub struct TestApp {
 
 /// Loads the built-in seed and serves it on `127.0.0.1` at a port the OS picks.
 pub async fn spawn_app() -> TestApp {
-    let graph = newsgraph::seed::load(&newsgraph::seed::SeedSource::BuiltIn)
+    spawn_app_with(None, None).await
+}
+
+/// The write token the writable test servers use.
+#[allow(dead_code)] // used by the write tests
+pub const TOKEN: &str = "test-write-token-0123456789";
+
+/// A server that accepts writes with [`TOKEN`], journaling them in `data_dir` if given.
+#[allow(dead_code)] // used by the write tests
+pub async fn spawn_writable_app(data_dir: Option<&std::path::Path>) -> TestApp {
+    spawn_app_with(data_dir, Some(TOKEN.to_string())).await
+}
+
+pub async fn spawn_app_with(data_dir: Option<&std::path::Path>, token: Option<String>) -> TestApp {
+    let store = newsgraph::store::Store::open(&newsgraph::seed::SeedSource::BuiltIn, data_dir)
         .expect("the built-in seed loads");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -24,7 +38,7 @@ pub async fn spawn_app() -> TestApp {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(newsgraph::http::serve(
         listener,
-        newsgraph::http::AppState::new(graph),
+        newsgraph::http::AppState::new(std::sync::Arc::new(store), token),
     ));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -2,7 +2,12 @@
 
 mod cli;
 mod errors;
+mod filters;
+mod graph_neighborhood;
+mod graph_paths;
 mod helpers;
+mod labels_and_stats;
 mod pagination;
 mod reader_questions;
 mod search;
+mod time_travel;

@@ -1,9 +1,13 @@
 //! newsgraph: a GraphQL knowledge-graph server for the news.
 //!
-//! Three layers, each ignorant of the one above it: [`graph`] (the domain and its store),
-//! [`api`] (the GraphQL schema), [`http`] (the axum server). [`seed`] loads a graph from files.
+//! Layers, each ignorant of the ones above it: [`graph`] (the domain, its indexes and
+//! algorithms), [`seed`] (records and the files they come from), [`store`] (graph versions,
+//! writes, and the [`journal`] that makes them durable), [`api`] (the GraphQL schema),
+//! [`http`] (the axum server).
 
 pub mod api;
 pub mod graph;
 pub mod http;
+pub mod journal;
 pub mod seed;
+pub mod store;

@@ -323,7 +323,7 @@ impl RelationStatus {
                 let until = r
                     .valid_until
                     .map_or("with no recorded end".to_string(), |b| {
-                        format!("until {} (exclusive)", self.bound_text(b))
+                        format!("up to, not including, {}", self.bound_text(b))
                     });
                 format!("{from} {rel} {to} holds on {on}: it is valid {until}")
             }
@@ -387,7 +387,8 @@ impl RelationStatus {
                 out.extend(ev.evidence.iter().cloned());
             }
         }
-        out.dedup_by(|a, b| a.quote == b.quote && a.source == b.source);
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|e| seen.insert((e.source.clone(), e.quote.clone())));
         out.iter().map(|ev| Evidence::new(&self.g, ev)).collect()
     }
 }
@@ -573,9 +574,7 @@ impl AnalysisQuery {
         let path = g.shortest_path(a, b, hops, &filter(relation_types, as_of));
         Ok(PathResult {
             found: path.is_some(),
-            reason: path
-                .is_none()
-                .then(|| format!("no connection within {hops} hops")),
+            reason: path.is_none().then(|| no_connection(hops)),
             path: path.map(|path| Path { g: g.clone(), path }),
         })
     }
@@ -606,9 +605,7 @@ impl AnalysisQuery {
         let paths = g.k_shortest_paths(a, b, k, hops, &filter(relation_types, as_of));
         Ok(PathsResult {
             found: !paths.is_empty(),
-            reason: paths
-                .is_empty()
-                .then(|| format!("no connection within {hops} hops")),
+            reason: paths.is_empty().then(|| no_connection(hops)),
             paths: paths
                 .into_iter()
                 .map(|path| Path { g: g.clone(), path })
@@ -700,7 +697,13 @@ impl AnalysisQuery {
             let Some(ev) = g.node(ix).event() else {
                 continue;
             };
-            let (period, start, end) = period_of(ev.date.date, group_by);
+            // An event known only to a month (or year) is grouped by that period even when
+            // grouping by day: it gets no made-up day.
+            let (period, start, end) = if coarser(ev.date.precision, group_by) {
+                (ev.date.to_string(), ev.date.date, ev.date.last_day())
+            } else {
+                period_of(ev.date.date, group_by)
+            };
             match groups.last_mut() {
                 Some(last) if last.period == period => {
                     last.count += 1;
@@ -724,6 +727,28 @@ impl AnalysisQuery {
             g: graph(ctx)?.clone(),
         })
     }
+}
+
+/// Whether a date of `precision` is less precise than groups of `by`.
+fn coarser(precision: graph::Precision, by: Granularity) -> bool {
+    let rank = |p: graph::Precision| match p {
+        graph::Precision::Day => 0,
+        graph::Precision::Month => 1,
+        graph::Precision::Year => 2,
+    };
+    let group = match by {
+        Granularity::Day => 0,
+        Granularity::Month => 1,
+        Granularity::Year => 2,
+    };
+    rank(precision) > group
+}
+
+fn no_connection(hops: usize) -> String {
+    format!(
+        "no connection within {hops} hop{}",
+        if hops == 1 { "" } else { "s" }
+    )
 }
 
 /// The period of a date at a granularity: its label, first and last day.

@@ -9,6 +9,10 @@ pub mod code {
     /// The HTTP request is not a GraphQL request (malformed JSON, no query, ...).
     pub const BAD_REQUEST: &str = "BAD_REQUEST";
     pub const NOT_FOUND: &str = "NOT_FOUND";
+    /// A write without the right token.
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    /// A write to a server started without a write token.
+    pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
     pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
     pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
@@ -24,6 +28,10 @@ pub enum ApiError {
     BadInput(String),
     /// An id names nothing.
     NotFound(String),
+    /// A write without the right token.
+    Unauthenticated(String),
+    /// A write to a read-only server.
+    Forbidden(String),
     /// A bug or a broken invariant: logged in full, reported as a generic message.
     Internal(String),
 }
@@ -42,6 +50,8 @@ impl ApiError {
         match self {
             ApiError::BadInput(_) => code::BAD_USER_INPUT,
             ApiError::NotFound(_) => code::NOT_FOUND,
+            ApiError::Unauthenticated(_) => code::UNAUTHENTICATED,
+            ApiError::Forbidden(_) => code::FORBIDDEN,
             ApiError::Internal(_) => code::INTERNAL,
         }
     }
@@ -49,7 +59,10 @@ impl ApiError {
     /// What the client is told.
     fn message(&self) -> &str {
         match self {
-            ApiError::BadInput(m) | ApiError::NotFound(m) => m,
+            ApiError::BadInput(m)
+            | ApiError::NotFound(m)
+            | ApiError::Unauthenticated(m)
+            | ApiError::Forbidden(m) => m,
             ApiError::Internal(_) => "internal error",
         }
     }

@@ -68,7 +68,9 @@ fn walk(set: &SelectionSet, vars: &Variables, errors: &mut Vec<ServerError>) {
     for item in &set.items {
         match &item.node {
             Selection::Field(f) => {
-                for (name, value) in &f.node.arguments {
+                // These take `first` as a count with limits of their own, checked by them.
+                let own_limits = matches!(f.node.name.node.as_str(), "paths" | "mostCentral");
+                for (name, value) in f.node.arguments.iter().filter(|_| !own_limits) {
                     let arg = name.node.as_str();
                     if arg != "first" && arg != "last" {
                         continue;

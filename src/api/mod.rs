@@ -6,37 +6,46 @@ mod analysis;
 mod error;
 mod execute;
 mod facets;
+mod mutation;
 mod pagination;
 mod query;
 mod scalars;
+mod subscription;
 mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use std::sync::Arc;
+
+use async_graphql::{Schema, SchemaBuilder};
+
+use crate::store::Store;
 
 pub use error::{ApiError, code};
 pub use execute::execute;
+pub use mutation::{MutationRoot, WriteAccess};
 pub use pagination::{DEFAULT_PAGE, MAX_PAGE};
 pub use query::QueryRoot;
+pub use subscription::SubscriptionRoot;
 
 /// The served schema's type.
-pub type NewsSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type NewsSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema builder the server and the tests share.
-pub fn schema_builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
         // Interfaces' implementers are reached only through the interface; register them all.
         .register_output_type::<types::Node>()
         .register_output_type::<types::Entity>()
 }
 
-/// The schema as served.
-pub fn schema() -> NewsSchema {
-    schema_builder().finish()
+/// The schema as served, writing to `store`. Queries read the graph version the HTTP layer
+/// puts in each request; mutations and subscriptions use the store.
+pub fn schema(store: Arc<Store>) -> NewsSchema {
+    schema_builder().data(store).finish()
 }
 
 /// The SDL of the served schema: what `schema/schema.graphql` must contain.
 pub fn sdl() -> String {
-    schema().sdl()
+    schema_builder().finish().sdl()
 }
 
 #[cfg(test)]

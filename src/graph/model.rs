@@ -398,7 +398,9 @@ pub struct Node {
 impl Node {
     /// The name in `lang` if there is one, else the English name.
     pub fn name_in(&self, lang: Option<&str>) -> &str {
-        lang.and_then(|l| self.labels.get(l)).unwrap_or(&self.name)
+        // Language tags are case-insensitive (`DE` is `de`).
+        lang.and_then(|l| self.labels.iter().find(|(k, _)| k.eq_ignore_ascii_case(l)))
+            .map_or(&self.name, |(_, v)| v)
     }
 
     pub fn event(&self) -> Option<&EventData> {

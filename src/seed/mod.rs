@@ -6,9 +6,11 @@
 //! the file, the record and the reason; the graph is built only from data that passed.
 
 mod build;
+mod export;
 mod records;
 
 pub use build::{BuildError, Section, build};
+pub use export::{ExportError, export};
 pub use records::*;
 
 use std::collections::BTreeMap;

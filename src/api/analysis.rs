@@ -8,6 +8,7 @@ use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 
 use super::error::ApiError;
+use super::execute::charge;
 use super::query::graph;
 use super::scalars::Date;
 use super::types::{
@@ -521,6 +522,7 @@ impl GraphStats {
         #[graphql(desc = "Only entities of these kinds.")] kinds: Option<Vec<EntityKind>>,
     ) -> Result<Vec<RankedEntity>> {
         let first = in_range("first", first, 1, 100)?;
+        charge(first)?;
         let kinds: Option<Vec<Kind>> = kinds.map(|k| k.into_iter().map(Kind::from).collect());
         Ok(self
             .g
@@ -572,6 +574,7 @@ impl AnalysisQuery {
         let (a, b) = (lookup(g, "from", &from)?, lookup(g, "to", &to)?);
         let hops = in_range("maxHops", max_hops, 1, MAX_HOPS)?;
         let path = g.shortest_path(a, b, hops, &filter(relation_types, as_of));
+        charge(path.as_ref().map_or(0, |p| p.len() + 1))?;
         Ok(PathResult {
             found: path.is_some(),
             reason: path.is_none().then(|| no_connection(hops)),
@@ -603,6 +606,7 @@ impl AnalysisQuery {
         let hops = in_range("maxHops", max_hops, 1, MAX_HOPS)?;
         let k = in_range("first", first, 1, MAX_PATHS)?;
         let paths = g.k_shortest_paths(a, b, k, hops, &filter(relation_types, as_of));
+        charge(paths.iter().map(|p| p.len() + 1).sum())?;
         Ok(PathsResult {
             found: !paths.is_empty(),
             reason: paths.is_empty().then(|| no_connection(hops)),
@@ -648,6 +652,7 @@ impl AnalysisQuery {
             kinds.as_deref(),
             limit,
         );
+        charge(sub.nodes.len() + sub.edges.len())?;
         Ok(Neighborhood {
             g: g.clone(),
             center,
@@ -692,6 +697,7 @@ impl AnalysisQuery {
     ) -> Result<Vec<TimelineGroup>> {
         let g = graph(ctx)?;
         let events = super::query::filtered_events(g, from, to, involving, event_kinds, None)?;
+        charge(events.len())?;
         let mut groups: Vec<TimelineGroup> = vec![];
         for ix in events {
             let Some(ev) = g.node(ix).event() else {

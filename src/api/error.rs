@@ -14,6 +14,20 @@ pub mod code {
     /// A write to a server started without a write token.
     pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
+    /// The query breaks a limit (depth, complexity, fields, length, nesting).
+    pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
+    /// The result would exceed the item budget or the response size limit.
+    pub const RESULT_TOO_LARGE: &str = "RESULT_TOO_LARGE";
+    /// The request took longer than the timeout.
+    pub const TIMEOUT: &str = "TIMEOUT";
+    /// The request body is larger than allowed.
+    pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
+    /// The request's media type is not `application/json`.
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "UNSUPPORTED_MEDIA_TYPE";
+    /// The client accepts no media type this server answers in.
+    pub const NOT_ACCEPTABLE: &str = "NOT_ACCEPTABLE";
+    /// An Apollo persisted-query hash this server does not know (the client then sends the query).
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
     pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
     pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 }
@@ -32,6 +46,8 @@ pub enum ApiError {
     Unauthenticated(String),
     /// A write to a read-only server.
     Forbidden(String),
+    /// The result would be too large.
+    TooLarge(String),
     /// A bug or a broken invariant: logged in full, reported as a generic message.
     Internal(String),
 }
@@ -52,6 +68,7 @@ impl ApiError {
             ApiError::NotFound(_) => code::NOT_FOUND,
             ApiError::Unauthenticated(_) => code::UNAUTHENTICATED,
             ApiError::Forbidden(_) => code::FORBIDDEN,
+            ApiError::TooLarge(_) => code::RESULT_TOO_LARGE,
             ApiError::Internal(_) => code::INTERNAL,
         }
     }
@@ -62,7 +79,8 @@ impl ApiError {
             ApiError::BadInput(m)
             | ApiError::NotFound(m)
             | ApiError::Unauthenticated(m)
-            | ApiError::Forbidden(m) => m,
+            | ApiError::Forbidden(m)
+            | ApiError::TooLarge(m) => m,
             ApiError::Internal(_) => "internal error",
         }
     }

@@ -15,16 +15,50 @@ mod types;
 
 use std::sync::Arc;
 
+use async_graphql::extensions::apollo_persisted_queries::{
+    ApolloPersistedQueries, LruCacheStorage,
+};
 use async_graphql::{Schema, SchemaBuilder};
 
 use crate::store::Store;
 
 pub use error::{ApiError, code};
-pub use execute::execute;
+pub use execute::{execute, is_request_error};
 pub use mutation::{MutationRoot, WriteAccess};
 pub use pagination::{DEFAULT_PAGE, MAX_PAGE};
 pub use query::QueryRoot;
 pub use subscription::SubscriptionRoot;
+
+/// Limits on a parsed query, enforced before it runs.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Deepest selection nesting.
+    pub max_depth: usize,
+    /// Highest total cost (each field costs 1; a list field's children count once per page
+    /// item, see `complexity` in the schema).
+    pub max_complexity: usize,
+    /// Most fields in a query after expanding fragments (aliases included).
+    pub max_fields: usize,
+    /// Most directives on one field.
+    pub max_directives: usize,
+    /// Most list items (entities, relations, events, quotes, ...) in one response.
+    pub max_items: usize,
+    /// Whether clients may introspect the schema (GraphiQL needs it).
+    pub introspection: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 16,
+            max_complexity: 20_000,
+            max_fields: 2_000,
+            max_directives: 8,
+            max_items: 10_000,
+            introspection: true,
+        }
+    }
+}
 
 /// The served schema's type.
 pub type NewsSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -37,10 +71,26 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRo
         .register_output_type::<types::Entity>()
 }
 
-/// The schema as served, writing to `store`. Queries read the graph version the HTTP layer
-/// puts in each request; mutations and subscriptions use the store.
-pub fn schema(store: Arc<Store>) -> NewsSchema {
-    schema_builder().data(store).finish()
+/// The schema as served, writing to `store`, within `limits`; `apq_cache_size` persisted
+/// queries are remembered (0: APQ off). Queries read the graph version the HTTP layer puts in
+/// each request; mutations and subscriptions use the store.
+pub fn schema(store: Arc<Store>, limits: &Limits, apq_cache_size: usize) -> NewsSchema {
+    let mut b = schema_builder()
+        .data(store)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_directives(limits.max_directives)
+        // Bounds the recursion of async-graphql's own validators, whatever the query.
+        .limit_recursive_depth(limits.max_depth.saturating_mul(2).max(32));
+    if !limits.introspection {
+        b = b.disable_introspection();
+    }
+    if apq_cache_size > 0 {
+        b = b.extension(ApolloPersistedQueries::new(LruCacheStorage::new(
+            apq_cache_size,
+        )));
+    }
+    b.finish()
 }
 
 /// The SDL of the served schema: what `schema/schema.graphql` must contain.

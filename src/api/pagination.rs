@@ -125,6 +125,7 @@ impl PageArgs {
             (_, Some(n)) => lo = hi.saturating_sub(n).max(lo),
             (n, None) => hi = (lo + n.unwrap_or(DEFAULT_PAGE)).min(hi),
         }
+        super::execute::charge(hi - lo)?;
         let slice = &items[lo..hi];
         let page: Vec<(String, T)> = slice
             .iter()

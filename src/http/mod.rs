@@ -2,40 +2,91 @@
 //! authorisation and the health check. It knows how to carry GraphQL over HTTP, nothing about
 //! the graph beyond handing the current version to the API.
 
+mod graphql;
+pub mod layers;
+pub mod metrics;
+
 use std::sync::Arc;
 
-use async_graphql::ParseRequestError;
 use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::types::OperationType;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
-use axum::Json;
+use async_graphql_axum::GraphQLSubscription;
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::http::{HeaderMap, Method, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::get;
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
-use tower_http::trace::TraceLayer;
 
 use crate::api::{self, NewsSchema, WriteAccess};
 use crate::store::Store;
+pub use metrics::Metrics;
+
+/// The HTTP layer's settings. Every limit has a default an operator can change (see the
+/// README's configuration table); `Default` gives the documented defaults.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Largest request body accepted, in bytes (413 beyond).
+    pub max_body_bytes: usize,
+    /// Longest query text, in bytes.
+    pub max_query_bytes: usize,
+    /// Deepest nesting of `{`, `[` and `(` in a query's text, checked before parsing.
+    pub max_nesting: usize,
+    /// Limits enforced on the parsed query by the GraphQL layer.
+    pub limits: api::Limits,
+    /// Longest a request may run before it is answered with a timeout error.
+    pub timeout: std::time::Duration,
+    /// Largest response body, in bytes; a larger result is replaced by an error.
+    pub max_response_bytes: usize,
+    /// Whether GraphiQL is served at `/graphiql`.
+    pub graphiql: bool,
+    /// Origins allowed to call the API from a browser (CORS); empty: same origin only.
+    pub cors_origins: Vec<String>,
+    /// How many persisted queries (Apollo APQ) to remember; 0 turns APQ off.
+    pub apq_cache_size: usize,
+    /// Most subscriptions one WebSocket connection may hold at once.
+    pub max_subscriptions_per_connection: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            max_body_bytes: 1024 * 1024,
+            max_query_bytes: 32 * 1024,
+            max_nesting: 64,
+            limits: api::Limits::default(),
+            timeout: std::time::Duration::from_secs(10),
+            max_response_bytes: 8 * 1024 * 1024,
+            graphiql: true,
+            cors_origins: vec![],
+            apq_cache_size: 1000,
+            max_subscriptions_per_connection: 20,
+        }
+    }
+}
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub schema: NewsSchema,
     pub store: Arc<Store>,
+    pub config: Arc<HttpConfig>,
+    pub metrics: Metrics,
     /// The bearer token writes need; `None` makes the server read-only.
     write_token: Option<Arc<str>>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<Store>, write_token: Option<String>) -> Self {
+    pub fn new(
+        store: Arc<Store>,
+        write_token: Option<String>,
+        config: HttpConfig,
+        metrics: Metrics,
+    ) -> Self {
         AppState {
-            schema: api::schema(store.clone()),
+            schema: api::schema(store.clone(), &config.limits, config.apq_cache_size),
             store,
+            config: Arc::new(config),
+            metrics,
             write_token: write_token.map(Arc::from),
         }
     }
@@ -59,19 +110,25 @@ impl AppState {
     }
 }
 
-/// The application's routes.
+/// The application's routes, with the layers every response passes through.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/graphql", get(graphql).post(graphql))
+    let mut r = Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
         .route_service(
             "/graphql/ws",
             GraphQLSubscription::new(state.schema.clone()),
         )
-        .route("/graphiql", get(graphiql))
-        .route("/", get(|| async { Redirect::temporary("/graphiql") }))
         .route("/healthz", get(healthz))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .route("/readyz", get(layers::readyz))
+        .route("/metrics", get(layers::metrics_handler));
+    if state.config.graphiql {
+        r = r
+            .route("/graphiql", get(graphiql))
+            .route("/", get(|| async { Redirect::temporary("/graphiql") }));
+    }
+    let config = state.config.clone();
+    let metrics = state.metrics.clone();
+    layers::apply(r.with_state(state), &config, metrics)
 }
 
 /// Serves until the process is stopped.
@@ -79,95 +136,17 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
     axum::serve(listener, router(state)).await
 }
 
-/// A request that is not GraphQL over HTTP at all (malformed JSON, a missing `query`, ...):
-/// answered like any GraphQL error, with a code and no Rust debug output.
-pub struct BadRequest(ParseRequestError);
-
-impl From<ParseRequestError> for BadRequest {
-    fn from(e: ParseRequestError) -> Self {
-        BadRequest(e)
-    }
-}
-
-impl IntoResponse for BadRequest {
-    fn into_response(self) -> Response {
-        let (status, message) = match &self.0 {
-            ParseRequestError::PayloadTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the request body is too large".to_string(),
-            ),
-            ParseRequestError::Io(_) => (
-                StatusCode::BAD_REQUEST,
-                "the request body could not be read".to_string(),
-            ),
-            ParseRequestError::UnsupportedBatch => (
-                StatusCode::BAD_REQUEST,
-                "batched requests are not supported".to_string(),
-            ),
-            ParseRequestError::InvalidRequest(e) => (
-                StatusCode::BAD_REQUEST,
-                format!("the request is not a valid GraphQL request: {e}"),
-            ),
-            other => (
-                StatusCode::BAD_REQUEST,
-                format!("the request is not a valid GraphQL request: {other}"),
-            ),
-        };
-        let body = serde_json::json!({
-            "errors": [{ "message": message, "extensions": { "code": api::code::BAD_REQUEST } }]
-        });
-        (status, Json(body)).into_response()
-    }
-}
-
-async fn graphql(
-    State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
-    req: GraphQLRequest<BadRequest>,
-) -> Response {
-    let req = req.into_inner();
-    // GET must never change anything (a link or an <img> could trigger it).
-    if method == Method::GET && is_mutation(&req) {
-        let body = serde_json::json!({
-            "errors": [{ "message": "mutations must be sent with POST", "extensions": { "code": api::code::BAD_REQUEST } }]
-        });
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, "POST")],
-            Json(body),
-        )
-            .into_response();
-    }
-    let req = req.data(state.access(&headers));
-    GraphQLResponse::from(api::execute(&state.schema, state.store.graph(), req).await)
-        .into_response()
-}
-
-/// Whether the operation the request selects is a mutation.
-fn is_mutation(req: &async_graphql::Request) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
-        return false;
-    };
-    doc.operations.iter().any(|(name, op)| {
-        let selected = match (&req.operation_name, name) {
-            (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
-            (Some(_), None) => false,
-            (None, _) => true,
-        };
-        selected && op.node.ty == OperationType::Mutation
-    })
-}
-
 async fn graphiql() -> impl IntoResponse {
     Html(
         GraphiQLSource::build()
             .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
             .title("newsgraph")
             .finish(),
     )
 }
 
+/// Liveness: the process serves HTTP.
 async fn healthz() -> &'static str {
     "ok"
 }

@@ -310,15 +310,35 @@ async fn an_unknown_path_is_404() {
 }
 
 #[tokio::test]
-async fn a_body_that_is_not_json_is_rejected_with_400() {
+async fn a_body_that_is_not_json_is_a_bad_request_in_either_media_type() {
     let app = spawn_app().await;
-    let resp = app
-        .client
-        .post(app.url("/graphql"))
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 400);
+    // The GraphQL-over-HTTP spec: 400 for application/graphql-response+json, and 200 with
+    // errors (no data) for legacy application/json clients.
+    for (accept, status) in [
+        ("application/graphql-response+json", 400),
+        ("application/json", 200),
+    ] {
+        let resp = app
+            .client
+            .post(app.url("/graphql"))
+            .header("content-type", "application/json")
+            .header("accept", accept)
+            .body("{not json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{accept}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_REQUEST",
+            "{body:#}"
+        );
+        assert!(body.get("data").is_none(), "{body:#}");
+        assert!(
+            !body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("InvalidRequest")
+        );
+    }
 }

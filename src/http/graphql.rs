@@ -1,0 +1,553 @@
+//! GraphQL over HTTP, as the GraphQL-over-HTTP specification has it: `POST` with
+//! `application/json` (and only that, so an HTML form or `text/plain` fetch can never execute
+//! anything: CSRF), `GET` for queries only, answers in `application/graphql-response+json` or
+//! `application/json` as the client accepts, with the status codes the specification asks for
+//! each. Bodies, query texts and their nesting are bounded before anything is parsed.
+
+use std::time::Instant;
+
+use async_graphql::parser::types::OperationType;
+use async_graphql::{Request, Response as GqlResponse, Variables};
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde_json::{Map, Value};
+
+use super::AppState;
+use crate::api::{self, code};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
+const JSON: &str = "application/json; charset=utf-8";
+
+/// The media type of the answer, from the request's `Accept`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    /// `application/graphql-response+json`: request errors get 4xx and no `data`.
+    GraphqlResponse,
+    /// `application/json` (legacy): everything GraphQL answers is 200.
+    Json,
+}
+
+/// Picks the answer's media type; `None` when the client accepts neither (406).
+fn negotiate(headers: &HeaderMap) -> Option<Media> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(Media::Json);
+    };
+    if accept.trim().is_empty() {
+        return Some(Media::Json);
+    }
+    let mut best: Option<(f32, Media)> = None;
+    for part in accept.split(',') {
+        let mut bits = part.split(';');
+        let mime = bits.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = bits
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let media = match mime.as_str() {
+            "application/graphql-response+json" => Media::GraphqlResponse,
+            "application/json" | "application/*" | "*/*" => Media::Json,
+            _ => continue,
+        };
+        // On equal q the specification's own type wins.
+        let better = match best {
+            None => q > 0.0,
+            Some((bq, bm)) => q > bq || (q == bq && media == Media::GraphqlResponse && bm != media),
+        };
+        if better && q > 0.0 {
+            best = Some((q, media));
+        }
+    }
+    best.map(|(_, m)| m)
+}
+
+/// A JSON answer with errors only; `status` applies to `application/graphql-response+json`,
+/// `application/json` gets 200 unless `always` is set (for HTTP-level refusals).
+fn error_response(
+    media: Media,
+    status: StatusCode,
+    always: bool,
+    code: &str,
+    message: String,
+) -> Response {
+    let body =
+        serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    let status = if always || media == Media::GraphqlResponse {
+        status
+    } else {
+        StatusCode::OK
+    };
+    respond(media, status, body.to_string().into())
+}
+
+fn respond(media: Media, status: StatusCode, body: Bytes) -> Response {
+    let ct = match media {
+        Media::GraphqlResponse => GRAPHQL_RESPONSE_JSON,
+        Media::Json => JSON,
+    };
+    let mut res = Response::new(Body::from(body));
+    *res.status_mut() = status;
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    res
+}
+
+/// The request's parameters, checked for the types the specification requires.
+struct Params {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<Map<String, Value>>,
+    extensions: Option<Map<String, Value>>,
+}
+
+fn params(obj: Map<String, Value>) -> Result<Params, String> {
+    let mut p = Params {
+        query: None,
+        operation_name: None,
+        variables: None,
+        extensions: None,
+    };
+    for (k, v) in obj {
+        match (k.as_str(), v) {
+            (_, Value::Null) => {}
+            ("query", Value::String(s)) => p.query = Some(s),
+            ("query", _) => return Err("`query` must be a string".into()),
+            ("operationName", Value::String(s)) => p.operation_name = Some(s),
+            ("operationName", _) => return Err("`operationName` must be a string or null".into()),
+            ("variables", Value::Object(m)) => p.variables = Some(m),
+            ("variables", _) => return Err("`variables` must be an object or null".into()),
+            ("extensions", Value::Object(m)) => p.extensions = Some(m),
+            ("extensions", _) => return Err("`extensions` must be an object or null".into()),
+            // Unknown keys are ignored, as the specification allows.
+            _ => {}
+        }
+    }
+    let persisted = p
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.contains_key("persistedQuery"));
+    if p.query.is_none() && !persisted {
+        return Err("the request has no `query`".into());
+    }
+    Ok(p)
+}
+
+/// The deepest nesting of `{`, `[` and `(` outside strings and comments: checked before
+/// parsing so that no input can drive the recursive parser deep. Linear, no allocation.
+fn nesting(q: &str) -> usize {
+    let b = q.as_bytes();
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' if b[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < b.len() && !b[i..].starts_with(b"\"\"\"") {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    max
+}
+
+/// `POST /graphql`.
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return error_response(
+            Media::Json,
+            StatusCode::NOT_ACCEPTABLE,
+            true,
+            code::NOT_ACCEPTABLE,
+            "this server answers in application/graphql-response+json or application/json".into(),
+        );
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let mut ct = content_type.split(';');
+    let mime = ct.next().unwrap_or("").trim();
+    let charset_ok = ct
+        .filter_map(|p| p.trim().strip_prefix("charset="))
+        .all(|c| c.trim_matches('"').eq_ignore_ascii_case("utf-8"));
+    if mime != "application/json" || !charset_ok {
+        // Only JSON is executed: a form or text/plain POST (which browsers send cross-site
+        // without a preflight) never reaches GraphQL.
+        return error_response(
+            media,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            true,
+            code::UNSUPPORTED_MEDIA_TYPE,
+            "send the request as application/json (UTF-8)".into(),
+        );
+    }
+    let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => {
+            return error_response(
+                media,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                true,
+                code::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the request body is larger than {} bytes",
+                    state.config.max_body_bytes
+                ),
+            );
+        }
+    };
+    let bad = |msg: String| {
+        error_response(
+            media,
+            StatusCode::BAD_REQUEST,
+            false,
+            code::BAD_REQUEST,
+            msg,
+        )
+    };
+    let value: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) if bytes.is_empty() => return bad(format!("the request body is empty: {e}")),
+        Err(e) => return bad(format!("the request body is not valid JSON: {e}")),
+    };
+    let obj = match value {
+        Value::Object(o) => o,
+        Value::Array(_) => {
+            return bad("batched requests are not supported; send one request per POST".into());
+        }
+        _ => return bad("the request body must be a JSON object".into()),
+    };
+    match params(obj) {
+        Ok(p) => run(state, headers, media, p, false).await,
+        Err(msg) => bad(msg),
+    }
+}
+
+/// `GET /graphql?query=...`: queries only.
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return error_response(
+            Media::Json,
+            StatusCode::NOT_ACCEPTABLE,
+            true,
+            code::NOT_ACCEPTABLE,
+            "this server answers in application/graphql-response+json or application/json".into(),
+        );
+    };
+    let bad = |msg: String| {
+        error_response(
+            media,
+            StatusCode::BAD_REQUEST,
+            false,
+            code::BAD_REQUEST,
+            msg,
+        )
+    };
+    if raw
+        .as_ref()
+        .is_some_and(|r| r.len() > state.config.max_body_bytes)
+    {
+        return error_response(
+            media,
+            StatusCode::URI_TOO_LONG,
+            true,
+            code::PAYLOAD_TOO_LARGE,
+            "the query string is too long; use POST".into(),
+        );
+    }
+    let mut obj = Map::new();
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        let value = match k.as_ref() {
+            "query" | "operationName" => Value::String(v.into_owned()),
+            "variables" | "extensions" => match serde_json::from_str(&v) {
+                Ok(x) => x,
+                Err(e) => return bad(format!("`{k}` is not valid JSON: {e}")),
+            },
+            _ => continue,
+        };
+        obj.insert(k.into_owned(), value);
+    }
+    match params(obj) {
+        Ok(p) => run(state, headers, media, p, true).await,
+        Err(msg) => bad(msg),
+    }
+}
+
+/// Checks the query's size, builds the GraphQL request, executes it within the timeout and
+/// writes the answer.
+async fn run(
+    state: AppState,
+    headers: HeaderMap,
+    media: Media,
+    p: Params,
+    is_get: bool,
+) -> Response {
+    let started = Instant::now();
+    let query = p.query.unwrap_or_default();
+    let limit = |msg: String| {
+        error_response(
+            media,
+            StatusCode::BAD_REQUEST,
+            false,
+            code::QUERY_TOO_COMPLEX,
+            msg,
+        )
+    };
+    if query.len() > state.config.max_query_bytes {
+        return limit(format!(
+            "the query is longer than {} bytes",
+            state.config.max_query_bytes
+        ));
+    }
+    if nesting(&query) > state.config.max_nesting {
+        return limit(format!(
+            "the query nests deeper than {} levels",
+            state.config.max_nesting
+        ));
+    }
+    let op_type = operation_type(&query, p.operation_name.as_deref());
+    if is_get && op_type == Some(OperationType::Mutation) {
+        // GET must never change anything (a link or an <img> could trigger it).
+        let mut res = error_response(
+            media,
+            StatusCode::METHOD_NOT_ALLOWED,
+            true,
+            code::BAD_REQUEST,
+            "mutations must be sent with POST".into(),
+        );
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return res;
+    }
+    let mut req = Request::new(query).data(state.access(&headers));
+    if let Some(name) = &p.operation_name {
+        req = req.operation_name(name.clone());
+    }
+    if let Some(vars) = p.variables {
+        req = req.variables(Variables::from_json(Value::Object(vars)));
+    }
+    if let Some(ext) = p.extensions {
+        for (k, v) in ext {
+            if let Ok(v) = async_graphql::Value::from_json(v) {
+                req.extensions.insert(k, v);
+            }
+        }
+    }
+    let operation_name = p.operation_name.clone();
+    let exec = api::execute(
+        &state.schema,
+        state.store.graph(),
+        req,
+        &state.config.limits,
+    );
+    let resp = match tokio::time::timeout(state.config.timeout, exec).await {
+        Ok(r) => r,
+        Err(_) => {
+            state.metrics.observe_graphql(
+                operation_name.as_deref(),
+                "query",
+                started.elapsed().as_secs_f64(),
+                &[code::TIMEOUT],
+            );
+            return error_response(
+                media,
+                StatusCode::GATEWAY_TIMEOUT,
+                true,
+                code::TIMEOUT,
+                format!(
+                    "the request took longer than {} s",
+                    state.config.timeout.as_secs_f64()
+                ),
+            );
+        }
+    };
+    let codes: Vec<&str> = resp
+        .errors
+        .iter()
+        .filter_map(|e| e.extensions.as_ref().and_then(|x| x.get("code")))
+        .filter_map(|v| match v {
+            async_graphql::Value::String(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .collect();
+    let kind = match op_type {
+        Some(OperationType::Mutation) => "mutation",
+        Some(OperationType::Subscription) => "subscription",
+        _ => "query",
+    };
+    state.metrics.observe_graphql(
+        operation_name.as_deref(),
+        kind,
+        started.elapsed().as_secs_f64(),
+        &codes,
+    );
+    write(&state, &headers, media, resp, is_get)
+}
+
+/// Serialises the answer, bounded in size, with caching headers for GET.
+fn write(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: Media,
+    resp: GqlResponse,
+    is_get: bool,
+) -> Response {
+    let request_error = api::is_request_error(&resp);
+    let mut value = match serde_json::to_value(&resp) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialise a response");
+            return error_response(
+                media,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                true,
+                code::INTERNAL,
+                "internal error".into(),
+            );
+        }
+    };
+    if request_error && let Value::Object(o) = &mut value {
+        // Nothing ran: the answer has no `data` entry at all.
+        o.remove("data");
+    }
+    let body = value.to_string();
+    if body.len() > state.config.max_response_bytes {
+        return error_response(
+            media,
+            StatusCode::OK,
+            false,
+            code::RESULT_TOO_LARGE,
+            format!(
+                "the result is larger than {} bytes; ask for less",
+                state.config.max_response_bytes
+            ),
+        );
+    }
+    let status = if request_error && media == Media::GraphqlResponse {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    if !is_get || !resp.errors.is_empty() {
+        let mut res = respond(media, status, body.into());
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return res;
+    }
+    // A successful GET can be revalidated cheaply: the ETag is a hash of the answer, which
+    // changes whenever a write changes what the query returns.
+    let etag = format!(
+        "\"{:08x}{:08x}\"",
+        crc32fast::hash(body.as_bytes()),
+        body.len()
+    );
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut res = if fresh {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        respond(media, status, body.into())
+    };
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("accept, authorization"),
+    );
+    res
+}
+
+/// The type of the operation the request selects, if the query parses.
+fn operation_type(query: &str, operation_name: Option<&str>) -> Option<OperationType> {
+    let doc = async_graphql::parser::parse_query(query).ok()?;
+    doc.operations
+        .iter()
+        .find(|(name, _)| match (operation_name, name) {
+            (Some(wanted), Some(name)) => wanted == name.as_str(),
+            (Some(_), None) => false,
+            (None, _) => true,
+        })
+        .map(|(_, op)| op.node.ty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_counts_brackets_outside_strings_and_comments() {
+        assert_eq!(nesting("{ a { b } }"), 2);
+        assert_eq!(nesting("{ a(x: [[1]]) }"), 4);
+        assert_eq!(nesting(r#"{ a(s: "{{{{{{") }"#), 2);
+        assert_eq!(nesting("{ a # {{{{{{\n }"), 1);
+        assert_eq!(nesting(r#"{ a(s: """ {{{{ \""" """) }"#), 2);
+        assert_eq!(nesting(&"{".repeat(10_000)), 10_000);
+        assert_eq!(nesting("}}}}{"), 1);
+    }
+
+    fn accept(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn the_answer_type_follows_accept() {
+        assert_eq!(negotiate(&HeaderMap::new()), Some(Media::Json));
+        assert_eq!(negotiate(&accept("*/*")), Some(Media::Json));
+        assert_eq!(negotiate(&accept("application/json")), Some(Media::Json));
+        assert_eq!(
+            negotiate(&accept("application/graphql-response+json")),
+            Some(Media::GraphqlResponse)
+        );
+        assert_eq!(
+            negotiate(&accept(
+                "application/json, application/graphql-response+json"
+            )),
+            Some(Media::GraphqlResponse)
+        );
+        assert_eq!(
+            negotiate(&accept(
+                "application/json;q=1, application/graphql-response+json;q=0.5"
+            )),
+            Some(Media::Json)
+        );
+        assert_eq!(negotiate(&accept("text/html")), None);
+        assert_eq!(
+            negotiate(&accept("application/graphql-response+json;q=0")),
+            None
+        );
+    }
+}

@@ -18,6 +18,8 @@ pub mod code {
     pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
     /// The result would exceed the item budget or the response size limit.
     pub const RESULT_TOO_LARGE: &str = "RESULT_TOO_LARGE";
+    /// The query asks for `__schema` or `__type` on a server with introspection off.
+    pub const INTROSPECTION_DISABLED: &str = "INTROSPECTION_DISABLED";
     /// The request took longer than the timeout.
     pub const TIMEOUT: &str = "TIMEOUT";
     /// The request body is larger than allowed.

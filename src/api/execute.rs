@@ -130,6 +130,14 @@ fn precheck(doc: &ExecutableDocument, vars: &Variables, limits: &Limits) -> Vec<
     for frag in doc.fragments.values() {
         check_pages(&frag.node.selection_set.node, vars, &mut errors);
     }
+    if !limits.introspection {
+        for (_, op) in doc.operations.iter() {
+            find_introspection(&op.node.selection_set.node, &mut errors);
+        }
+        for frag in doc.fragments.values() {
+            find_introspection(&frag.node.selection_set.node, &mut errors);
+        }
+    }
     if !errors.is_empty() {
         return errors;
     }
@@ -153,6 +161,28 @@ fn precheck(doc: &ExecutableDocument, vars: &Variables, limits: &Limits) -> Vec<
         }
     }
     errors
+}
+
+/// With introspection off, a request for `__schema` or `__type` is refused outright (rather
+/// than answered with a silent null), so a client or an auditor sees why.
+fn find_introspection(set: &SelectionSet, errors: &mut Vec<ServerError>) {
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(f) => {
+                let name = f.node.name.node.as_str();
+                if name == "__schema" || name == "__type" {
+                    errors.push(error(
+                        code::INTROSPECTION_DISABLED,
+                        "introspection is disabled on this server".into(),
+                        f.pos,
+                    ));
+                }
+                find_introspection(&f.node.selection_set.node, errors);
+            }
+            Selection::InlineFragment(f) => find_introspection(&f.node.selection_set.node, errors),
+            Selection::FragmentSpread(_) => {}
+        }
+    }
 }
 
 /// Counts fields with fragments expanded, each fragment counted once and reused, saturating at

@@ -6,6 +6,7 @@
 //! [`http`] (the axum server).
 
 pub mod api;
+pub mod config;
 pub mod graph;
 pub mod http;
 pub mod journal;

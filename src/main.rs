@@ -1,81 +1,27 @@
-//! The `newsgraph` binary: reads configuration, opens the store (seed, snapshot, journal),
-//! serves; or runs one of the maintenance commands (`--check`, `--export`, `--compact`,
-//! `--print-schema`).
+//! The `newsgraph` binary: reads the configuration ([`newsgraph::config`]), sets up logging,
+//! opens the store (seed, snapshot, journal) and serves; or runs one of the maintenance
+//! commands (`--check`, `--export`, `--compact`, `--print-schema`).
 
 use std::io::IsTerminal;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
-use clap::Parser;
+use anyhow::Context;
+use newsgraph::config::{self, Command, ConfigError, LogFormat, Settings};
 use newsgraph::store::Store;
 use newsgraph::{http, seed};
 use tracing_subscriber::EnvFilter;
 
-/// A GraphQL knowledge-graph server for the news.
-#[derive(Debug, Parser)]
-#[command(version, about)]
-struct Args {
-    /// Address to listen on.
-    #[arg(long, env = "NEWSGRAPH_ADDR", default_value = "127.0.0.1:8000")]
-    addr: SocketAddr,
-
-    /// A seed directory to serve instead of the built-in default data.
-    #[arg(long, env = "NEWSGRAPH_SEED")]
-    seed: Option<PathBuf>,
-
-    /// Where writes are journaled (and snapshots kept). Without it the server is read-only.
-    #[arg(long, env = "NEWSGRAPH_DATA_DIR")]
-    data_dir: Option<PathBuf>,
-
-    /// A file holding the write token (its first line). The token can also be given in the
-    /// environment variable NEWSGRAPH_WRITE_TOKEN; never on the command line, where `ps`
-    /// would show it.
-    #[arg(long)]
-    write_token_file: Option<PathBuf>,
-
-    /// Load and validate the seed (and the data directory), report, and exit without serving.
-    #[arg(long)]
-    check: bool,
-
-    /// Write the current graph (seed + journal) in the seed format to this directory and exit.
-    #[arg(long, value_name = "DIR")]
-    export: Option<PathBuf>,
-
-    /// Fold the journal of the data directory into a snapshot and exit.
-    #[arg(long, requires = "data_dir")]
-    compact: bool,
-
-    /// Print the GraphQL schema (SDL) and exit.
-    #[arg(long)]
-    print_schema: bool,
-}
-
-/// The shortest write token accepted: anything shorter is guessable.
-const MIN_TOKEN_LEN: usize = 16;
-
-fn write_token(args: &Args) -> anyhow::Result<Option<String>> {
-    let from_env = std::env::var("NEWSGRAPH_WRITE_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty());
-    let token = match (&args.write_token_file, from_env) {
-        (Some(_), Some(_)) => {
-            bail!("give the write token in NEWSGRAPH_WRITE_TOKEN or --write-token-file, not both")
-        }
-        (Some(path), None) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the write token file {}", path.display()))?;
-            Some(text.lines().next().unwrap_or_default().trim().to_string())
-        }
-        (None, env) => env,
-    };
-    if let Some(t) = &token
-        && t.len() < MIN_TOKEN_LEN
-    {
-        bail!("the write token must be at least {MIN_TOKEN_LEN} characters long");
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        // Colour codes only for people: a log file or pipe gets plain `key=value` text.
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => logs.json().init(),
     }
-    Ok(token)
 }
 
 fn write_export(store: &Store, dir: &Path) -> anyhow::Result<()> {
@@ -123,60 +69,71 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        // Colour codes only for people: a log file or pipe gets plain `key=value` text.
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    let settings = match config::load() {
+        Ok(s) => s,
+        // `--help`, `--version` and malformed flags: clap prints and picks the exit code.
+        Err(ConfigError::Usage(e)) => e.exit(),
+        Err(e) => {
+            eprintln!("error: invalid configuration: {e}");
+            std::process::exit(2);
+        }
+    };
+    init_logging(settings.log_format);
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
+    run(settings).await
+}
 
-    if args.print_schema {
+async fn run(settings: Settings) -> anyhow::Result<()> {
+    if settings.command == Command::PrintSchema {
         print!("{}", newsgraph::api::sdl());
         return Ok(());
     }
-    let token = write_token(&args)?;
 
-    let source = match &args.seed {
+    let source = match &settings.seed {
         Some(dir) => seed::SeedSource::Dir(dir.clone()),
         None => seed::SeedSource::BuiltIn,
     };
     let started = std::time::Instant::now();
-    let store = Store::open(&source, args.data_dir.as_deref())
+    let store = Store::open(&source, settings.data_dir.as_deref())
         .with_context(|| format!("cannot load the seed ({})", source.describe()))?;
     let graph = store.graph();
     tracing::info!(
         seed = %source.describe(),
-        data_dir = ?args.data_dir,
+        data_dir = ?settings.data_dir,
+        config = ?settings.config_file,
         version = store.version(),
         nodes = graph.node_count(),
         relations = graph.relation_count(),
         ms = started.elapsed().as_millis() as u64,
         "graph loaded"
     );
-    if args.check {
-        println!(
-            "{}: ok, {} nodes, {} relations",
-            source.describe(),
-            graph.node_count(),
-            graph.relation_count()
-        );
-        return Ok(());
-    }
-    if let Some(dir) = &args.export {
-        write_export(&store, dir)?;
-        println!("exported version {} to {}", store.version(), dir.display());
-        return Ok(());
-    }
-    if args.compact {
-        store.compact()?;
-        println!("compacted: version {} is now the snapshot", store.version());
-        return Ok(());
+    match &settings.command {
+        Command::Check => {
+            println!(
+                "{}: ok, {} nodes, {} relations",
+                source.describe(),
+                graph.node_count(),
+                graph.relation_count()
+            );
+            return Ok(());
+        }
+        Command::Export(dir) => {
+            write_export(&store, dir)?;
+            println!("exported version {} to {}", store.version(), dir.display());
+            return Ok(());
+        }
+        Command::Compact => {
+            store.compact()?;
+            println!("compacted: version {} is now the snapshot", store.version());
+            return Ok(());
+        }
+        Command::Serve | Command::PrintSchema => {}
     }
 
-    if token.is_some() && args.data_dir.is_none() {
+    let token = settings.write_token;
+    if token.is_some() && settings.data_dir.is_none() {
         tracing::warn!(
             "a write token without --data-dir: writes are kept in memory only and lost at restart"
         );
@@ -184,12 +141,22 @@ async fn main() -> anyhow::Result<()> {
     if token.is_none() {
         tracing::info!("no write token: the server is read-only");
     }
-    let listener = tokio::net::TcpListener::bind(args.addr)
+    if !settings.http.graphiql {
+        tracing::info!("production mode: no GraphiQL, no introspection");
+    }
+    let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
-        .with_context(|| format!("cannot listen on {}", args.addr))?;
+        .with_context(|| format!("cannot listen on {}", settings.addr))?;
     let local = listener.local_addr()?;
-    tracing::info!(addr = %local, "listening; GraphiQL at http://{local}/graphiql");
-    let state = http::AppState::new(Arc::new(store), token);
+    if settings.http.graphiql {
+        tracing::info!(addr = %local, "listening; GraphiQL at http://{local}/graphiql");
+    } else {
+        tracing::info!(addr = %local, "listening");
+    }
+    let metrics = http::Metrics::new();
+    metrics.set_graph(graph.node_count(), graph.relation_count(), store.version());
+    drop(graph);
+    let state = http::AppState::new(Arc::new(store), token, settings.http, metrics);
     axum::serve(listener, http::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

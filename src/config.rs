@@ -110,6 +110,10 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub max_subscriptions_per_connection: Option<usize>,
 
+    /// Seconds a WebSocket client has to send `connection_init` before it is closed (4408).
+    #[arg(long, value_name = "SECONDS")]
+    pub ws_init_timeout_secs: Option<u64>,
+
     /// Production mode: no introspection and no GraphiQL.
     #[arg(long)]
     pub production: bool,
@@ -303,6 +307,7 @@ keys! {
     CORS_ORIGINS = "--cors-origin", "NEWSGRAPH_CORS_ORIGINS", "cors_origins";
     APQ_CACHE_SIZE = "--apq-cache-size", "NEWSGRAPH_APQ_CACHE_SIZE", "apq_cache_size";
     MAX_SUBSCRIPTIONS = "--max-subscriptions-per-connection", "NEWSGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION", "max_subscriptions_per_connection";
+    WS_INIT_TIMEOUT_SECS = "--ws-init-timeout-secs", "NEWSGRAPH_WS_INIT_TIMEOUT_SECS", "ws_init_timeout_secs";
     PRODUCTION = "--production", "NEWSGRAPH_PRODUCTION", "production";
     LOG_FORMAT = "--log-format", "NEWSGRAPH_LOG_FORMAT", "log_format";
 }
@@ -325,6 +330,7 @@ fn default_text(file_key: &str) -> Option<String> {
         "max_response_bytes" => d.max_response_bytes.to_string(),
         "apq_cache_size" => d.apq_cache_size.to_string(),
         "max_subscriptions_per_connection" => d.max_subscriptions_per_connection.to_string(),
+        "ws_init_timeout_secs" => d.ws_init_timeout.as_secs().to_string(),
         "log_format" => "text".to_string(),
         _ => return None,
     };
@@ -352,6 +358,7 @@ struct FileConfig {
     cors_origins: Option<Vec<String>>,
     apq_cache_size: Option<usize>,
     max_subscriptions_per_connection: Option<usize>,
+    ws_init_timeout_secs: Option<u64>,
     production: Option<bool>,
     log_format: Option<String>,
 }
@@ -710,6 +717,12 @@ impl Settings {
                 f.max_subscriptions_per_connection,
                 d.max_subscriptions_per_connection,
             )?,
+            ws_init_timeout: Duration::from_secs(src.limit(
+                &WS_INIT_TIMEOUT_SECS,
+                args.ws_init_timeout_secs,
+                f.ws_init_timeout_secs,
+                d.ws_init_timeout.as_secs(),
+            )?),
         };
 
         let write_token = write_token(&src, args.write_token_file)?;

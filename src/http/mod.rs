@@ -5,11 +5,11 @@
 mod graphql;
 pub mod layers;
 pub mod metrics;
+mod ws;
 
 use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::GraphQLSubscription;
 use axum::Router;
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect};
@@ -45,6 +45,8 @@ pub struct HttpConfig {
     pub apq_cache_size: usize,
     /// Most subscriptions one WebSocket connection may hold at once.
     pub max_subscriptions_per_connection: usize,
+    /// How long a WebSocket client has to send `connection_init` (then 4408).
+    pub ws_init_timeout: std::time::Duration,
 }
 
 impl Default for HttpConfig {
@@ -60,6 +62,7 @@ impl Default for HttpConfig {
             cors_origins: vec![],
             apq_cache_size: 1000,
             max_subscriptions_per_connection: 20,
+            ws_init_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -114,10 +117,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let mut r = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
-        .route_service(
-            "/graphql/ws",
-            GraphQLSubscription::new(state.schema.clone()),
-        )
+        .route("/graphql/ws", get(ws::handler))
         .route("/healthz", get(healthz))
         .route("/readyz", get(layers::readyz))
         .route("/metrics", get(layers::metrics_handler));

@@ -1,0 +1,181 @@
+//! Subscriptions over WebSocket: async-graphql speaks the protocol (`graphql-transport-ws`,
+//! and the legacy `graphql-ws`); this module guards the connection around it. It closes a
+//! connection that sends no `connection_init` in time (4408, as the protocol says), refuses a
+//! subscription beyond the per-connection cap with an `error` message for that id, and counts
+//! open connections for the metrics.
+//!
+//! The guard sits on both directions: client messages pass through a filter before they reach
+//! async-graphql, and its replies pass through a channel to the socket, so the guard can also
+//! write (its refusals and close frames) without owning the protocol.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tokio_util::sync::PollSender;
+
+use super::AppState;
+
+/// `GET /graphql/ws`.
+pub async fn handler(
+    State(state): State<AppState>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| serve(state, protocol, socket))
+}
+
+/// What the guard sends to the socket besides async-graphql's replies.
+enum Out {
+    Text(String),
+    Close(u16, &'static str),
+}
+
+async fn serve(state: AppState, protocol: GraphQLProtocol, socket: WebSocket) {
+    state.metrics.ws_opened();
+    let (mut sink, mut incoming) = socket.split();
+    let cap = state.config.max_subscriptions_per_connection;
+    let init_timeout = state.config.ws_init_timeout;
+    let active: Arc<Mutex<HashSet<String>>> = Arc::default();
+
+    // async-graphql's replies, and the guard's own messages, both go through here.
+    let (reply_tx, mut reply_rx) = mpsc::channel::<Message>(64);
+    let (guard_tx, mut guard_rx) = mpsc::channel::<Out>(16);
+
+    // Client → async-graphql, filtered.
+    let (client_tx, client_rx) = mpsc::channel::<Result<Message, axum::Error>>(64);
+    let filter = {
+        let active = active.clone();
+        async move {
+            let mut initialised = false;
+            loop {
+                let next = if initialised {
+                    incoming.next().await
+                } else {
+                    match tokio::time::timeout(init_timeout, incoming.next()).await {
+                        Ok(m) => m,
+                        Err(_) => {
+                            let _ = guard_tx
+                                .send(Out::Close(4408, "Connection initialisation timeout"))
+                                .await;
+                            break;
+                        }
+                    }
+                };
+                let Some(msg) = next else { break };
+                if let Ok(Message::Text(text)) = &msg {
+                    let parsed: Option<serde_json::Value> =
+                        serde_json::from_str(text.as_str()).ok();
+                    let kind = parsed
+                        .as_ref()
+                        .and_then(|v| v["type"].as_str())
+                        .unwrap_or("");
+                    let id = parsed
+                        .as_ref()
+                        .and_then(|v| v["id"].as_str())
+                        .unwrap_or("")
+                        .to_string();
+                    match kind {
+                        "connection_init" => initialised = true,
+                        "subscribe" | "start" => {
+                            let refused = {
+                                let mut set = active.lock().unwrap_or_else(|p| p.into_inner());
+                                if set.len() >= cap && !set.contains(&id) {
+                                    true
+                                } else {
+                                    set.insert(id.clone());
+                                    false
+                                }
+                            };
+                            if refused {
+                                let err = serde_json::json!({
+                                    "id": id,
+                                    "type": "error",
+                                    "payload": [{
+                                        "message": format!("this connection already has {cap} subscriptions"),
+                                        "extensions": { "code": "TOO_MANY_SUBSCRIPTIONS" }
+                                    }]
+                                });
+                                let _ = guard_tx.send(Out::Text(err.to_string())).await;
+                                continue;
+                            }
+                        }
+                        "complete" | "stop" => {
+                            active.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+                        }
+                        _ => {}
+                    }
+                }
+                if client_tx.send(msg).await.is_err() {
+                    break;
+                }
+            }
+        }
+    };
+
+    let protocol_task = {
+        let reply_sink = PollSender::new(reply_tx).sink_map_err(axum::Error::new);
+        let stream = tokio_stream::wrappers::ReceiverStream::new(client_rx);
+        GraphQLWebSocket::new_with_pair(reply_sink, stream, state.schema.clone(), protocol)
+            .keepalive_timeout(Some(Duration::from_secs(60)))
+            .serve()
+    };
+
+    // async-graphql's replies and the guard's messages → the socket.
+    let writer = {
+        let active = active.clone();
+        async move {
+            loop {
+                tokio::select! {
+                    reply = reply_rx.recv() => {
+                        let Some(reply) = reply else { break };
+                        // A subscription the server finished frees its place.
+                        if let Message::Text(t) = &reply
+                            && let Ok(v) = serde_json::from_str::<serde_json::Value>(t.as_str())
+                            && matches!(v["type"].as_str(), Some("complete" | "error"))
+                            && let Some(id) = v["id"].as_str()
+                        {
+                            active.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+                        }
+                        let closing = matches!(reply, Message::Close(_));
+                        if sink.send(reply).await.is_err() || closing {
+                            break;
+                        }
+                    }
+                    out = guard_rx.recv() => {
+                        match out {
+                            Some(Out::Text(t)) => {
+                                if sink.send(Message::Text(t.into())).await.is_err() {
+                                    break;
+                                }
+                            }
+                            Some(Out::Close(code, reason)) => {
+                                let frame = CloseFrame { code, reason: reason.into() };
+                                let _ = sink.send(Message::Close(Some(frame))).await;
+                                break;
+                            }
+                            None => {}
+                        }
+                    }
+                }
+            }
+            let _ = sink.close().await;
+        }
+    };
+
+    // The connection ends when the writer ends (socket gone, or a close was sent).
+    tokio::select! {
+        _ = writer => {}
+        _ = async { tokio::join!(filter, protocol_task) } => {}
+    }
+    state.metrics.ws_closed();
+}

@@ -87,7 +87,10 @@ pub async fn execute(
         if has_code {
             continue;
         }
-        let code = if parse_failed {
+        let code = if err.message == "PersistedQueryNotFound" {
+            // Apollo's protocol: the client resends the query with its hash.
+            code::PERSISTED_QUERY_NOT_FOUND
+        } else if parse_failed {
             code::PARSE_FAILED
         } else if err.message.starts_with("Invalid value for argument")
             || err.message.starts_with("Failed to parse")
@@ -99,8 +102,6 @@ pub async fn execute(
             || err.message.contains("directives")
         {
             code::QUERY_TOO_COMPLEX
-        } else if err.message.contains("PersistedQueryNotFound") {
-            code::PERSISTED_QUERY_NOT_FOUND
         } else {
             code::VALIDATION_FAILED
         };

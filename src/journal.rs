@@ -236,6 +236,12 @@ impl Journal {
         Ok(())
     }
 
+    /// The sequence number of the last record written, snapshot included (0 for none): the
+    /// version the records on disk add up to.
+    pub fn last_seq(&self) -> u64 {
+        self.next_seq - 1
+    }
+
     /// Records appended since the snapshot (all records, without one).
     pub fn len(&self) -> u64 {
         (self.next_seq - 1).saturating_sub(self.snapshot_seq)

@@ -570,7 +570,7 @@ impl AnalysisQuery {
         >,
         #[graphql(desc = "Only walk relations valid on this date.")] as_of: Option<Date>,
     ) -> Result<PathResult> {
-        let g = graph(ctx)?;
+        let g = &graph(ctx)?;
         let (a, b) = (lookup(g, "from", &from)?, lookup(g, "to", &to)?);
         let hops = in_range("maxHops", max_hops, 1, MAX_HOPS)?;
         let path = g.shortest_path(a, b, hops, &filter(relation_types, as_of));
@@ -601,7 +601,7 @@ impl AnalysisQuery {
         #[graphql(desc = "Only walk relations valid on this date.")] as_of: Option<Date>,
         #[graphql(desc = "How many connections (1 to 10; default 3).", default = 3)] first: i32,
     ) -> Result<PathsResult> {
-        let g = graph(ctx)?;
+        let g = &graph(ctx)?;
         let (a, b) = (lookup(g, "from", &from)?, lookup(g, "to", &to)?);
         let hops = in_range("maxHops", max_hops, 1, MAX_HOPS)?;
         let k = in_range("first", first, 1, MAX_PATHS)?;
@@ -640,7 +640,7 @@ impl AnalysisQuery {
         )]
         limit: i32,
     ) -> Result<Neighborhood> {
-        let g = graph(ctx)?;
+        let g = &graph(ctx)?;
         let center = lookup(g, "id", &id)?;
         let depth = in_range("depth", depth, 1, MAX_DEPTH)?;
         let limit = in_range("limit", limit, 1, MAX_NEIGHBORHOOD)?;
@@ -671,7 +671,7 @@ impl AnalysisQuery {
         #[graphql(desc = "The relation's end, e.g. `treaty/ottawa-convention`.")] to: ID,
         #[graphql(desc = "The date asked about.")] on: Date,
     ) -> Result<RelationStatus> {
-        let g = graph(ctx)?;
+        let g = &graph(ctx)?;
         let (a, b) = (lookup(g, "from", &from)?, lookup(g, "to", &to)?);
         let rel: graph::RelationType = rel_type.into();
         Ok(RelationStatus {
@@ -695,7 +695,7 @@ impl AnalysisQuery {
         #[graphql(desc = "Only events this entity takes part in.")] involving: Option<ID>,
         #[graphql(desc = "Only events of these kinds.")] event_kinds: Option<Vec<EventKind>>,
     ) -> Result<Vec<TimelineGroup>> {
-        let g = graph(ctx)?;
+        let g = &graph(ctx)?;
         let events = super::query::filtered_events(g, from, to, involving, event_kinds, None)?;
         charge(events.len())?;
         let mut groups: Vec<TimelineGroup> = vec![];

@@ -29,7 +29,13 @@ pub enum WriteAccess {
 }
 
 fn check_access(ctx: &Context<'_>) -> Result<(), ApiError> {
-    match ctx.data_opt::<WriteAccess>().copied().unwrap_or(WriteAccess::Disabled) {
+    let Some(access) = ctx.data_opt::<WriteAccess>().copied() else {
+        // Only the HTTP layer decides access; operations over the WebSocket have none.
+        return Err(ApiError::Forbidden(
+            "send mutations over HTTP POST to /graphql with the write token".into(),
+        ));
+    };
+    match access {
         WriteAccess::Granted => Ok(()),
         WriteAccess::Disabled => Err(ApiError::Forbidden(
             "writes are disabled: start the server with a write token (NEWSGRAPH_WRITE_TOKEN or --write-token-file)".into(),

@@ -19,9 +19,16 @@ pub const MAX_SEARCH_LEN: usize = 200;
 /// Most ids `nodes(ids:)` takes at once.
 pub const MAX_IDS: usize = 100;
 
-/// The graph version this request reads; put in the request data by the HTTP layer.
-pub fn graph<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Graph>> {
-    ctx.data::<Arc<Graph>>()
+/// The graph version this request reads: the one the HTTP layer put in the request data, or,
+/// for operations over the WebSocket (which have no per-request data), the store's current one.
+pub fn graph(ctx: &Context<'_>) -> Result<Arc<Graph>> {
+    if let Some(g) = ctx.data_opt::<Arc<Graph>>() {
+        return Ok(g.clone());
+    }
+    match ctx.data_opt::<Arc<crate::store::Store>>() {
+        Some(store) => Ok(store.graph()),
+        None => Err(ApiError::Internal("no graph in the request data".into()).into()),
+    }
 }
 
 /// Null for the field plus a NOT_FOUND error, as the GraphQL spec has it for a nullable field.
@@ -136,7 +143,7 @@ impl ReadQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "An entity or relation id.")] id: ID,
     ) -> Result<Option<Node>> {
-        let g = graph(ctx)?;
+        let g = &graph(ctx)?;
         Ok(node_by_id(g, &id).or_else(|| not_found(ctx, "node or relation", &id)))
     }
 
@@ -154,7 +161,7 @@ impl ReadQuery {
             ))
             .into());
         }
-        let g = graph(ctx)?;
+        let g = &graph(ctx)?;
         Ok(ids.iter().map(|id| node_by_id(g, id)).collect())
     }
 
@@ -165,7 +172,7 @@ impl ReadQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The entity's id.")] id: ID,
     ) -> Result<Option<Entity>> {
-        let g = graph(ctx)?;
+        let g = &graph(ctx)?;
         Ok(g.lookup(&id)
             .map(|ix| entity(g, ix))
             .or_else(|| not_found(ctx, "entity", &id)))
@@ -178,7 +185,7 @@ impl ReadQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The relation's id.")] id: ID,
     ) -> Result<Option<Relation>> {
-        let g = graph(ctx)?;
+        let g = &graph(ctx)?;
         Ok(g.lookup_relation(&id)
             .map(|edge| Relation { g: g.clone(), edge })
             .or_else(|| not_found(ctx, "relation", &id)))
@@ -214,7 +221,7 @@ impl ReadQuery {
         #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
     ) -> Result<EntityConnection> {
-        let g = graph(ctx)?;
+        let g = &graph(ctx)?;
         let mut kinds_wanted: Option<Vec<Kind>> =
             kinds.map(|k| k.into_iter().map(Kind::from).collect());
         if let Some(k) = kind {
@@ -295,7 +302,7 @@ impl ReadQuery {
         #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
     ) -> Result<EventConnection> {
-        let g = graph(ctx)?;
+        let g = &graph(ctx)?;
         let mut events = filtered_events(g, from, to, involving, event_kinds, check_text(text)?)?;
         let newest_first = order_by.is_some_and(|o| o.direction == OrderDirection::Desc);
         if newest_first {
@@ -326,7 +333,7 @@ impl ReadQuery {
         #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
     ) -> Result<EvidenceSearchConnection> {
-        let g = graph(ctx)?;
+        let g = &graph(ctx)?;
         check_query(&query)?;
         let hits: Vec<(usize, graph::EvidenceMatch)> =
             g.search_evidence(&query).into_iter().enumerate().collect();
@@ -370,7 +377,7 @@ impl ReadQuery {
         #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
     ) -> Result<SearchConnection> {
-        let g = graph(ctx)?;
+        let g = &graph(ctx)?;
         let len = query.chars().count();
         if len > MAX_SEARCH_LEN {
             return Err(ApiError::bad_input(format!(

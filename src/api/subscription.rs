@@ -82,13 +82,12 @@ fn feed(ctx: &Context<'_>) -> Result<(Arc<Store>, BroadcastStream<ChangeEvent>),
 impl SubscriptionRoot {
     /// Every write to the graph, as it is published.
     async fn graph_changes(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = GraphChange>> {
-        let (store, rx) = feed(ctx)?;
+        let (_, rx) = feed(ctx)?;
         Ok(rx.filter_map(move |item| {
-            let store = store.clone();
             async move {
                 match item {
                     Ok(event) => Some(GraphChange {
-                        g: store.graph(),
+                        g: event.graph.clone(),
                         event,
                     }),
                     Err(e) => {
@@ -125,11 +124,10 @@ impl SubscriptionRoot {
         }
         let watched = id.0;
         Ok(rx.filter_map(move |item| {
-            let store = store.clone();
             let watched = watched.clone();
             async move {
                 let event = item.ok()?;
-                let g = store.graph();
+                let g = event.graph.clone();
                 let near = event.touched.nodes.contains(&watched)
                     || (depth > 0
                         && g.lookup(&watched).is_some_and(|c| {

@@ -45,7 +45,7 @@ pub enum GraphError {
     BadDate { value: String },
     #[error("the quote {quote:?} does not occur in the text of source `{source_id}`")]
     QuoteNotFound { source_id: String, quote: String },
-    #[error("{what} needs at least one piece of evidence (a source and a quote)")]
+    #[error("at least one piece of evidence (a source and a quote) is needed")]
     NoEvidence { what: String },
     #[error("{what} must not be empty")]
     Empty { what: String },

@@ -152,18 +152,14 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, socket: WebSocket) {
                         }
                     }
                     out = guard_rx.recv() => {
-                        match out {
-                            Some(Out::Text(t)) => {
-                                if sink.send(Message::Text(t.into())).await.is_err() {
-                                    break;
-                                }
-                            }
-                            Some(Out::Close(code, reason)) => {
-                                let frame = CloseFrame { code, reason: reason.into() };
-                                let _ = sink.send(Message::Close(Some(frame))).await;
-                                break;
-                            }
-                            None => {}
+                        let msg = match out {
+                            Some(Out::Text(t)) => Message::Text(t.into()),
+                            Some(Out::Close(code, reason)) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
+                            None => continue,
+                        };
+                        let closing = matches!(msg, Message::Close(_));
+                        if sink.send(msg).await.is_err() || closing {
+                            break;
                         }
                     }
                 }

@@ -357,7 +357,7 @@ mod tests {
             "relations.toml",
             "evidence = [\n  { source = \"source/chaspravdy-2025-06-28-ottawa-withdrawal\", quote = \"Russian aggression against Ukraine\" },\n]",
             "evidence = []",
-            &["AGGRESSION_AGAINST", "needs at least one piece of evidence"],
+            &["AGGRESSION_AGAINST", "at least one piece of evidence"],
         );
         check(
             "relations.toml",

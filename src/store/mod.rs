@@ -42,10 +42,12 @@ pub enum StoreError {
 }
 
 /// One published write, for the change feed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ChangeEvent {
     /// The graph version this write produced (the seed is version 0).
     pub version: u64,
+    /// That version itself, so subscribers answer from it and not from a later one.
+    pub graph: Arc<Graph>,
     /// The operations, in order (`add_entity`, ...).
     pub ops: Vec<&'static str>,
     pub touched: Touched,
@@ -107,6 +109,9 @@ impl Store {
                 }
                 version = entry.seq;
             }
+            // The snapshot covers records up to its own sequence number: the version goes on
+            // from there, not from 0.
+            version = version.max(j.last_seq());
             journal = Some(j);
         }
         let graph = match (data_dir, seed::build(&records)) {
@@ -183,8 +188,8 @@ impl Store {
                 .map_err(|e| StoreError::Invalid(numbered(changes.len(), i, &e.0)))?;
             touched.extend(t);
         }
-        let graph =
-            seed::build(&records).map_err(|e: BuildError| StoreError::Invalid(e.to_string()))?;
+        let graph = seed::build(&records)
+            .map_err(|e: BuildError| StoreError::Invalid(self.locate(&w.records, changes, e)))?;
         let version = w.version + 1;
         if let Some(journal) = &mut w.journal {
             let payload =
@@ -203,12 +208,34 @@ impl Store {
         self.current.store(graph.clone());
         let event = ChangeEvent {
             version,
+            graph: graph.clone(),
             ops: changes.iter().map(Change::op).collect(),
             touched,
         };
         // No subscriber is not an error.
         let _ = self.changes.send(event.clone());
         Ok(Applied { graph, event })
+    }
+
+    /// Names the change of a failed batch that broke the graph: the first whose prefix of the
+    /// batch no longer builds. Only on the error path, and only for batches small enough that
+    /// rebuilding once per change is cheap; otherwise the message stands without a position.
+    fn locate(&self, base: &RecordSet, changes: &[Change], e: BuildError) -> String {
+        const MAX_TO_LOCATE: usize = 50;
+        if changes.len() == 1 || changes.len() > MAX_TO_LOCATE {
+            return e.to_string();
+        }
+        let mut records = base.clone();
+        for (i, c) in changes.iter().enumerate() {
+            if c.apply(&mut records).is_err() {
+                break;
+            }
+            if let Err(first) = seed::build(&records) {
+                return numbered(changes.len(), i, &first.to_string());
+            }
+        }
+        // Only the batch as a whole fails (a later change breaks what an earlier one needs).
+        e.to_string()
     }
 
     /// Folds the journal into a snapshot of the current records.

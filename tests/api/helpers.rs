@@ -38,7 +38,12 @@ pub async fn spawn_app_with(data_dir: Option<&std::path::Path>, token: Option<St
     let addr = listener.local_addr().unwrap();
     tokio::spawn(newsgraph::http::serve(
         listener,
-        newsgraph::http::AppState::new(std::sync::Arc::new(store), token),
+        newsgraph::http::AppState::new(
+            std::sync::Arc::new(store),
+            token,
+            newsgraph::http::HttpConfig::default(),
+            newsgraph::http::Metrics::new(),
+        ),
     ));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -86,6 +91,35 @@ impl TestApp {
     pub async fn query_vars(&self, q: &str, vars: Value) -> Value {
         self.post_graphql(json!({ "query": q, "variables": vars }))
             .await
+    }
+
+    /// POSTs a request to `/graphql` with `Authorization: Bearer <token>` (no header when
+    /// `token` is `None`); the whole JSON response.
+    pub async fn mutate_vars(&self, q: &str, vars: Value, token: Option<&str>) -> Value {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": q, "variables": vars }));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        let resp = req.send().await.expect("POST /graphql");
+        assert!(
+            resp.status().is_success(),
+            "POST /graphql answered {}",
+            resp.status()
+        );
+        resp.json().await.expect("a JSON response")
+    }
+
+    /// [`mutate_vars`](Self::mutate_vars) without variables.
+    pub async fn mutate(&self, q: &str, token: Option<&str>) -> Value {
+        self.mutate_vars(q, json!({}), token).await
+    }
+
+    /// The `data` of a write with [`TOKEN`] that must succeed without errors.
+    pub async fn write(&self, q: &str, vars: Value) -> Value {
+        ok_data(self.mutate_vars(q, vars, Some(TOKEN)).await)
     }
 
     /// The `data` of a query that must succeed without errors.

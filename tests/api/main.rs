@@ -1,13 +1,20 @@
 //! The `api` integration test binary: the server over HTTP and the `newsgraph` executable.
 
 mod cli;
+mod durability;
 mod errors;
 mod filters;
+mod fuzz;
 mod graph_neighborhood;
 mod graph_paths;
 mod helpers;
+mod hostile;
+mod js;
 mod labels_and_stats;
 mod pagination;
+mod protocol;
 mod reader_questions;
 mod search;
 mod time_travel;
+mod websocket;
+mod writes;

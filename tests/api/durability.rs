@@ -1,0 +1,635 @@
+//! Durability of the write path, with the real binary as a child process on a temporary data
+//! directory: acknowledged writes survive a graceful stop, a SIGKILL in the middle of a stream
+//! of writes, a torn last journal record, compaction and an export round trip; a corrupt
+//! record in the middle of the journal stops the server with a message naming it.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_newsgraph");
+/// The write token the child servers get in `NEWSGRAPH_WRITE_TOKEN`.
+const WRITE_TOKEN: &str = "durability-test-token-0123456789";
+const SOURCE_ID: &str = "source/chaspravdy-2025-06-28-ottawa-withdrawal";
+
+/// The binary with a clean environment: no inherited configuration, plain info logs.
+fn newsgraph() -> Command {
+    let mut cmd = Command::new(BIN);
+    for var in [
+        "NEWSGRAPH_SEED",
+        "NEWSGRAPH_ADDR",
+        "NEWSGRAPH_DATA_DIR",
+        "NEWSGRAPH_WRITE_TOKEN",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Runs a command that must exit by itself within 30 s.
+fn run_to_exit(mut cmd: Command) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start newsgraph");
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = vec![];
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for newsgraph") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("newsgraph did not exit: {cmd:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A `newsgraph` server process serving a data directory, killed and reaped when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    /// Every stderr line so far (drained by a thread for the process's whole life).
+    log: Arc<Mutex<Vec<String>>>,
+    /// The draining thread; it ends when the process has exited and its stderr is read.
+    drain: Option<std::thread::JoinHandle<()>>,
+    client: reqwest::Client,
+}
+
+impl Server {
+    /// Starts the binary on `data_dir` with the write token and `--addr 127.0.0.1:0`, and
+    /// waits for the `listening ... addr=...` log line.
+    fn start(data_dir: &Path) -> Server {
+        let mut child = newsgraph()
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--addr")
+            .arg("127.0.0.1:0")
+            .env("NEWSGRAPH_WRITE_TOKEN", WRITE_TOKEN)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start newsgraph");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(vec![]));
+        let (tx, rx) = mpsc::channel();
+        let drain = {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    log.lock().unwrap().push(line.clone());
+                    let _ = tx.send(line);
+                }
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let addr = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = match rx.recv_timeout(left) {
+                Ok(line) => line,
+                Err(e) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!(
+                        "no \"listening\" line ({e}); stderr:\n{}",
+                        log.lock().unwrap().join("\n")
+                    );
+                }
+            };
+            if line.contains("listening")
+                && let Some(addr) = line
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix("addr="))
+            {
+                break addr
+                    .parse()
+                    .unwrap_or_else(|_| panic!("bad addr in {line:?}"));
+            }
+        };
+        Server {
+            child,
+            addr,
+            log,
+            drain: Some(drain),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/graphql", self.addr)
+    }
+
+    fn log_text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    /// The `data` of a request that must succeed; writes carry the token.
+    async fn data(&self, q: &str, vars: Value) -> Value {
+        let body = post(&self.client, &self.url(), q, vars)
+            .await
+            .expect("the server answers");
+        assert!(body.get("errors").is_none(), "{body:#}");
+        body["data"].clone()
+    }
+
+    /// Which of `ids` exist.
+    async fn existing(&self, ids: &[String]) -> Vec<String> {
+        let data = self
+            .data(
+                "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+                json!({ "ids": ids }),
+            )
+            .await;
+        data["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|n| n["id"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    async fn node_count(&self) -> u64 {
+        self.data("{ stats { nodeCount } }", json!({})).await["stats"]["nodeCount"]
+            .as_u64()
+            .unwrap()
+    }
+
+    /// SIGKILL, as a crash or the OOM killer would, and reap.
+    fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL the server");
+        self.child.wait().expect("reap the server");
+    }
+
+    /// SIGTERM and wait (up to 10 s) for a graceful exit; its status and whole log.
+    fn terminate(mut self) -> (ExitStatus, String) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill -TERM");
+        assert!(status.success(), "kill -TERM failed");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait for newsgraph") {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop on SIGTERM; stderr:\n{}",
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        // Every line the process wrote is in the log once its stderr is drained to the end.
+        if let Some(drain) = self.drain.take() {
+            drain.join().expect("the stderr drain thread");
+        }
+        (status, self.log_text())
+    }
+
+    /// Graceful stop that must succeed.
+    fn stop(self) {
+        let (status, log) = self.terminate();
+        assert!(
+            status.success(),
+            "exit {status} after SIGTERM; stderr:\n{log}"
+        );
+        assert!(log.contains("stopped"), "no \"stopped\" line:\n{log}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// POSTs with the write token; the JSON body, or the transport error (e.g. the server died).
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    q: &str,
+    vars: Value,
+) -> Result<Value, reqwest::Error> {
+    client
+        .post(url)
+        .bearer_auth(WRITE_TOKEN)
+        .json(&json!({ "query": q, "variables": vars }))
+        .send()
+        .await?
+        .json()
+        .await
+}
+
+const ADD_STATE: &str = "mutation($id: ID!, $name: String!) { addEntity(input: { id: $id, kind: STATE, name: $name }) { id } }";
+
+/// Adds `state/<slug>` and checks the acknowledgement.
+async fn add_state(server: &Server, slug: &str) -> String {
+    let id = format!("state/{slug}");
+    let data = server
+        .data(ADD_STATE, json!({ "id": id, "name": slug }))
+        .await;
+    assert_eq!(data["addEntity"]["id"], id.as_str());
+    id
+}
+
+fn journal_lines(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("journal.log"))
+        .expect("read journal.log")
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+const BASE_NODES: u64 = 25;
+
+#[tokio::test]
+async fn a_write_acknowledged_before_a_graceful_restart_is_there_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    assert_eq!(server.node_count().await, BASE_NODES);
+    let id = add_state(&server, "durable").await;
+    server
+        .data(
+            "mutation { updateEntity(id: \"state/estonia\", patch: { description: \"written before the restart\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    server.stop();
+
+    let server = Server::start(dir.path());
+    assert_eq!(server.existing(std::slice::from_ref(&id)).await, [id]);
+    let data = server
+        .data(
+            "{ entity(id: \"state/estonia\") { description } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["entity"]["description"], "written before the restart");
+    assert_eq!(server.node_count().await, BASE_NODES + 1);
+    // Versions carry on from the journal: two writes before, so this is the third.
+    let data = server
+        .data(
+            "mutation { applyChanges(changes: [{ addEntity: { id: \"state/after-restart\", kind: STATE, name: \"After\" } }]) { version } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["applyChanges"]["version"], 3);
+    server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_acknowledged_write_survives_sigkill_in_the_middle_of_a_stream_of_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path());
+    let mut acked: Vec<String> = vec![];
+    // Every id that some server might have taken but never acknowledged (one per kill).
+    let mut in_flight: Vec<String> = vec![];
+    let mut next = 0usize;
+    for kill_after in [5usize, 17, 40, 3] {
+        let (tx, mut rx) = tokio::sync::watch::channel(0usize);
+        let client = server.client.clone();
+        let url = server.url();
+        let first = next;
+        // The writer sends addEntity after addEntity until the server stops answering.
+        let writer = tokio::spawn(async move {
+            let mut round_acked = vec![];
+            for n in first.. {
+                assert!(n - first < 10_000, "the server was never killed");
+                let id = format!("state/crash-{n}");
+                let vars = json!({ "id": id, "name": format!("Crash {n}") });
+                match post(&client, &url, ADD_STATE, vars).await {
+                    Ok(body) => {
+                        assert_eq!(
+                            body["data"]["addEntity"]["id"],
+                            id.as_str(),
+                            "a write failed before the kill: {body:#}"
+                        );
+                        round_acked.push(id);
+                        tx.send_replace(round_acked.len());
+                    }
+                    // The server is gone; this write was never acknowledged.
+                    Err(_) => return (round_acked, id),
+                }
+            }
+            unreachable!()
+        });
+        rx.wait_for(|&n| n >= kill_after)
+            .await
+            .expect("the writer keeps writing until the kill");
+        // The writer keeps sending; a delay that differs per round makes the kill land at
+        // different points of the write in flight (parsing, rebuilding, fsync, answering).
+        tokio::time::sleep(Duration::from_micros(150 * kill_after as u64)).await;
+        server.kill();
+        let (round_acked, unacked) = writer.await.expect("the writer task");
+        assert!(round_acked.len() >= kill_after);
+        next = first + round_acked.len() + 1;
+        acked.extend(round_acked);
+        in_flight.push(unacked);
+
+        server = Server::start(dir.path());
+        let mut asked = acked.clone();
+        asked.extend(in_flight.iter().cloned());
+        let existing = server.existing(&asked).await;
+        for id in &acked {
+            assert!(
+                existing.contains(id),
+                "acknowledged {id} is lost after the kill at {kill_after}; log:\n{}",
+                server.log_text()
+            );
+        }
+        // Nothing but acknowledged writes and the ones in flight at a kill is there.
+        let extra: Vec<_> = existing.iter().filter(|id| !acked.contains(id)).collect();
+        assert!(extra.iter().all(|id| in_flight.contains(id)), "{extra:?}");
+        assert_eq!(
+            server.node_count().await,
+            BASE_NODES + existing.len() as u64
+        );
+    }
+    // The journal is still appendable after all the kills, and survives one more restart.
+    let last = add_state(&server, "after-the-crashes").await;
+    acked.push(last);
+    server.stop();
+    let server = Server::start(dir.path());
+    let existing = server.existing(&acked).await;
+    assert_eq!(
+        existing.len(),
+        acked.len(),
+        "all acknowledged writes are there"
+    );
+    server.stop();
+}
+
+#[tokio::test]
+async fn a_torn_last_journal_record_is_dropped_with_a_warning_and_acknowledged_writes_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let mut acked = vec![];
+    for slug in ["torn-1", "torn-2", "torn-3"] {
+        acked.push(add_state(&server, slug).await);
+    }
+    server.stop();
+    let journal = dir.path().join("journal.log");
+    let intact = std::fs::read(&journal).unwrap();
+    assert_eq!(journal_lines(dir.path()).len(), 3);
+    // What a crash in the middle of an append leaves: half a record, no newline.
+    let mut torn = intact.clone();
+    torn.extend_from_slice(b"999 deadbeef {\"op\":");
+    std::fs::write(&journal, &torn).unwrap();
+
+    let server = Server::start(dir.path());
+    let log = server.log_text();
+    assert!(
+        log.contains("WARN") && log.contains("dropped a torn last record"),
+        "a warning about the torn record:\n{log}"
+    );
+    assert!(
+        log.contains("journal.log"),
+        "the warning names the file:\n{log}"
+    );
+    assert_eq!(server.existing(&acked).await, acked);
+    assert_eq!(server.node_count().await, BASE_NODES + 3);
+    assert_eq!(
+        std::fs::read(&journal).unwrap(),
+        intact,
+        "the torn tail is cut off, the intact records kept"
+    );
+    // New writes append cleanly after the cut.
+    acked.push(add_state(&server, "torn-4").await);
+    server.stop();
+    let lines = journal_lines(dir.path());
+    assert_eq!(lines.len(), 4);
+    assert!(lines[3].starts_with("4 "), "{}", lines[3]);
+    let server = Server::start(dir.path());
+    assert!(
+        !server.log_text().contains("torn"),
+        "nothing to drop the second time"
+    );
+    assert_eq!(server.existing(&acked).await, acked);
+    server.stop();
+}
+
+#[tokio::test]
+async fn a_corrupt_record_in_the_middle_of_the_journal_stops_the_server_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    for slug in ["corrupt-1", "corrupt-2", "corrupt-3"] {
+        add_state(&server, slug).await;
+    }
+    server.stop();
+    let journal = dir.path().join("journal.log");
+    let lines = journal_lines(dir.path());
+    assert_eq!(lines.len(), 3);
+    // Flip characters of the first record's JSON: its checksum no longer matches.
+    assert!(lines[0].contains("corrupt-1"), "{}", lines[0]);
+    let damaged = std::fs::read_to_string(&journal)
+        .unwrap()
+        .replacen("corrupt-1", "cXrrupt-1", 1);
+    std::fs::write(&journal, &damaged).unwrap();
+
+    let mut cmd = newsgraph();
+    cmd.arg("--data-dir")
+        .arg(dir.path())
+        .args(["--addr", "127.0.0.1:0"])
+        .env("NEWSGRAPH_WRITE_TOKEN", WRITE_TOKEN);
+    let out = run_to_exit(cmd);
+    let err = text(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "started on a corrupt journal:\n{err}"
+    );
+    assert!(!err.contains("listening"), "{err}");
+    assert!(
+        err.contains(&journal.display().to_string()),
+        "stderr names the journal file:\n{err}"
+    );
+    assert!(err.contains("line 1"), "stderr names the line:\n{err}");
+    assert!(err.contains("checksum mismatch"), "and the reason:\n{err}");
+    assert_eq!(
+        std::fs::read_to_string(&journal).unwrap(),
+        damaged,
+        "the journal is left as it was for a person to look at"
+    );
+}
+
+/// Writes of every kind the export and the snapshot must carry: a new source with its text,
+/// an entity, a relation citing the new source, and a moved notification date.
+async fn write_a_bit_of_everything(server: &Server) {
+    server
+        .data(
+            "mutation($text: String!) {
+                addSource(input: {
+                    id: \"source/durability-note\", title: \"A note\", text: $text,
+                    publishedAt: \"2025-07-02T10:00:00Z\", language: \"en\"
+                }) { id }
+            }",
+            json!({ "text": "A short note. Latvia joined the withdrawal. Nothing else." }),
+        )
+        .await;
+    add_state(server, "latvia").await;
+    server
+        .data(
+            "mutation {
+                addRelation(input: {
+                    type: SUPPORTS, from: \"state/latvia\", to: \"state/estonia\",
+                    evidence: [{ source: \"source/durability-note\", quote: \"Latvia joined the withdrawal\" }]
+                }) { id }
+            }",
+            json!({}),
+        )
+        .await;
+    server
+        .data(
+            "mutation {
+                updateEvent(id: \"event/2025-06-27-estonia-notifies-un\", patch: { date: \"2025-07-01\" }) { id }
+            }",
+            json!({}),
+        )
+        .await;
+}
+
+const EVERYTHING: &str = "{
+    stats { nodeCount relationCount }
+    source: entity(id: \"source/durability-note\") { ... on Source { text } }
+    relation(id: \"state/latvia:SUPPORTS:state/estonia\") { evidence { quote } }
+    effect: entity(id: \"event/estonia-withdrawal-takes-effect\") { ... on Event { date } }
+}";
+
+#[tokio::test]
+async fn compact_folds_the_journal_into_a_snapshot_and_a_restart_keeps_every_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    write_a_bit_of_everything(&server).await;
+    let before = server.data(EVERYTHING, json!({})).await;
+    assert_eq!(before["effect"]["date"], "2026-01-01");
+    server.stop();
+    assert_eq!(journal_lines(dir.path()).len(), 4);
+
+    let mut cmd = newsgraph();
+    cmd.arg("--data-dir").arg(dir.path()).arg("--compact");
+    let out = run_to_exit(cmd);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("compacted: version 4"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(dir.path().join("snapshot.json").is_file());
+    assert!(
+        journal_lines(dir.path()).is_empty(),
+        "the journal is emptied"
+    );
+
+    let server = Server::start(dir.path());
+    assert_eq!(server.data(EVERYTHING, json!({})).await, before);
+    server.stop();
+}
+
+#[tokio::test]
+async fn writes_after_a_compaction_and_a_restart_continue_the_version_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    for slug in ["before-1", "before-2", "before-3"] {
+        add_state(&server, slug).await;
+    }
+    server.stop();
+    let mut cmd = newsgraph();
+    cmd.arg("--data-dir").arg(dir.path()).arg("--compact");
+    assert!(run_to_exit(cmd).status.success());
+
+    let server = Server::start(dir.path());
+    let resp = post(
+        &server.client,
+        &server.url(),
+        "mutation { applyChanges(changes: [{ addEntity: { id: \"state/after\", kind: STATE, name: \"After\" } }]) { version } }",
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert!(resp.get("errors").is_none(), "{resp:#}");
+    assert_eq!(resp["data"]["applyChanges"]["version"], 4);
+    assert_eq!(server.node_count().await, BASE_NODES + 4);
+    server.stop();
+    let server = Server::start(dir.path());
+    assert_eq!(server.node_count().await, BASE_NODES + 4);
+    server.stop();
+}
+
+#[tokio::test]
+async fn an_export_loads_as_a_seed_with_the_same_counts_as_the_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    write_a_bit_of_everything(&server).await;
+    let served = server.data(EVERYTHING, json!({})).await;
+    let nodes = served["stats"]["nodeCount"].as_u64().unwrap();
+    let relations = served["stats"]["relationCount"].as_u64().unwrap();
+    assert_eq!(nodes, BASE_NODES + 2);
+    // One server per data directory: the export reads it after the server stops.
+    server.stop();
+
+    let export = tempfile::tempdir().unwrap();
+    let mut cmd = newsgraph();
+    cmd.arg("--data-dir")
+        .arg(dir.path())
+        .arg("--export")
+        .arg(export.path());
+    let out = run_to_exit(cmd);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("exported version 4"),
+        "{}",
+        text(&out.stdout)
+    );
+    for file in [
+        "sources.toml",
+        "entities.toml",
+        "events.toml",
+        "relations.toml",
+    ] {
+        assert!(export.path().join(file).is_file(), "{file} is missing");
+    }
+
+    // The export is a seed: --check loads it, without the data directory, to the same graph.
+    let mut cmd = newsgraph();
+    cmd.arg("--seed").arg(export.path()).arg("--check");
+    let out = run_to_exit(cmd);
+    let printed = text(&out.stdout);
+    assert!(out.status.success(), "{}\n{}", printed, text(&out.stderr));
+    assert!(
+        printed.contains(&format!("ok, {nodes} nodes, {relations} relations")),
+        "{printed}"
+    );
+    let entities = std::fs::read_to_string(export.path().join("entities.toml")).unwrap();
+    assert!(entities.contains("state/latvia"), "{entities}");
+    let sources = std::fs::read_to_string(export.path().join("sources.toml")).unwrap();
+    assert!(sources.contains(SOURCE_ID) && sources.contains("source/durability-note"));
+}

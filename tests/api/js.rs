@@ -1,0 +1,77 @@
+//! Runs the JavaScript client suite in `tests/js/` (graphql-ws subscriptions, fetch writes)
+//! against the binary: `npm ci` first when `node_modules` is missing, then `node --test` on
+//! the suite's files.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn describe(what: &str, out: &Output) -> String {
+    format!(
+        "{what} failed ({})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Runs `program` with `args` in `dir`, failing clearly when it is not installed.
+fn run(program: &str, args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(program);
+    cmd.args(args).current_dir(dir).stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    match cmd.output() {
+        Ok(out) => out,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+            "`{program}` is not installed or not on PATH: the JavaScript client tests in \
+             tests/js need Node.js 20+ with npm"
+        ),
+        Err(e) => panic!("cannot run `{program} {}`: {e}", args.join(" ")),
+    }
+}
+
+#[test]
+fn the_javascript_client_suite_passes_against_the_binary() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let js = root.join("tests/js");
+    if !js.join("node_modules").is_dir() {
+        let out = run("npm", &["ci", "--no-audit", "--no-fund"], &js, &[]);
+        assert!(
+            out.status.success(),
+            "{}",
+            describe("npm ci in tests/js", &out)
+        );
+    }
+    // The test files by name: since Node 21 the arguments of `--test` are glob patterns, and
+    // naming the files works the same on every version.
+    let mut files: Vec<String> = std::fs::read_dir(&js)
+        .expect("read tests/js")
+        .map(|e| {
+            e.expect("a directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.ends_with(".test.mjs"))
+        .map(|name| format!("tests/js/{name}"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no *.test.mjs files in tests/js");
+    let mut args = vec!["--test"];
+    args.extend(files.iter().map(String::as_str));
+    let out = run(
+        "node",
+        &args,
+        root,
+        &[
+            ("NEWSGRAPH_BIN", env!("CARGO_BIN_EXE_newsgraph")),
+            ("NO_COLOR", "1"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        describe(&format!("node {}", args.join(" ")), &out)
+    );
+}

@@ -217,15 +217,10 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
             );
         }
     };
-    let bad = |msg: String| {
-        error_response(
-            media,
-            StatusCode::BAD_REQUEST,
-            false,
-            code::BAD_REQUEST,
-            msg,
-        )
-    };
+    // 400 whatever the media type: the GraphQL-over-HTTP draft (and graphql-http's audit)
+    // asks it for unparsable bodies and allows it for invalid parameters.
+    let bad =
+        |msg: String| error_response(media, StatusCode::BAD_REQUEST, true, code::BAD_REQUEST, msg);
     let value: Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
         Err(e) if bytes.is_empty() => return bad(format!("the request body is empty: {e}")),
@@ -259,15 +254,10 @@ pub async fn get(
             "this server answers in application/graphql-response+json or application/json".into(),
         );
     };
-    let bad = |msg: String| {
-        error_response(
-            media,
-            StatusCode::BAD_REQUEST,
-            false,
-            code::BAD_REQUEST,
-            msg,
-        )
-    };
+    // 400 whatever the media type: the GraphQL-over-HTTP draft (and graphql-http's audit)
+    // asks it for unparsable bodies and allows it for invalid parameters.
+    let bad =
+        |msg: String| error_response(media, StatusCode::BAD_REQUEST, true, code::BAD_REQUEST, msg);
     if raw
         .as_ref()
         .is_some_and(|r| r.len() > state.config.max_body_bytes)
@@ -448,8 +438,15 @@ fn write(
             ),
         );
     }
-    let status = if request_error && media == Media::GraphqlResponse {
+    let status = if media != Media::GraphqlResponse {
+        StatusCode::OK
+    } else if request_error {
         StatusCode::BAD_REQUEST
+    } else if resp.data == async_graphql::Value::Null && has_code(&resp, code::UNAUTHENTICATED) {
+        // A refused write: the specification's "SHOULD use 401 or 403".
+        StatusCode::UNAUTHORIZED
+    } else if resp.data == async_graphql::Value::Null && has_code(&resp, code::FORBIDDEN) {
+        StatusCode::FORBIDDEN
     } else {
         StatusCode::OK
     };
@@ -487,6 +484,16 @@ fn write(
         HeaderValue::from_static("accept, authorization"),
     );
     res
+}
+
+/// Whether any error of the response has this code.
+fn has_code(resp: &GqlResponse, wanted: &str) -> bool {
+    resp.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| matches!(c, async_graphql::Value::String(s) if s == wanted))
+    })
 }
 
 /// The type of the operation the request selects, if the query parses.

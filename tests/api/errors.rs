@@ -312,11 +312,11 @@ async fn an_unknown_path_is_404() {
 #[tokio::test]
 async fn a_body_that_is_not_json_is_a_bad_request_in_either_media_type() {
     let app = spawn_app().await;
-    // The GraphQL-over-HTTP spec: 400 for application/graphql-response+json, and 200 with
-    // errors (no data) for legacy application/json clients.
+    // The GraphQL-over-HTTP draft (and graphql-http's audit): 400 for an unparsable body,
+    // whichever media type the client accepts.
     for (accept, status) in [
         ("application/graphql-response+json", 400),
-        ("application/json", 200),
+        ("application/json", 400),
     ] {
         let resp = app
             .client

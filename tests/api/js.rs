@@ -1,6 +1,6 @@
 //! Runs the JavaScript client suite in `tests/js/` (graphql-ws subscriptions, fetch writes)
-//! against the binary: `npm ci` first when `node_modules` is missing, then `node --test` on
-//! the suite's files.
+//! and the `graphql-http` compliance audit against the binary: `npm ci` first when
+//! `node_modules` is missing or stale, then `node --test` on the suite's files.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -35,7 +35,11 @@ fn run(program: &str, args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output
 fn the_javascript_client_suite_passes_against_the_binary() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let js = root.join("tests/js");
-    if !js.join("node_modules").is_dir() {
+    // Install when node_modules is missing or older than the lock file (a dependency was added).
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let installed = modified(&js.join("node_modules/.package-lock.json"));
+    let locked = modified(&js.join("package-lock.json"));
+    if installed.is_none() || installed < locked {
         let out = run("npm", &["ci", "--no-audit", "--no-fund"], &js, &[]);
         assert!(
             out.status.success(),

@@ -146,3 +146,27 @@ async fn a_mutation_over_get_is_405_with_allow_post() {
     assert_eq!(resp.status().as_u16(), 405);
     assert_eq!(resp.headers()["allow"], "POST");
 }
+
+#[tokio::test]
+async fn a_refused_write_is_403_or_401_for_clients_of_the_modern_media_type() {
+    let read_only = spawn_app().await;
+    let writable = crate::helpers::spawn_writable_app(None).await;
+    let mutation = r#"{"query":"mutation { removeRelation(id: \"x\") { version } }"}"#;
+    for (app, status, code) in [
+        (&read_only, 403, "FORBIDDEN"),
+        (&writable, 401, "UNAUTHENTICATED"),
+    ] {
+        let resp = app
+            .client
+            .post(app.url("/graphql"))
+            .header("content-type", "application/json")
+            .header("accept", "application/graphql-response+json")
+            .body(mutation)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), status);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body:#}");
+    }
+}

@@ -14,6 +14,7 @@ mod labels_and_stats;
 mod pagination;
 mod protocol;
 mod reader_questions;
+mod readme;
 mod search;
 mod time_travel;
 mod websocket;

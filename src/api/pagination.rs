@@ -86,6 +86,18 @@ impl PageArgs {
         self.apply_ordered(items, key, false)
     }
 
+    /// Cuts the page out of ranked results (search hits): the rank is the key, which is stable
+    /// because results are deterministic for a graph version.
+    pub fn apply_ranked<T: Clone>(&self, items: Vec<T>) -> ApiResult<Page<T>> {
+        let ranked: Vec<(usize, T)> = items.into_iter().enumerate().collect();
+        let page = self.apply(&ranked, |(rank, _)| format!("{rank:010}"))?;
+        Ok(Page {
+            items: page.items.into_iter().map(|(c, (_, t))| (c, t)).collect(),
+            info: page.info,
+            total: page.total,
+        })
+    }
+
     /// Cuts the page out of `items`, whose keys ascend in list order, or descend if
     /// `descending`: the cursor of a sorted list stays valid as items come and go.
     pub fn apply_ordered<T: Clone>(

@@ -335,19 +335,17 @@ impl ReadQuery {
     ) -> Result<EvidenceSearchConnection> {
         let g = &graph(ctx)?;
         check_query(&query)?;
-        let hits: Vec<(usize, graph::EvidenceMatch)> =
-            g.search_evidence(&query).into_iter().enumerate().collect();
         let page = PageArgs {
             first,
             after,
             last,
             before,
         }
-        .apply(&hits, |(rank, _)| format!("{rank:010}"))?;
+        .apply_ranked(g.search_evidence(&query))?;
         let edges: Vec<EvidenceSearchEdge> = page
             .items
             .into_iter()
-            .map(|(cursor, (_, m))| EvidenceSearchEdge {
+            .map(|(cursor, m)| EvidenceSearchEdge {
                 cursor,
                 score: m.score,
                 node: EvidenceMatch { g: g.clone(), m },
@@ -378,36 +376,19 @@ impl ReadQuery {
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
     ) -> Result<SearchConnection> {
         let g = &graph(ctx)?;
-        let len = query.chars().count();
-        if len > MAX_SEARCH_LEN {
-            return Err(ApiError::bad_input(format!(
-                "`query` is {len} characters long; the limit is {MAX_SEARCH_LEN}"
-            ))
-            .into());
-        }
-        if graph::normalize(&query).is_empty() {
-            return Err(
-                ApiError::bad_input("`query` must contain at least one letter or digit").into(),
-            );
-        }
+        check_query(&query)?;
         let kinds: Option<Vec<Kind>> = kinds.map(|k| k.into_iter().map(Kind::from).collect());
-        let hits: Vec<(usize, graph::SearchHit)> = g
-            .search(&query, kinds.as_deref())
-            .into_iter()
-            .enumerate()
-            .collect();
-        // Results are deterministic for a graph version, so the rank is a stable key.
         let page = PageArgs {
             first,
             after,
             last,
             before,
         }
-        .apply(&hits, |(rank, _)| format!("{rank:010}"))?;
+        .apply_ranked(g.search(&query, kinds.as_deref()))?;
         let edges: Vec<SearchEdge> = page
             .items
             .into_iter()
-            .map(|(cursor, (_, hit))| SearchEdge {
+            .map(|(cursor, hit)| SearchEdge {
                 cursor,
                 node: entity(g, hit.node),
                 score: hit.score,

@@ -11,6 +11,7 @@ mod helpers;
 mod hostile;
 mod js;
 mod labels_and_stats;
+mod load;
 mod pagination;
 mod protocol;
 mod reader_questions;

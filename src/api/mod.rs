@@ -83,7 +83,8 @@ pub fn schema(store: Arc<Store>, limits: &Limits, apq_cache_size: usize) -> News
         // Bounds the recursion of async-graphql's own validators, whatever the query.
         .limit_recursive_depth(limits.max_depth.saturating_mul(2).max(32));
     if !limits.introspection {
-        b = b.disable_introspection();
+        // Production: no schema for strangers, not even through "Did you mean ...?" hints.
+        b = b.disable_introspection().disable_suggestions();
     }
     if apq_cache_size > 0 {
         b = b.extension(ApolloPersistedQueries::new(LruCacheStorage::new(

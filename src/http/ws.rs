@@ -16,6 +16,7 @@ use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
@@ -26,12 +27,43 @@ use super::AppState;
 /// `GET /graphql/ws`.
 pub async fn handler(
     State(state): State<AppState>,
+    headers: HeaderMap,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    // The protocol async-graphql picks: the client's first known one. Only the current
+    // `graphql-transport-ws` defines the close codes the guard enforces.
+    let strict = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .find(|p| ALL_WEBSOCKET_PROTOCOLS.contains(p))
+        == Some("graphql-transport-ws");
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve(state, protocol, socket))
+        .on_upgrade(move |socket| serve(state, protocol, strict, socket))
+}
+
+/// What a `graphql-transport-ws` client message breaks, as the protocol's close code.
+fn violation(
+    strict: bool,
+    initialised: bool,
+    kind: Option<&str>,
+    id_in_use: bool,
+) -> Option<(u16, &'static str)> {
+    if !strict {
+        return None;
+    }
+    match kind {
+        None => Some((4400, "Invalid message received")),
+        Some("connection_init" | "ping" | "pong" | "complete") => None,
+        Some("subscribe") if !initialised => Some((4401, "Unauthorized")),
+        Some("subscribe") if id_in_use => Some((4409, "Subscriber for this id already exists")),
+        Some("subscribe") => None,
+        Some(_) => Some((4400, "Invalid message received")),
+    }
 }
 
 /// What the guard sends to the socket besides async-graphql's replies.
@@ -40,7 +72,7 @@ enum Out {
     Close(u16, &'static str),
 }
 
-async fn serve(state: AppState, protocol: GraphQLProtocol, socket: WebSocket) {
+async fn serve(state: AppState, protocol: GraphQLProtocol, strict: bool, socket: WebSocket) {
     state.metrics.ws_opened();
     let (mut sink, mut incoming) = socket.split();
     let cap = state.config.max_subscriptions_per_connection;
@@ -72,19 +104,32 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, socket: WebSocket) {
                     }
                 };
                 let Some(msg) = next else { break };
+                if let Ok(Message::Binary(_)) = &msg
+                    && strict
+                {
+                    let _ = guard_tx
+                        .send(Out::Close(4400, "Invalid message received"))
+                        .await;
+                    break;
+                }
                 if let Ok(Message::Text(text)) = &msg {
                     let parsed: Option<serde_json::Value> =
                         serde_json::from_str(text.as_str()).ok();
-                    let kind = parsed
-                        .as_ref()
-                        .and_then(|v| v["type"].as_str())
-                        .unwrap_or("");
+                    let kind = parsed.as_ref().and_then(|v| v["type"].as_str());
                     let id = parsed
                         .as_ref()
                         .and_then(|v| v["id"].as_str())
                         .unwrap_or("")
                         .to_string();
-                    match kind {
+                    let in_use = active
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .contains(&id);
+                    if let Some((code, reason)) = violation(strict, initialised, kind, in_use) {
+                        let _ = guard_tx.send(Out::Close(code, reason)).await;
+                        break;
+                    }
+                    match kind.unwrap_or("") {
                         "connection_init" => initialised = true,
                         "subscribe" | "start" => {
                             let refused = {
@@ -137,7 +182,14 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, socket: WebSocket) {
             loop {
                 tokio::select! {
                     reply = reply_rx.recv() => {
-                        let Some(reply) = reply else { break };
+                        let Some(reply) = reply else {
+                            // async-graphql is done; a close the guard queued still goes out.
+                            if let Ok(Out::Close(code, reason)) = guard_rx.try_recv() {
+                                let frame = CloseFrame { code, reason: reason.into() };
+                                let _ = sink.send(Message::Close(Some(frame))).await;
+                            }
+                            break;
+                        };
                         // A subscription the server finished frees its place.
                         if let Message::Text(t) = &reply
                             && let Ok(v) = serde_json::from_str::<serde_json::Value>(t.as_str())
@@ -168,10 +220,15 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, socket: WebSocket) {
         }
     };
 
-    // The connection ends when the writer ends (socket gone, or a close was sent).
+    // Whichever side finishes first, the other gets a moment to finish too (so a queued close
+    // frame is written), but no more: a client that never reads cannot hold the task.
+    let work = async { tokio::join!(filter, protocol_task) };
+    tokio::pin!(work);
+    tokio::pin!(writer);
+    let grace = Duration::from_secs(5);
     tokio::select! {
-        _ = writer => {}
-        _ = async { tokio::join!(filter, protocol_task) } => {}
+        _ = &mut writer => { let _ = tokio::time::timeout(grace, &mut work).await; }
+        _ = &mut work => { let _ = tokio::time::timeout(grace, &mut writer).await; }
     }
     state.metrics.ws_closed();
 }

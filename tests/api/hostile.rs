@@ -308,6 +308,10 @@ async fn introspection_can_be_switched_off() {
         assert_eq!(code(&body), "INTROSPECTION_DISABLED", "{body:#}");
         assert!(body.get("data").is_none(), "{body:#}");
     }
+    // Nor do error messages hint at field names.
+    let body = app.query("{ entitie { totalCount } }").await;
+    let msg = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(!msg.contains("Did you mean"), "{msg}");
     // `__typename` is not introspection and keeps working.
     let body = app.query("{ __typename }").await;
     assert_eq!(body["data"]["__typename"], "Query", "{body:#}");

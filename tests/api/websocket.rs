@@ -162,3 +162,39 @@ async fn a_second_connection_init_is_closed_with_4429() {
     );
     assert_eq!(next(&mut ws).await, Some(Err(4429)));
 }
+
+#[tokio::test]
+async fn protocol_violations_close_with_the_protocols_codes() {
+    let addr = spawn_with(HttpConfig::default()).await;
+    let sub = |id: &str| {
+        json!({"id": id, "type": "subscribe", "payload": {"query": "subscription { graphChanges { version } }"}})
+            .to_string()
+    };
+    // Not a message of the protocol.
+    let mut ws = connect(addr).await;
+    ws.send(Message::Text("{\"type\": \"hello\"}".into()))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut ws).await, Some(Err(4400)));
+    let mut ws = connect(addr).await;
+    ws.send(Message::Text("not json".into())).await.unwrap();
+    assert_eq!(next(&mut ws).await, Some(Err(4400)));
+    // A subscription before connection_init.
+    let mut ws = connect(addr).await;
+    ws.send(Message::Text(sub("1").into())).await.unwrap();
+    assert_eq!(next(&mut ws).await, Some(Err(4401)));
+    // Two subscriptions with one id.
+    let mut ws = connect(addr).await;
+    ws.send(Message::Text(
+        json!({"type": "connection_init"}).to_string().into(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        next(&mut ws).await.unwrap().unwrap()["type"],
+        "connection_ack"
+    );
+    ws.send(Message::Text(sub("same").into())).await.unwrap();
+    ws.send(Message::Text(sub("same").into())).await.unwrap();
+    assert_eq!(next(&mut ws).await, Some(Err(4409)));
+}

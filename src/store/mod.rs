@@ -10,7 +10,7 @@
 
 mod change;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
@@ -71,7 +71,6 @@ pub struct Store {
     current: ArcSwap<Graph>,
     writer: Mutex<Writer>,
     changes: broadcast::Sender<ChangeEvent>,
-    data_dir: Option<PathBuf>,
 }
 
 /// How many change events a slow subscriber may fall behind before it misses some.
@@ -133,34 +132,12 @@ impl Store {
                 version,
             }),
             changes,
-            data_dir: data_dir.map(Path::to_path_buf),
-        })
-    }
-
-    /// A store over an already built graph, without persistence (for tests and tools).
-    pub fn in_memory(records: RecordSet) -> Result<Store, StoreError> {
-        let graph = seed::build(&records).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let (changes, _) = broadcast::channel(FEED_CAPACITY);
-        Ok(Store {
-            current: ArcSwap::from_pointee(graph),
-            writer: Mutex::new(Writer {
-                records,
-                journal: None,
-                version: 0,
-            }),
-            changes,
-            data_dir: None,
         })
     }
 
     /// The current graph version. Cheap; hold it for as long as one answer needs.
     pub fn graph(&self) -> Arc<Graph> {
         self.current.load_full()
-    }
-
-    /// Whether writes are journaled.
-    pub fn is_durable(&self) -> bool {
-        self.data_dir.is_some()
     }
 
     /// The change feed: every write published after subscribing.

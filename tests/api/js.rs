@@ -1,6 +1,7 @@
-//! Runs the JavaScript client suite in `tests/js/` (graphql-ws subscriptions, fetch writes)
-//! and the `graphql-http` compliance audit against the binary: `npm ci` first when
-//! `node_modules` is missing or stale, then `node --test` on the suite's files.
+//! Runs the JavaScript client suite in `tests/js/` (graphql-ws subscriptions, fetch writes,
+//! a page in headless Chromium) and the `graphql-http` compliance audit against the binary:
+//! Debian's `chromium` is installed first when missing, `npm ci` when `node_modules` is
+//! missing or stale, then `node --test` on the suite's files.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -31,10 +32,56 @@ fn run(program: &str, args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output
     }
 }
 
+/// The browser `tests/js/browser.test.mjs` drives (through `playwright-core`, which never
+/// downloads one of its own).
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Installs Debian's `chromium` package when [`CHROMIUM`] is missing, printing what apt does.
+fn ensure_chromium(dir: &Path) {
+    if Path::new(CHROMIUM).exists() {
+        return;
+    }
+    let needs = "the browser test (tests/js/browser.test.mjs) needs Debian's `chromium` package \
+                 at /usr/bin/chromium: install it with \
+                 `apt-get update && apt-get install -y --no-install-recommends chromium` (as root)";
+    let noninteractive = [("DEBIAN_FRONTEND", "noninteractive")];
+    for args in [
+        &["update"][..],
+        &["install", "-y", "--no-install-recommends", "chromium"][..],
+    ] {
+        println!(
+            "{CHROMIUM} is missing: running `apt-get {}`",
+            args.join(" ")
+        );
+        let out = match Command::new("apt-get")
+            .args(args)
+            .envs(noninteractive)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .output()
+        {
+            Ok(out) => out,
+            Err(e) => panic!("cannot run `apt-get {}` ({e}); {needs}", args.join(" ")),
+        };
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{needs}\n{}",
+            describe(&format!("apt-get {}", args.join(" ")), &out)
+        );
+    }
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "`apt-get install chromium` succeeded but {CHROMIUM} is still missing; {needs}"
+    );
+}
+
 #[test]
 fn the_javascript_client_suite_passes_against_the_binary() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let js = root.join("tests/js");
+    ensure_chromium(root);
     // Install when node_modules is missing or older than the lock file (a dependency was added).
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     let installed = modified(&js.join("node_modules/.package-lock.json"));

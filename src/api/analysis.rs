@@ -727,7 +727,8 @@ impl AnalysisQuery {
         Ok(groups)
     }
 
-    /// Size, shape and the most central entities of the graph.
+    /// Size, shape and the most central entities of the graph. Counts are O(1) or O(kinds);
+    /// degree figures O(n); centrality is precomputed per graph version.
     async fn stats(&self, ctx: &Context<'_>) -> Result<GraphStats> {
         Ok(GraphStats {
             g: graph(ctx)?.clone(),

@@ -1,62 +1,13 @@
 //! The `newsgraph` executable, run as a child process: serving, `--check`, `--print-schema`,
 //! and seed directories given by `--seed` or `NEWSGRAPH_SEED`, good and broken.
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_newsgraph");
-
-/// The binary with a clean, predictable environment: no inherited seed or address, plain logs.
-fn newsgraph() -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env_remove("NEWSGRAPH_SEED")
-        .env_remove("NEWSGRAPH_ADDR")
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .env("RUST_BACKTRACE", "0")
-        .env("RUST_LIB_BACKTRACE", "0")
-        .stdin(Stdio::null());
-    cmd
-}
-
-/// Runs a command that must exit by itself (within 30 s), collecting its output.
-fn run(mut cmd: Command) -> Output {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start newsgraph");
-    let read_all = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = vec![];
-            let _ = r.read_to_end(&mut buf);
-            buf
-        })
-    };
-    let out = read_all(Box::new(child.stdout.take().unwrap()));
-    let err = read_all(Box::new(child.stderr.take().unwrap()));
-    let mut child = KillOnDrop(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.0.try_wait().expect("wait for newsgraph") {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "newsgraph did not exit: {cmd:?}");
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Output {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
-}
+use crate::helpers::{Binary, newsgraph_command, run_to_exit, strip_ansi};
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -66,98 +17,24 @@ fn stderr(o: &Output) -> String {
     strip_ansi(&String::from_utf8_lossy(&o.stderr))
 }
 
-/// Removes terminal colour codes (`ESC [ ... letter`) that a logger may add.
-fn strip_ansi(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            if chars.next() == Some('[') {
-                for c in chars.by_ref() {
-                    if ('@'..='~').contains(&c) {
-                        break;
-                    }
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+/// A `newsgraph` server process (see [`Binary`]) and a way to talk to it.
+struct Server(Binary);
 
-/// Kills (and reaps) the child process when dropped, so no test leaves a server behind.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A `newsgraph` server process and the address it logged.
-struct Server {
-    _child: KillOnDrop,
-    addr: SocketAddr,
-}
-
-/// Starts the server with `--addr 127.0.0.1:0` and waits for its "listening" log line.
-fn start_server(mut cmd: Command) -> Server {
-    let mut child = cmd
-        .arg("--addr")
-        .arg("127.0.0.1:0")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start newsgraph");
-    let stderr = child.stderr.take().unwrap();
-    let child = KillOnDrop(child);
-    let (tx, rx) = mpsc::channel();
-    // Keeps draining stderr for the server's life, so logging never blocks it.
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(strip_ansi(&line));
-        }
-    });
-    let mut log = vec![];
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let line = match rx.recv_timeout(left) {
-            Ok(line) => line,
-            Err(e) => panic!(
-                "no \"listening\" line ({e}); stderr so far:\n{}",
-                log.join("\n")
-            ),
-        };
-        if line.contains("listening") {
-            let addr = line
-                .split_whitespace()
-                .find_map(|w| w.strip_prefix("addr="))
-                .unwrap_or_else(|| panic!("no addr=... in {line:?}"));
-            let addr: SocketAddr = addr
-                .parse()
-                .unwrap_or_else(|_| panic!("bad addr in {line:?}"));
-            return Server {
-                _child: child,
-                addr,
-            };
-        }
-        log.push(line);
-    }
+/// Starts the server and waits for its "listening" log line (see [`Binary::start`]).
+fn start_server(cmd: Command) -> Server {
+    Server(Binary::start(cmd))
 }
 
 impl Server {
     async fn get(&self, path: &str) -> reqwest::Response {
-        reqwest::get(format!("http://{}{path}", self.addr))
+        reqwest::get(self.0.url(path))
             .await
             .expect("GET the server")
     }
 
     async fn query(&self, q: &str, vars: Value) -> Value {
         let resp = reqwest::Client::new()
-            .post(format!("http://{}/graphql", self.addr))
+            .post(self.0.url("/graphql"))
             .json(&json!({ "query": q, "variables": vars }))
             .send()
             .await
@@ -206,9 +83,9 @@ impl TempSeed {
 
     /// `--check` on this seed given with `--seed`.
     fn check(&self) -> Output {
-        let mut cmd = newsgraph();
+        let mut cmd = newsgraph_command();
         cmd.arg("--seed").arg(&self.dir).arg("--check");
-        run(cmd)
+        run_to_exit(cmd)
     }
 }
 
@@ -259,9 +136,9 @@ fn built_in_counts() -> String {
 
 #[tokio::test]
 async fn the_server_logs_where_it_listens_and_answers_there() {
-    let server = start_server(newsgraph());
-    assert!(server.addr.ip().is_loopback());
-    assert_ne!(server.addr.port(), 0, "the logged port is the real one");
+    let server = start_server(newsgraph_command());
+    assert!(server.0.addr().ip().is_loopback());
+    assert_ne!(server.0.addr().port(), 0, "the logged port is the real one");
     let health = server.get("/healthz").await;
     assert_eq!(health.status().as_u16(), 200);
     assert_eq!(health.text().await.unwrap(), "ok");
@@ -274,9 +151,9 @@ async fn the_server_logs_where_it_listens_and_answers_there() {
 
 #[test]
 fn check_accepts_the_built_in_seed_and_prints_ok() {
-    let mut cmd = newsgraph();
+    let mut cmd = newsgraph_command();
     cmd.arg("--check");
-    let out = run(cmd);
+    let out = run_to_exit(cmd);
     assert!(out.status.success(), "stderr:\n{}", stderr(&out));
     let printed = stdout(&out);
     assert!(printed.contains("built-in seed: ok"), "{printed}");
@@ -301,9 +178,9 @@ fn check_accepts_a_copy_of_the_seed_given_with_seed() {
 
 #[test]
 fn print_schema_prints_the_served_sdl() {
-    let mut cmd = newsgraph();
+    let mut cmd = newsgraph_command();
     cmd.arg("--print-schema");
-    let out = run(cmd);
+    let out = run_to_exit(cmd);
     assert!(out.status.success());
     let sdl = stdout(&out);
     assert!(sdl.contains("interface Entity"), "{sdl}");
@@ -489,12 +366,12 @@ fn the_server_does_not_start_on_a_broken_seed() {
         "date = \"2025-05-08\"",
         "date = \"2025-05-32\"",
     );
-    let mut cmd = newsgraph();
+    let mut cmd = newsgraph_command();
     cmd.arg("--seed")
         .arg(&seed.dir)
         .arg("--addr")
         .arg("127.0.0.1:0");
-    let out = run(cmd);
+    let out = run_to_exit(cmd);
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(!err.contains("listening"), "{err}");
@@ -510,7 +387,7 @@ async fn newsgraph_seed_in_the_environment_serves_other_data() {
         "name = \"Norway\"",
         "name = \"Norge\"",
     );
-    let mut cmd = newsgraph();
+    let mut cmd = newsgraph_command();
     cmd.env("NEWSGRAPH_SEED", &seed.dir);
     let server = start_server(cmd);
     let data = server
@@ -527,9 +404,9 @@ async fn newsgraph_seed_in_the_environment_serves_other_data() {
 #[test]
 fn newsgraph_seed_in_the_environment_is_what_check_checks() {
     let seed = TempSeed::copy("envcheck");
-    let mut cmd = newsgraph();
+    let mut cmd = newsgraph_command();
     cmd.env("NEWSGRAPH_SEED", &seed.dir).arg("--check");
-    let out = run(cmd);
+    let out = run_to_exit(cmd);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains(&format!("{}: ok", seed.dir.display())));
 
@@ -539,9 +416,9 @@ fn newsgraph_seed_in_the_environment_is_what_check_checks() {
         "id = \"person/alar-karis\"",
         "id = \"person/Alar-Karis\"",
     );
-    let mut cmd = newsgraph();
+    let mut cmd = newsgraph_command();
     cmd.env("NEWSGRAPH_SEED", &seed.dir).arg("--check");
-    let out = run(cmd);
+    let out = run_to_exit(cmd);
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(
@@ -561,12 +438,12 @@ fn the_seed_flag_wins_over_the_environment() {
         "date = \"2025-02-30\"",
     );
     let good = TempSeed::copy("flag");
-    let mut cmd = newsgraph();
+    let mut cmd = newsgraph_command();
     cmd.env("NEWSGRAPH_SEED", &broken.dir)
         .arg("--seed")
         .arg(&good.dir)
         .arg("--check");
-    let out = run(cmd);
+    let out = run_to_exit(cmd);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains(&format!("{}: ok", good.dir.display())));
 }

@@ -3,153 +3,51 @@
 //! of writes, a torn last journal record, compaction and an export round trip; a corrupt
 //! record in the middle of the journal stops the server with a message naming it.
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant};
+use std::process::{Command, ExitStatus};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_newsgraph");
+use crate::helpers::{Binary, SOURCE_ID, newsgraph_command, run_to_exit};
+
 /// The write token the child servers get in `NEWSGRAPH_WRITE_TOKEN`.
 const WRITE_TOKEN: &str = "durability-test-token-0123456789";
-const SOURCE_ID: &str = "source/chaspravdy-2025-06-28-ottawa-withdrawal";
 
-/// The binary with a clean environment: no inherited configuration, plain info logs.
-fn newsgraph() -> Command {
-    let mut cmd = Command::new(BIN);
-    for var in [
-        "NEWSGRAPH_SEED",
-        "NEWSGRAPH_ADDR",
-        "NEWSGRAPH_DATA_DIR",
-        "NEWSGRAPH_WRITE_TOKEN",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::null());
+/// The binary on `data_dir` with the write token (see [`newsgraph_command`]).
+fn on_data_dir(data_dir: &Path) -> Command {
+    let mut cmd = newsgraph_command();
+    cmd.arg("--data-dir")
+        .arg(data_dir)
+        .env("NEWSGRAPH_WRITE_TOKEN", WRITE_TOKEN);
     cmd
-}
-
-/// Runs a command that must exit by itself within 30 s.
-fn run_to_exit(mut cmd: Command) -> Output {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start newsgraph");
-    let drain = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = vec![];
-            let _ = r.read_to_end(&mut buf);
-            buf
-        })
-    };
-    let out = drain(Box::new(child.stdout.take().unwrap()));
-    let err = drain(Box::new(child.stderr.take().unwrap()));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for newsgraph") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("newsgraph did not exit: {cmd:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Output {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
 }
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A `newsgraph` server process serving a data directory, killed and reaped when dropped.
+/// A `newsgraph` server process serving a data directory (see [`Binary`]), and a client.
 struct Server {
-    child: Child,
-    addr: SocketAddr,
-    /// Every stderr line so far (drained by a thread for the process's whole life).
-    log: Arc<Mutex<Vec<String>>>,
-    /// The draining thread; it ends when the process has exited and its stderr is read.
-    drain: Option<std::thread::JoinHandle<()>>,
+    bin: Binary,
     client: reqwest::Client,
 }
 
 impl Server {
-    /// Starts the binary on `data_dir` with the write token and `--addr 127.0.0.1:0`, and
-    /// waits for the `listening ... addr=...` log line.
+    /// Starts the binary on `data_dir` with the write token and waits for it to listen.
     fn start(data_dir: &Path) -> Server {
-        let mut child = newsgraph()
-            .arg("--data-dir")
-            .arg(data_dir)
-            .arg("--addr")
-            .arg("127.0.0.1:0")
-            .env("NEWSGRAPH_WRITE_TOKEN", WRITE_TOKEN)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start newsgraph");
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(vec![]));
-        let (tx, rx) = mpsc::channel();
-        let drain = {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                    log.lock().unwrap().push(line.clone());
-                    let _ = tx.send(line);
-                }
-            })
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let addr = loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = match rx.recv_timeout(left) {
-                Ok(line) => line,
-                Err(e) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!(
-                        "no \"listening\" line ({e}); stderr:\n{}",
-                        log.lock().unwrap().join("\n")
-                    );
-                }
-            };
-            if line.contains("listening")
-                && let Some(addr) = line
-                    .split_whitespace()
-                    .find_map(|w| w.strip_prefix("addr="))
-            {
-                break addr
-                    .parse()
-                    .unwrap_or_else(|_| panic!("bad addr in {line:?}"));
-            }
-        };
         Server {
-            child,
-            addr,
-            log,
-            drain: Some(drain),
+            bin: Binary::start(on_data_dir(data_dir)),
             client: reqwest::Client::new(),
         }
     }
 
     fn url(&self) -> String {
-        format!("http://{}/graphql", self.addr)
+        self.bin.url("/graphql")
     }
 
     fn log_text(&self) -> String {
-        self.log.lock().unwrap().join("\n")
+        self.bin.log_text()
     }
 
     /// The `data` of a request that must succeed; writes carry the token.
@@ -185,51 +83,30 @@ impl Server {
 
     /// SIGKILL, as a crash or the OOM killer would, and reap.
     fn kill(&mut self) {
-        self.child.kill().expect("SIGKILL the server");
-        self.child.wait().expect("reap the server");
+        self.bin.kill();
     }
 
     /// SIGTERM and wait (up to 10 s) for a graceful exit; its status and whole log.
-    fn terminate(mut self) -> (ExitStatus, String) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("run kill -TERM");
-        assert!(status.success(), "kill -TERM failed");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("wait for newsgraph") {
-                break status;
-            }
-            assert!(
-                Instant::now() < deadline,
+    async fn terminate(mut self) -> (ExitStatus, String) {
+        self.bin.sigterm();
+        let Some(status) = self.bin.wait_exit(Duration::from_secs(10)).await else {
+            panic!(
                 "the server did not stop on SIGTERM; stderr:\n{}",
                 self.log_text()
             );
-            std::thread::sleep(Duration::from_millis(10));
         };
         // Every line the process wrote is in the log once its stderr is drained to the end.
-        if let Some(drain) = self.drain.take() {
-            drain.join().expect("the stderr drain thread");
-        }
-        (status, self.log_text())
+        (status, self.bin.final_log())
     }
 
     /// Graceful stop that must succeed.
-    fn stop(self) {
-        let (status, log) = self.terminate();
+    async fn stop(self) {
+        let (status, log) = self.terminate().await;
         assert!(
             status.success(),
             "exit {status} after SIGTERM; stderr:\n{log}"
         );
         assert!(log.contains("stopped"), "no \"stopped\" line:\n{log}");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -284,7 +161,7 @@ async fn a_write_acknowledged_before_a_graceful_restart_is_there_after_it() {
             json!({}),
         )
         .await;
-    server.stop();
+    server.stop().await;
 
     let server = Server::start(dir.path());
     assert_eq!(server.existing(std::slice::from_ref(&id)).await, [id]);
@@ -304,7 +181,7 @@ async fn a_write_acknowledged_before_a_graceful_restart_is_there_after_it() {
         )
         .await;
     assert_eq!(data["applyChanges"]["version"], 3);
-    server.stop();
+    server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -378,7 +255,7 @@ async fn every_acknowledged_write_survives_sigkill_in_the_middle_of_a_stream_of_
     // The journal is still appendable after all the kills, and survives one more restart.
     let last = add_state(&server, "after-the-crashes").await;
     acked.push(last);
-    server.stop();
+    server.stop().await;
     let server = Server::start(dir.path());
     let existing = server.existing(&acked).await;
     assert_eq!(
@@ -386,7 +263,7 @@ async fn every_acknowledged_write_survives_sigkill_in_the_middle_of_a_stream_of_
         acked.len(),
         "all acknowledged writes are there"
     );
-    server.stop();
+    server.stop().await;
 }
 
 #[tokio::test]
@@ -397,7 +274,7 @@ async fn a_torn_last_journal_record_is_dropped_with_a_warning_and_acknowledged_w
     for slug in ["torn-1", "torn-2", "torn-3"] {
         acked.push(add_state(&server, slug).await);
     }
-    server.stop();
+    server.stop().await;
     let journal = dir.path().join("journal.log");
     let intact = std::fs::read(&journal).unwrap();
     assert_eq!(journal_lines(dir.path()).len(), 3);
@@ -425,7 +302,7 @@ async fn a_torn_last_journal_record_is_dropped_with_a_warning_and_acknowledged_w
     );
     // New writes append cleanly after the cut.
     acked.push(add_state(&server, "torn-4").await);
-    server.stop();
+    server.stop().await;
     let lines = journal_lines(dir.path());
     assert_eq!(lines.len(), 4);
     assert!(lines[3].starts_with("4 "), "{}", lines[3]);
@@ -435,7 +312,7 @@ async fn a_torn_last_journal_record_is_dropped_with_a_warning_and_acknowledged_w
         "nothing to drop the second time"
     );
     assert_eq!(server.existing(&acked).await, acked);
-    server.stop();
+    server.stop().await;
 }
 
 #[tokio::test]
@@ -445,7 +322,7 @@ async fn a_corrupt_record_in_the_middle_of_the_journal_stops_the_server_naming_f
     for slug in ["corrupt-1", "corrupt-2", "corrupt-3"] {
         add_state(&server, slug).await;
     }
-    server.stop();
+    server.stop().await;
     let journal = dir.path().join("journal.log");
     let lines = journal_lines(dir.path());
     assert_eq!(lines.len(), 3);
@@ -456,11 +333,8 @@ async fn a_corrupt_record_in_the_middle_of_the_journal_stops_the_server_naming_f
         .replacen("corrupt-1", "cXrrupt-1", 1);
     std::fs::write(&journal, &damaged).unwrap();
 
-    let mut cmd = newsgraph();
-    cmd.arg("--data-dir")
-        .arg(dir.path())
-        .args(["--addr", "127.0.0.1:0"])
-        .env("NEWSGRAPH_WRITE_TOKEN", WRITE_TOKEN);
+    let mut cmd = on_data_dir(dir.path());
+    cmd.args(["--addr", "127.0.0.1:0"]);
     let out = run_to_exit(cmd);
     let err = text(&out.stderr);
     assert!(
@@ -531,10 +405,10 @@ async fn compact_folds_the_journal_into_a_snapshot_and_a_restart_keeps_every_wri
     write_a_bit_of_everything(&server).await;
     let before = server.data(EVERYTHING, json!({})).await;
     assert_eq!(before["effect"]["date"], "2026-01-01");
-    server.stop();
+    server.stop().await;
     assert_eq!(journal_lines(dir.path()).len(), 4);
 
-    let mut cmd = newsgraph();
+    let mut cmd = newsgraph_command();
     cmd.arg("--data-dir").arg(dir.path()).arg("--compact");
     let out = run_to_exit(cmd);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -551,7 +425,7 @@ async fn compact_folds_the_journal_into_a_snapshot_and_a_restart_keeps_every_wri
 
     let server = Server::start(dir.path());
     assert_eq!(server.data(EVERYTHING, json!({})).await, before);
-    server.stop();
+    server.stop().await;
 }
 
 #[tokio::test]
@@ -561,8 +435,8 @@ async fn writes_after_a_compaction_and_a_restart_continue_the_version_numbers() 
     for slug in ["before-1", "before-2", "before-3"] {
         add_state(&server, slug).await;
     }
-    server.stop();
-    let mut cmd = newsgraph();
+    server.stop().await;
+    let mut cmd = newsgraph_command();
     cmd.arg("--data-dir").arg(dir.path()).arg("--compact");
     assert!(run_to_exit(cmd).status.success());
 
@@ -578,10 +452,10 @@ async fn writes_after_a_compaction_and_a_restart_continue_the_version_numbers() 
     assert!(resp.get("errors").is_none(), "{resp:#}");
     assert_eq!(resp["data"]["applyChanges"]["version"], 4);
     assert_eq!(server.node_count().await, BASE_NODES + 4);
-    server.stop();
+    server.stop().await;
     let server = Server::start(dir.path());
     assert_eq!(server.node_count().await, BASE_NODES + 4);
-    server.stop();
+    server.stop().await;
 }
 
 #[tokio::test]
@@ -594,10 +468,10 @@ async fn an_export_loads_as_a_seed_with_the_same_counts_as_the_running_server() 
     let relations = served["stats"]["relationCount"].as_u64().unwrap();
     assert_eq!(nodes, BASE_NODES + 2);
     // One server per data directory: the export reads it after the server stops.
-    server.stop();
+    server.stop().await;
 
     let export = tempfile::tempdir().unwrap();
-    let mut cmd = newsgraph();
+    let mut cmd = newsgraph_command();
     cmd.arg("--data-dir")
         .arg(dir.path())
         .arg("--export")
@@ -619,7 +493,7 @@ async fn an_export_loads_as_a_seed_with_the_same_counts_as_the_running_server() 
     }
 
     // The export is a seed: --check loads it, without the data directory, to the same graph.
-    let mut cmd = newsgraph();
+    let mut cmd = newsgraph_command();
     cmd.arg("--seed").arg(export.path()).arg("--check");
     let out = run_to_exit(cmd);
     let printed = text(&out.stdout);

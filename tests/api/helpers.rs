@@ -1,6 +1,11 @@
-//! A real server on a random port, and small helpers to talk GraphQL to it.
+//! A real server on a random port, and small helpers to talk GraphQL to it; the real
+//! `newsgraph` binary as a child process ([`newsgraph_command`], [`run_to_exit`], [`Binary`]).
 
+use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -187,4 +192,218 @@ pub async fn source_text(app: &TestApp, id: &str) -> String {
         .as_str()
         .expect("a source has a text")
         .to_string()
+}
+
+/// The `newsgraph` executable Cargo built for these tests.
+const BIN: &str = env!("CARGO_BIN_EXE_newsgraph");
+
+/// The binary with a clean, predictable environment: no inherited configuration (seed,
+/// address, data directory, write token, log format), `RUST_LOG=info`, plain logs, no
+/// backtraces, stdin from `/dev/null`. Callers add their own arguments and variables.
+pub fn newsgraph_command() -> Command {
+    let mut cmd = Command::new(BIN);
+    for var in [
+        "NEWSGRAPH_CONFIG",
+        "NEWSGRAPH_SEED",
+        "NEWSGRAPH_ADDR",
+        "NEWSGRAPH_DATA_DIR",
+        "NEWSGRAPH_WRITE_TOKEN",
+        "NEWSGRAPH_WRITE_TOKEN_FILE",
+        "NEWSGRAPH_LOG_FORMAT",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env("RUST_BACKTRACE", "0")
+        .env("RUST_LIB_BACKTRACE", "0")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Runs a command that must exit by itself within 30 s (it is killed, and the test fails,
+/// if it does not), collecting its output.
+pub fn run_to_exit(mut cmd: Command) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start newsgraph");
+    let read_all = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = vec![];
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out = read_all(Box::new(child.stdout.take().unwrap()));
+    let err = read_all(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for newsgraph") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("newsgraph did not exit: {cmd:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+/// Removes terminal colour codes (`ESC [ ... letter`) that a logger may add.
+pub fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The real binary as a server process on a port the OS picked, with its stderr log;
+/// killed (SIGKILL) and reaped when dropped, so no test leaves a server behind.
+pub struct Binary {
+    child: Child,
+    addr: SocketAddr,
+    /// Every stderr line so far, without colour codes (drained by a thread for the
+    /// process's whole life, so logging never blocks it).
+    log: Arc<Mutex<Vec<String>>>,
+    /// The draining thread; it ends when the process has exited and its stderr is read.
+    drain: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Binary {
+    /// Starts `cmd` (usually [`newsgraph_command`] plus the test's own arguments and
+    /// variables) with `--addr 127.0.0.1:0`, and waits up to 30 s for its
+    /// `listening ... addr=...` log line.
+    pub fn start(mut cmd: Command) -> Binary {
+        let mut child = cmd
+            .args(["--addr", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start newsgraph");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(vec![]));
+        let (tx, rx) = mpsc::channel();
+        let drain = {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    let line = strip_ansi(&line);
+                    log.lock().unwrap().push(line.clone());
+                    let _ = tx.send(line);
+                }
+            })
+        };
+        // From here on a panic kills and reaps the process.
+        let mut binary = Binary {
+            child,
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            log,
+            drain: Some(drain),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        binary.addr = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = match rx.recv_timeout(left) {
+                Ok(line) => line,
+                Err(e) => panic!(
+                    "no \"listening\" line ({e}); stderr:\n{}",
+                    binary.log_text()
+                ),
+            };
+            if line.contains("listening")
+                && let Some(addr) = line
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix("addr="))
+            {
+                break addr
+                    .parse()
+                    .unwrap_or_else(|_| panic!("bad addr in {line:?}"));
+            }
+        };
+        binary
+    }
+
+    /// The address the server logged it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Every stderr line so far.
+    pub fn log_text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    /// SIGKILL, as a crash or the OOM killer would, and reap.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL the server");
+        self.child.wait().expect("reap the server");
+    }
+
+    /// Sends SIGTERM (a graceful stop); does not wait.
+    pub fn sigterm(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("run kill -TERM");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits (polling, without blocking the runtime) up to `limit` for the process to exit;
+    /// `None` if it is still running.
+    pub async fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for newsgraph") {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The whole log once the process has exited (its stderr drained to the end).
+    pub fn final_log(&mut self) -> String {
+        if let Some(drain) = self.drain.take() {
+            drain.join().expect("the stderr drain thread");
+        }
+        self.log_text()
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -5,17 +5,15 @@
 //! Nothing here asserts a timing (the project forbids it); latencies are only printed, so
 //! `cargo test --test api load -- --nocapture` shows them.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const BIN: &str = env!("CARGO_BIN_EXE_newsgraph");
+use crate::helpers::{Binary, newsgraph_command};
 
 /// Warnings only, except the binary's own start and stop lines (target `newsgraph`, info):
 /// plain `warn` would hide the `listening ... addr=` line the port is read from, and the
@@ -34,145 +32,22 @@ fn load_duration() -> Duration {
     Duration::from_secs(secs.clamp(5, 30))
 }
 
-/// A `newsgraph` server process on a port the OS picked; killed and reaped when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    /// Every stderr line so far, drained by a thread for the process's whole life.
-    log: Arc<Mutex<Vec<String>>>,
-    drain: Option<std::thread::JoinHandle<()>>,
+/// Starts the binary with `RUST_LOG=log_filter` and waits for its `listening` line.
+fn start_server(log_filter: &str) -> Binary {
+    let mut cmd = newsgraph_command();
+    cmd.env("RUST_LOG", log_filter);
+    Binary::start(cmd)
 }
 
-impl Server {
-    /// Starts the binary with `--addr 127.0.0.1:0` and `RUST_LOG=log_filter`, and waits for
-    /// its `listening` line.
-    fn start(log_filter: &str) -> Server {
-        let mut cmd = Command::new(BIN);
-        for var in [
-            "NEWSGRAPH_CONFIG",
-            "NEWSGRAPH_SEED",
-            "NEWSGRAPH_ADDR",
-            "NEWSGRAPH_DATA_DIR",
-            "NEWSGRAPH_WRITE_TOKEN",
-            "NEWSGRAPH_WRITE_TOKEN_FILE",
-            "NEWSGRAPH_LOG_FORMAT",
-        ] {
-            cmd.env_remove(var);
-        }
-        let mut child = cmd
-            .args(["--addr", "127.0.0.1:0"])
-            .env("RUST_LOG", log_filter)
-            .env("NO_COLOR", "1")
-            .env("RUST_BACKTRACE", "0")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start newsgraph");
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(vec![]));
-        let (tx, rx) = mpsc::channel();
-        let drain = {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                    log.lock().unwrap().push(line.clone());
-                    let _ = tx.send(line);
-                }
-            })
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let addr = loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = match rx.recv_timeout(left) {
-                Ok(line) => line,
-                Err(e) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!(
-                        "no \"listening\" line ({e}); stderr:\n{}",
-                        log.lock().unwrap().join("\n")
-                    );
-                }
-            };
-            if line.contains("listening")
-                && let Some(addr) = line
-                    .split_whitespace()
-                    .find_map(|w| w.strip_prefix("addr="))
-            {
-                break addr
-                    .parse()
-                    .unwrap_or_else(|_| panic!("bad addr in {line:?}"));
-            }
-        };
-        Server {
-            child,
-            addr,
-            log,
-            drain: Some(drain),
-        }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}/graphql", self.addr)
-    }
-
-    fn log_text(&self) -> String {
-        self.log.lock().unwrap().join("\n")
-    }
-
-    /// The process's resident memory in kB (`VmRSS` of `/proc/<pid>/status`).
-    fn rss_kb(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
-            .expect("read /proc/<pid>/status of the server");
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or_else(|| panic!("no VmRSS in:\n{status}"))
-    }
-
-    fn sigterm(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status()
-            .expect("run kill -TERM");
-        assert!(status.success(), "kill -TERM failed");
-    }
-
-    /// Waits (polling, without blocking the runtime) up to `limit` for the process to exit;
-    /// `None` if it is still running.
-    async fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait for newsgraph") {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    /// The whole log once the process has exited (its stderr drained to the end).
-    fn final_log(&mut self) -> String {
-        if let Some(drain) = self.drain.take() {
-            drain.join().expect("the stderr drain thread");
-        }
-        self.log_text()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The resident memory of process `pid` in kB (`VmRSS` of `/proc/<pid>/status`).
+fn rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .expect("read /proc/<pid>/status of the server");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no VmRSS in:\n{status}"))
 }
 
 /// What a request of the mix must get back.
@@ -454,20 +329,20 @@ fn client() -> reqwest::Client {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bounded_load_of_mixed_queries_ends_with_zero_errors_and_stable_memory() {
     const TASKS: usize = 16;
-    let server = Server::start(QUIET_LOG);
-    let url = server.url();
+    let server = start_server(QUIET_LOG);
+    let url = server.url("/graphql");
     let client = client();
 
     // Warm-up: the same load for a short while, so the allocator's arenas, the connection
     // pool and any lazily built caches (PageRank, ...) reach their working size.
     let warm_up = run_load(&client, &url, TASKS, Duration::from_secs(2)).await;
-    let rss_warm = server.rss_kb();
+    let rss_warm = rss_kb(server.pid());
 
     let duration = load_duration();
     let started = Instant::now();
     let mut load = run_load(&client, &url, TASKS, duration).await;
     let elapsed = started.elapsed().as_secs_f64();
-    let rss_after = server.rss_kb();
+    let rss_after = rss_kb(server.pid());
     let (p50, p99) = (load.percentile_ms(50), load.percentile_ms(99));
 
     println!(
@@ -676,14 +551,14 @@ async fn finish_half_sent_request(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_lets_requests_in_flight_finish_and_exits_cleanly() {
     const TASKS: usize = 8;
-    let mut server = Server::start(REQUEST_LOG);
+    let mut server = start_server(REQUEST_LOG);
     let client = client();
     let signalled = Arc::new(AtomicBool::new(false));
     let loops: Vec<_> = (0..TASKS)
         .map(|_| {
             tokio::spawn(shutdown_loop(
                 client.clone(),
-                server.url(),
+                server.url("/graphql"),
                 signalled.clone(),
             ))
         })
@@ -691,7 +566,7 @@ async fn sigterm_under_load_lets_requests_in_flight_finish_and_exits_cleanly() {
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     // One request certainly in flight across the signal: its body is only half sent.
-    let (stream, rest) = start_half_sent_request(server.addr).await;
+    let (stream, rest) = start_half_sent_request(server.addr()).await;
     // Time for the server to read the head and start the handler, which awaits the body.
     tokio::time::sleep(Duration::from_millis(500)).await;
 

@@ -9,17 +9,16 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-const BIN = process.env.NEWSGRAPH_BIN;
+import { startServer, stopServer } from './server.mjs';
+
 const TOKEN = 'js-browser-token-0123456789abcdef';
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -108,55 +107,6 @@ let site;
 let browser;
 let tab;
 const consoleLines = [];
-
-/** Starts the binary on a fresh data directory and waits for its `listening ... addr=` line. */
-async function startServer() {
-  assert.ok(BIN, 'set NEWSGRAPH_BIN to the newsgraph binary');
-  const dataDir = mkdtempSync(join(tmpdir(), 'newsgraph-browser-'));
-  const env = { ...process.env, NEWSGRAPH_WRITE_TOKEN: TOKEN, RUST_LOG: 'info', NO_COLOR: '1' };
-  for (const v of ['NEWSGRAPH_SEED', 'NEWSGRAPH_ADDR', 'NEWSGRAPH_DATA_DIR']) delete env[v];
-  const child = spawn(BIN, ['--data-dir', dataDir, '--addr', '127.0.0.1:0'], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const log = [];
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no "listening" line within 30 s:\n${log.join('\n')}`)),
-      30_000,
-    );
-    // Keeps draining stderr for the server's whole life.
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      log.push(line);
-      const m = /listening.*\baddr=127\.0\.0\.1:(\d+)/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited (${code ?? signal}) before listening:\n${log.join('\n')}`));
-    });
-  });
-  return { child, port, dataDir, log };
-}
-
-async function stopServer(s) {
-  if (!s) return;
-  if (s.child.exitCode === null && s.child.signalCode === null) {
-    const exited = new Promise((resolve) => s.child.once('exit', resolve));
-    s.child.kill('SIGTERM');
-    const timer = setTimeout(() => s.child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  rmSync(s.dataDir, { recursive: true, force: true });
-}
 
 /** Serves the page at `/` and graphql-ws's UMD bundle at `/graphql-ws.js`; its port. */
 async function startSite(wsUrl) {
@@ -302,7 +252,7 @@ async function inTab(name, body) {
 
 before(
   async () => {
-    server = await startServer();
+    server = await startServer({ token: TOKEN, dataDir: true });
     site = await startSite(`ws://127.0.0.1:${server.port}/graphql/ws`);
     browser = await startBrowser();
     tab = browser.context.pages()[0] ?? (await browser.context.newPage());

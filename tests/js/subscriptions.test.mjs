@@ -5,16 +5,12 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
-const BIN = process.env.NEWSGRAPH_BIN;
+import { startServer, stopServer } from './server.mjs';
+
 const TOKEN = 'js-subscriptions-token-0123456789';
 
 /** How long "does not arrive" waits. */
@@ -24,55 +20,6 @@ const EVENT_MS = 5000;
 
 let server;
 let client;
-
-/** Starts the binary on a fresh data directory and waits for its `listening ... addr=` line. */
-async function startServer() {
-  assert.ok(BIN, 'set NEWSGRAPH_BIN to the newsgraph binary');
-  const dataDir = mkdtempSync(join(tmpdir(), 'newsgraph-js-'));
-  const env = { ...process.env, NEWSGRAPH_WRITE_TOKEN: TOKEN, RUST_LOG: 'info', NO_COLOR: '1' };
-  for (const v of ['NEWSGRAPH_SEED', 'NEWSGRAPH_ADDR', 'NEWSGRAPH_DATA_DIR']) delete env[v];
-  const child = spawn(BIN, ['--data-dir', dataDir, '--addr', '127.0.0.1:0'], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const log = [];
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no "listening" line within 30 s:\n${log.join('\n')}`)),
-      30_000,
-    );
-    // Keeps draining stderr for the server's whole life.
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      log.push(line);
-      const m = /listening.*\baddr=127\.0\.0\.1:(\d+)/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited (${code ?? signal}) before listening:\n${log.join('\n')}`));
-    });
-  });
-  return { child, port, dataDir, log };
-}
-
-async function stopServer(s) {
-  if (!s) return;
-  if (s.child.exitCode === null && s.child.signalCode === null) {
-    const exited = new Promise((resolve) => s.child.once('exit', resolve));
-    s.child.kill('SIGTERM');
-    const timer = setTimeout(() => s.child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  rmSync(s.dataDir, { recursive: true, force: true });
-}
 
 /** `promise`'s value, or `fallback` after `ms` (the timer is cleared either way). */
 async function within(ms, promise, fallback) {
@@ -199,7 +146,7 @@ async function warmUp(feeds) {
 }
 
 before(async () => {
-  server = await startServer();
+  server = await startServer({ token: TOKEN, dataDir: true });
   client = createClient({
     url: `ws://127.0.0.1:${server.port}/graphql/ws`,
     webSocketImpl: WebSocket,

@@ -65,18 +65,23 @@ pub fn charge(n: usize) -> Result<(), ApiError> {
 pub async fn execute(
     schema: &NewsSchema,
     g: Arc<Graph>,
-    req: Request,
+    mut req: Request,
     limits: &Limits,
 ) -> Response {
-    // A query that does not parse never reaches the resolvers; classify it up front.
-    let parsed = async_graphql::parser::parse_query(&req.query);
-    let parse_failed = parsed.is_err();
-    if let Ok(doc) = &parsed {
-        let errors = precheck(doc, &req.variables, limits);
-        if !errors.is_empty() {
-            return Response::from_errors(errors);
+    // `parsed_query` parses once and keeps the document in the request (the HTTP layer may
+    // have put it there already), so async-graphql does not parse it again. A query that does
+    // not parse never reaches the resolvers; classify it up front.
+    let vars = req.variables.clone();
+    let parse_failed = match req.parsed_query() {
+        Ok(doc) => {
+            let errors = precheck(doc, &vars, limits);
+            if !errors.is_empty() {
+                return Response::from_errors(errors);
+            }
+            false
         }
-    }
+        Err(_) => true,
+    };
     let budget = Arc::new(Budget::new(limits.max_items));
     let mut resp = BUDGET.scope(budget, schema.execute(req.data(g))).await;
     for err in &mut resp.errors {

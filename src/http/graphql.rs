@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use async_graphql::parser::types::OperationType;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{Request, Response as GqlResponse, Variables};
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
@@ -320,7 +320,12 @@ async fn run(
             state.config.max_nesting
         ));
     }
-    let op_type = operation_type(&query, p.operation_name.as_deref());
+    // Parsed once here; the document travels with the request, so neither the API layer nor
+    // async-graphql parses it again.
+    let doc = async_graphql::parser::parse_query(&query).ok();
+    let op_type = doc
+        .as_ref()
+        .and_then(|d| operation_type(d, p.operation_name.as_deref()));
     if is_get && op_type == Some(OperationType::Mutation) {
         // GET must never change anything (a link or an <img> could trigger it).
         let mut res = error_response(
@@ -335,6 +340,9 @@ async fn run(
         return res;
     }
     let mut req = Request::new(query).data(state.access(&headers));
+    if let Some(doc) = doc {
+        req.set_parsed_query(doc);
+    }
     if let Some(name) = &p.operation_name {
         req = req.operation_name(name.clone());
     }
@@ -496,9 +504,8 @@ fn has_code(resp: &GqlResponse, wanted: &str) -> bool {
     })
 }
 
-/// The type of the operation the request selects, if the query parses.
-fn operation_type(query: &str, operation_name: Option<&str>) -> Option<OperationType> {
-    let doc = async_graphql::parser::parse_query(query).ok()?;
+/// The type of the operation the request selects.
+fn operation_type(doc: &ExecutableDocument, operation_name: Option<&str>) -> Option<OperationType> {
     doc.operations
         .iter()
         .find(|(name, _)| match (operation_name, name) {

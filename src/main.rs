@@ -25,7 +25,7 @@ fn init_logging(format: LogFormat) {
 }
 
 fn write_export(store: &Store, dir: &Path) -> anyhow::Result<()> {
-    let files = seed::export(&store.records())?;
+    let files = store.with_records(seed::export)?;
     for (rel, content) in files {
         let path = dir.join(&rel);
         if let Some(parent) = path.parent() {

@@ -467,17 +467,14 @@ fn relation_record(r: RelationInput) -> RelationRecord {
 
 /// Turns one input into a change, reading the current records for updates.
 fn to_change(store: &Store, input: ChangeInput) -> Result<Change, ApiError> {
-    let records = || store.records();
     let missing = |what: &str, id: &str| ApiError::NotFound(format!("no {what} with id `{id}`"));
     Ok(match input {
         ChangeInput::AddSource(s) => Change::AddSource {
             source: source_record(s),
         },
         ChangeInput::UpdateSource(UpdateSourceInput { id, patch: p }) => {
-            let mut s = records()
-                .sources
-                .into_iter()
-                .find(|s| s.id == id.0)
+            let mut s = store
+                .with_records(|rs| rs.sources.iter().find(|s| s.id == id.0).cloned())
                 .ok_or_else(|| missing("source", &id))?;
             if let Some(v) = p.title {
                 s.title = v;
@@ -519,10 +516,8 @@ fn to_change(store: &Store, input: ChangeInput) -> Result<Change, ApiError> {
             },
         },
         ChangeInput::UpdateEntity(UpdateEntityInput { id, patch: p }) => {
-            let mut e = records()
-                .entities
-                .into_iter()
-                .find(|e| e.id == id.0)
+            let mut e = store
+                .with_records(|rs| rs.entities.iter().find(|e| e.id == id.0).cloned())
                 .ok_or_else(|| missing("entity", &id))?;
             if let Some(v) = p.name {
                 e.name = v;
@@ -549,10 +544,8 @@ fn to_change(store: &Store, input: ChangeInput) -> Result<Change, ApiError> {
             event: event_record(e),
         },
         ChangeInput::UpdateEvent(UpdateEventInput { id, patch: p }) => {
-            let mut e = records()
-                .events
-                .into_iter()
-                .find(|e| e.id == id.0)
+            let mut e = store
+                .with_records(|rs| rs.events.iter().find(|e| e.id == id.0).cloned())
                 .ok_or_else(|| missing("event", &id))?;
             if let Some(k) = p.event_kind {
                 e.kind = graph::EventKind::from(k).as_str().to_string();
@@ -596,10 +589,13 @@ fn to_change(store: &Store, input: ChangeInput) -> Result<Change, ApiError> {
             relation: relation_record(r),
         },
         ChangeInput::UpdateRelation(UpdateRelationInput { id, patch: p }) => {
-            let mut r = records()
-                .relations
-                .into_iter()
-                .find(|r| r.effective_id() == id.0)
+            let mut r = store
+                .with_records(|rs| {
+                    rs.relations
+                        .iter()
+                        .find(|r| r.effective_id() == id.0)
+                        .cloned()
+                })
                 .ok_or_else(|| missing("relation", &id))?;
             if let Some(t) = p.rel_type {
                 r.rel = graph::RelationType::from(t).as_str().to_string();

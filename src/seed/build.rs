@@ -327,8 +327,7 @@ impl Loader {
         })?;
         let valid_from = self.bound(loc, "valid_from", &r.valid_from, &r.valid_from_event)?;
         let valid_until = self.bound(loc, "valid_until", &r.valid_until, &r.valid_until_event)?;
-        let id = self
-            .builder
+        self.builder
             .add_relation(NewRelation {
                 id: r.id.clone(),
                 rel,
@@ -340,7 +339,6 @@ impl Loader {
                 evidence: evidence(&r.evidence),
             })
             .map_err(|err| self.fail(loc, err))?;
-        self.places.insert(id, loc.clone());
         Ok(())
     }
 

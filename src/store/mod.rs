@@ -145,9 +145,9 @@ impl Store {
         self.changes.subscribe()
     }
 
-    /// The records of the current version (for export).
-    pub fn records(&self) -> RecordSet {
-        self.lock().records.clone()
+    /// Reads the current records without copying them all (e.g. to find one to update).
+    pub fn with_records<T>(&self, f: impl FnOnce(&RecordSet) -> T) -> T {
+        f(&self.lock().records)
     }
 
     /// Applies `changes` all-or-nothing. Blocking (it rebuilds the graph and fsyncs): call it

@@ -40,6 +40,20 @@ fn in_range(arg: &str, v: i32, lo: i32, hi: i32) -> Result<usize, ApiError> {
     Ok(v as usize)
 }
 
+/// The checked arguments `path` and `paths` share: both ends and the hop limit.
+fn endpoints(
+    g: &Graph,
+    from: &str,
+    to: &str,
+    max_hops: i32,
+) -> Result<(NodeIndex, NodeIndex, usize), ApiError> {
+    Ok((
+        lookup(g, "from", from)?,
+        lookup(g, "to", to)?,
+        in_range("maxHops", max_hops, 1, MAX_HOPS)?,
+    ))
+}
+
 fn filter(types: Option<Vec<RelationType>>, as_of: Option<Date>) -> TraversalFilter {
     TraversalFilter {
         types: types.map(|t| t.into_iter().map(Into::into).collect()),
@@ -571,8 +585,7 @@ impl AnalysisQuery {
         #[graphql(desc = "Only walk relations valid on this date.")] as_of: Option<Date>,
     ) -> Result<PathResult> {
         let g = &graph(ctx)?;
-        let (a, b) = (lookup(g, "from", &from)?, lookup(g, "to", &to)?);
-        let hops = in_range("maxHops", max_hops, 1, MAX_HOPS)?;
+        let (a, b, hops) = endpoints(g, &from, &to, max_hops)?;
         let path = g.shortest_path(a, b, hops, &filter(relation_types, as_of));
         charge(path.as_ref().map_or(0, |p| p.len() + 1))?;
         Ok(PathResult {
@@ -602,8 +615,7 @@ impl AnalysisQuery {
         #[graphql(desc = "How many connections (1 to 10; default 3).", default = 3)] first: i32,
     ) -> Result<PathsResult> {
         let g = &graph(ctx)?;
-        let (a, b) = (lookup(g, "from", &from)?, lookup(g, "to", &to)?);
-        let hops = in_range("maxHops", max_hops, 1, MAX_HOPS)?;
+        let (a, b, hops) = endpoints(g, &from, &to, max_hops)?;
         let k = in_range("first", first, 1, MAX_PATHS)?;
         let paths = g.k_shortest_paths(a, b, k, hops, &filter(relation_types, as_of));
         charge(paths.iter().map(|p| p.len() + 1).sum())?;

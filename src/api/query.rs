@@ -96,11 +96,12 @@ pub(super) fn filtered_events(
     let kinds: Option<Vec<graph::EventKind>> =
         kinds.map(|k| k.into_iter().map(Into::into).collect());
     let mut events = g.timeline(from.map(|d| d.0), to.map(|d| d.0), involving);
+    let matcher = text.as_deref().map(|t| g.text_matcher(t));
     events.retain(|&ix| {
         kinds
             .as_ref()
             .is_none_or(|k| g.node(ix).event().is_some_and(|e| k.contains(&e.kind)))
-            && text.as_ref().is_none_or(|t| g.matches_text(ix, t))
+            && matcher.as_ref().is_none_or(|m| m(ix))
     });
     Ok(events)
 }
@@ -252,11 +253,12 @@ impl ReadQuery {
                 others
             }
         };
+        let matcher = text.as_deref().map(|t| g.text_matcher(t));
         items.retain(|&ix| {
             kinds_wanted
                 .as_ref()
                 .is_none_or(|k| k.contains(&g.node(ix).kind))
-                && text.as_ref().is_none_or(|t| g.matches_text(ix, t))
+                && matcher.as_ref().is_none_or(|m| m(ix))
         });
         let order = order_by.unwrap_or_default();
         let key = |ix: &NodeIndex| entity_key(g, *ix, order.field);

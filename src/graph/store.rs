@@ -45,6 +45,8 @@ pub struct Graph {
     degree: HashMap<NodeIndex, usize>,
     /// PageRank of each node, computed once per graph version.
     centrality: HashMap<NodeIndex, f64>,
+    /// Normalised words of each node's name, aliases, labels and description (text filter).
+    words: HashMap<NodeIndex, Vec<String>>,
     /// Nodes by PageRank, highest first (ties by id).
     by_centrality: Vec<NodeIndex>,
 }
@@ -68,6 +70,28 @@ impl Graph {
             .unwrap_or_default();
         timeline.sort_by_key(|&ix| (Self::date_of(&g, ix), g[ix].id.clone()));
         let search = SearchIndex::build(&g);
+        let words = g
+            .node_indices()
+            .map(|ix| {
+                let n = &g[ix];
+                let texts = std::iter::once(&n.name)
+                    .chain(&n.aliases)
+                    .chain(n.labels.values())
+                    .chain(std::iter::once(&n.description));
+                let mut words: Vec<String> = texts
+                    .flat_map(|t| {
+                        super::normalize(t)
+                            .split(' ')
+                            .map(str::to_string)
+                            .collect::<Vec<_>>()
+                    })
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                words.sort();
+                words.dedup();
+                (ix, words)
+            })
+            .collect();
         let degree = g
             .node_indices()
             .map(|ix| {
@@ -94,6 +118,7 @@ impl Graph {
             degree,
             centrality,
             by_centrality,
+            words,
         }
     }
 
@@ -261,21 +286,16 @@ impl Graph {
         counts.into_iter().collect()
     }
 
-    /// Whether every word of the (normalised) query starts a word of the node's name, an
-    /// alias, a label or its description: the `text` filter of listings.
-    pub fn matches_text(&self, ix: NodeIndex, query: &str) -> bool {
+    /// The `text` filter of listings: whether every word of the (normalised) query starts a
+    /// word of a node's name, an alias, a label or its description. The query is normalised
+    /// once; the nodes' words were at indexing.
+    pub fn text_matcher(&self, query: &str) -> impl Fn(NodeIndex) -> bool + '_ {
         let q = super::normalize(query);
-        let n = &self.g[ix];
-        let hay = super::normalize(&format!(
-            "{} {} {} {}",
-            n.name,
-            n.aliases.join(" "),
-            n.labels.values().cloned().collect::<Vec<_>>().join(" "),
-            n.description
-        ));
-        let words: Vec<&str> = hay.split(' ').collect();
-        q.split(' ')
-            .all(|qw| words.iter().any(|w| w.starts_with(qw)))
+        move |ix| {
+            let words = self.words.get(&ix).map_or(&[][..], |w| w.as_slice());
+            q.split(' ')
+                .all(|qw| words.iter().any(|w| w.starts_with(qw)))
+        }
     }
 
     /// Relations of type `rel` from `from` to `to`, in id order.

@@ -31,32 +31,6 @@ pub enum EntityKind {
     Source,
 }
 
-impl From<Kind> for EntityKind {
-    fn from(k: Kind) -> Self {
-        match k {
-            Kind::State => EntityKind::State,
-            Kind::Person => EntityKind::Person,
-            Kind::Organization => EntityKind::Organization,
-            Kind::Treaty => EntityKind::Treaty,
-            Kind::Event => EntityKind::Event,
-            Kind::Source => EntityKind::Source,
-        }
-    }
-}
-
-impl From<EntityKind> for Kind {
-    fn from(k: EntityKind) -> Self {
-        match k {
-            EntityKind::State => Kind::State,
-            EntityKind::Person => Kind::Person,
-            EntityKind::Organization => Kind::Organization,
-            EntityKind::Treaty => Kind::Treaty,
-            EntityKind::Event => Kind::Event,
-            EntityKind::Source => Kind::Source,
-        }
-    }
-}
-
 /// The type of a relation. A relation reads `from TYPE to`.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum RelationType {
@@ -172,6 +146,12 @@ pub enum DatePrecision {
     /// The year: the date is its first day.
     Year,
 }
+
+mirror_enum!(
+    EntityKind,
+    Kind,
+    [State, Person, Organization, Treaty, Event, Source]
+);
 
 mirror_enum!(DatePrecision, graph::Precision, [Day, Month, Year]);
 

@@ -416,8 +416,20 @@ fn write(
     is_get: bool,
 ) -> Response {
     let request_error = api::is_request_error(&resp);
-    let mut value = match serde_json::to_value(&resp) {
-        Ok(v) => v,
+    // Serialised straight to text; only a request error, which must have no `data` entry at
+    // all, goes through a JSON value to drop it.
+    let body = if request_error {
+        serde_json::to_value(&resp).map(|mut v| {
+            if let Value::Object(o) = &mut v {
+                o.remove("data");
+            }
+            v.to_string()
+        })
+    } else {
+        serde_json::to_string(&resp)
+    };
+    let body = match body {
+        Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, "cannot serialise a response");
             return error_response(
@@ -429,11 +441,6 @@ fn write(
             );
         }
     };
-    if request_error && let Value::Object(o) = &mut value {
-        // Nothing ran: the answer has no `data` entry at all.
-        o.remove("data");
-    }
-    let body = value.to_string();
     if body.len() > state.config.max_response_bytes {
         return error_response(
             media,

@@ -25,7 +25,7 @@ fn init_logging(format: LogFormat) {
 }
 
 fn write_export(store: &Store, dir: &Path) -> anyhow::Result<()> {
-    let files = store.with_records(seed::export)?;
+    let files = seed::export(&seed::records_of(&store.graph()))?;
     for (rel, content) in files {
         let path = dir.join(&rel);
         if let Some(parent) = path.parent() {

@@ -103,8 +103,7 @@ impl Hop {
     /// The quotes that state this step's relation.
     async fn evidence(&self) -> Vec<Evidence> {
         self.g
-            .relation(self.hop.edge)
-            .evidence
+            .evidence(self.hop.edge)
             .iter()
             .map(|e| Evidence::new(&self.g, e))
             .collect()
@@ -180,7 +179,7 @@ pub struct SubgraphEdge {
 impl SubgraphEdge {
     /// The relation's id.
     async fn id(&self) -> ID {
-        ID(self.g.relation(self.edge).id.clone())
+        ID(self.g.relation_id(self.edge).to_string())
     }
 
     /// The id of the entity the relation starts at.
@@ -202,7 +201,9 @@ impl SubgraphEdge {
     /// A short label for drawing: the role if there is one, else the type.
     async fn label(&self) -> String {
         let r = self.g.relation(self.edge);
-        r.role.clone().unwrap_or_else(|| r.rel.as_str().to_string())
+        r.role
+            .as_deref()
+            .map_or_else(|| r.rel.as_str().to_string(), str::to_string)
     }
 
     /// The relation, with validity and evidence.
@@ -394,7 +395,7 @@ impl RelationStatus {
             return vec![];
         };
         let r = self.g.relation(e);
-        let mut out: Vec<graph::Evidence> = r.evidence.clone();
+        let mut out: Vec<graph::Evidence> = self.g.evidence(e).to_vec();
         for b in [r.valid_from, r.valid_until].into_iter().flatten() {
             if let BoundOrigin::Event(ix) = b.origin
                 && let Some(ev) = self.g.node(ix).event()
@@ -403,7 +404,7 @@ impl RelationStatus {
             }
         }
         let mut seen = std::collections::HashSet::new();
-        out.retain(|e| seen.insert((e.source.clone(), e.quote.clone())));
+        out.retain(|e| seen.insert((e.source, self.g.quote(e).to_string())));
         out.iter().map(|ev| Evidence::new(&self.g, ev)).collect()
     }
 }
@@ -490,7 +491,7 @@ impl GraphStats {
             .into_iter()
             .map(|k| KindStat {
                 kind: k.into(),
-                count: self.g.nodes_sorted(Some(k)).len(),
+                count: self.g.kind_count(k),
             })
             .filter(|s| s.count > 0)
             .collect()
@@ -510,12 +511,7 @@ impl GraphStats {
 
     /// The largest number of relations at one entity.
     async fn max_degree(&self) -> usize {
-        self.g
-            .nodes_sorted(None)
-            .iter()
-            .map(|&ix| self.g.degree(ix))
-            .max()
-            .unwrap_or(0)
+        self.g.max_degree()
     }
 
     /// The mean number of relations at an entity.
@@ -541,15 +537,14 @@ impl GraphStats {
         Ok(self
             .g
             .by_centrality()
-            .iter()
-            .filter(|&&ix| {
+            .filter(|&ix| {
                 kinds
                     .as_ref()
                     .is_none_or(|k| k.contains(&self.g.node(ix).kind))
             })
             .take(first)
             .enumerate()
-            .map(|(i, &ix)| RankedEntity {
+            .map(|(i, ix)| RankedEntity {
                 rank: i + 1,
                 entity: entity(&self.g, ix),
                 score: self.g.centrality(ix),

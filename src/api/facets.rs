@@ -66,12 +66,18 @@ pub struct EventFacets {
 
 #[ComplexObject]
 impl EntityConnection {
+    /// The number of items in the whole list (all pages), after filters. O(1) for a list of
+    /// kinds (maintained counts), O(items) with other filters.
+    async fn total_count(&self) -> usize {
+        self.all.count()
+    }
+
     /// Counts per kind and per relation type over the whole filtered list (all pages).
     /// O(items + their relations).
     async fn facets(&self) -> EntityFacets {
         let mut kinds: BTreeMap<Kind, usize> = BTreeMap::new();
         let mut types = BTreeMap::new();
-        for &ix in &self.all {
+        for &ix in self.all.items().iter() {
             *kinds.entry(self.g.node(ix).kind).or_default() += 1;
             for v in self.g.relations_of(ix, None, None) {
                 *types.entry(self.g.relation(v.edge).rel).or_default() += 1;
@@ -98,12 +104,18 @@ impl EntityConnection {
 
 #[ComplexObject]
 impl EventConnection {
+    /// The number of items in the whole list (all pages), after filters. O(1) for the whole
+    /// time line, O(items) with filters.
+    async fn total_count(&self) -> usize {
+        self.all.count()
+    }
+
     /// Counts per month and per kind of event over the whole filtered list (all pages).
     /// O(items).
     async fn facets(&self) -> EventFacets {
         let mut months: BTreeMap<String, usize> = BTreeMap::new();
         let mut kinds = BTreeMap::new();
-        for &ix in &self.all {
+        for &ix in self.all.items().iter() {
             if let Some(e) = self.g.node(ix).event() {
                 *months
                     .entry(e.date.date.format("%Y-%m").to_string())

@@ -6,6 +6,7 @@ mod analysis;
 mod error;
 mod execute;
 mod facets;
+mod listing;
 mod mutation;
 mod pagination;
 mod query;

@@ -16,7 +16,10 @@ use crate::graph::{self, Graph, Kind};
 use crate::seed::{
     DateRuleRecord, EntityRecord, EventRecord, EvidenceRecord, RelationRecord, SourceRecord,
 };
-use crate::store::{Applied, Change, Store, StoreError};
+use crate::store::{
+    Applied, Change, EntityPatch as StoreEntityPatch, EventPatch as StoreEventPatch,
+    RelationPatch as StoreRelationPatch, SourcePatch as StorePatchSource, Store, StoreError,
+};
 
 /// Whether this request may write; decided by the HTTP layer from the `Authorization` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +61,7 @@ async fn apply(ctx: &Context<'_>, changes: Vec<Change>) -> Result<Applied, ApiEr
         .map_err(|e| ApiError::Internal(format!("write task failed: {e}")))?;
     result.map_err(|e| match e {
         StoreError::Invalid(msg) => ApiError::BadInput(msg),
+        StoreError::NotFound(msg) => ApiError::NotFound(msg),
         other => ApiError::Internal(other.to_string()),
     })
 }
@@ -465,44 +469,31 @@ fn relation_record(r: RelationInput) -> RelationRecord {
     }
 }
 
-/// Turns one input into a change, reading the current records for updates.
-fn to_change(store: &Store, input: ChangeInput) -> Result<Change, ApiError> {
-    let missing = |what: &str, id: &str| ApiError::NotFound(format!("no {what} with id `{id}`"));
+fn patch_labels(v: Option<Vec<LabelInput>>) -> Option<BTreeMap<String, String>> {
+    v.map(|l| labels(Some(l)))
+}
+
+/// Turns one input into a change. Updates become patches, resolved against the current
+/// record inside the store, under its write lock: two editors changing different fields of
+/// one record both land.
+fn to_change(input: ChangeInput) -> Result<Change, ApiError> {
     Ok(match input {
         ChangeInput::AddSource(s) => Change::AddSource {
             source: source_record(s),
         },
-        ChangeInput::UpdateSource(UpdateSourceInput { id, patch: p }) => {
-            let mut s = store
-                .with_records(|rs| rs.sources.iter().find(|s| s.id == id.0).cloned())
-                .ok_or_else(|| missing("source", &id))?;
-            if let Some(v) = p.title {
-                s.title = v;
-            }
-            if let Some(v) = p.text {
-                s.text = Some(v);
-                s.text_file = None;
-            }
-            if let Some(v) = p.published_at {
-                s.published = v.0.to_rfc3339();
-            }
-            if let Some(v) = p.language {
-                s.language = v;
-            }
-            if let Some(v) = p.url {
-                s.url = opt(v);
-            }
-            if let Some(v) = p.description {
-                s.description = v;
-            }
-            if let Some(v) = p.publisher {
-                s.publisher = opt(v.0);
-            }
-            if let Some(v) = p.byline {
-                s.byline = opt(v);
-            }
-            Change::UpdateSource { source: s }
-        }
+        ChangeInput::UpdateSource(UpdateSourceInput { id, patch: p }) => Change::PatchSource {
+            id: id.0,
+            patch: StorePatchSource {
+                title: p.title,
+                text: p.text,
+                published: p.published_at.map(|d| d.0.to_rfc3339()),
+                language: p.language,
+                url: p.url,
+                description: p.description,
+                publisher: p.publisher.map(|v| v.0),
+                byline: p.byline,
+            },
+        },
         ChangeInput::RemoveSource(id) => Change::RemoveSource { id: id.0 },
         ChangeInput::AddEntity(e) => Change::AddEntity {
             entity: EntityRecord {
@@ -515,27 +506,16 @@ fn to_change(store: &Store, input: ChangeInput) -> Result<Change, ApiError> {
                 notice_period_months: e.notice_period_months,
             },
         },
-        ChangeInput::UpdateEntity(UpdateEntityInput { id, patch: p }) => {
-            let mut e = store
-                .with_records(|rs| rs.entities.iter().find(|e| e.id == id.0).cloned())
-                .ok_or_else(|| missing("entity", &id))?;
-            if let Some(v) = p.name {
-                e.name = v;
-            }
-            if p.labels.is_some() {
-                e.labels = labels(p.labels);
-            }
-            if let Some(v) = p.aliases {
-                e.aliases = v;
-            }
-            if let Some(v) = p.description {
-                e.description = v;
-            }
-            if p.notice_period_months.is_some() {
-                e.notice_period_months = p.notice_period_months;
-            }
-            Change::UpdateEntity { entity: e }
-        }
+        ChangeInput::UpdateEntity(UpdateEntityInput { id, patch: p }) => Change::PatchEntity {
+            id: id.0,
+            patch: StoreEntityPatch {
+                name: p.name,
+                labels: patch_labels(p.labels),
+                aliases: p.aliases,
+                description: p.description,
+                notice_period_months: p.notice_period_months,
+            },
+        },
         ChangeInput::RemoveEntity(r) => Change::RemoveEntity {
             id: r.id.0,
             cascade: r.cascade,
@@ -543,102 +523,46 @@ fn to_change(store: &Store, input: ChangeInput) -> Result<Change, ApiError> {
         ChangeInput::AddEvent(e) => Change::AddEvent {
             event: event_record(e),
         },
-        ChangeInput::UpdateEvent(UpdateEventInput { id, patch: p }) => {
-            let mut e = store
-                .with_records(|rs| rs.events.iter().find(|e| e.id == id.0).cloned())
-                .ok_or_else(|| missing("event", &id))?;
-            if let Some(k) = p.event_kind {
-                e.kind = graph::EventKind::from(k).as_str().to_string();
-            }
-            if let Some(v) = p.title {
-                e.title = v;
-            }
-            if let Some(v) = p.date {
-                e.date = Some(v);
-                e.date_rule = None;
-            }
-            if let Some(v) = p.date_rule {
-                e.date_rule = Some(date_rule(v));
-                e.date = None;
-            }
-            if p.actors.is_some() {
-                e.actors = ids(p.actors);
-            }
-            if p.addressed_to.is_some() {
-                e.addressed_to = ids(p.addressed_to);
-            }
-            if p.concerns.is_some() {
-                e.concerns = ids(p.concerns);
-            }
-            if let Some(v) = p.evidence {
-                e.evidence = evidence(v);
-            }
-            if p.labels.is_some() {
-                e.labels = labels(p.labels);
-            }
-            if let Some(v) = p.aliases {
-                e.aliases = v;
-            }
-            if let Some(v) = p.description {
-                e.description = v;
-            }
-            Change::UpdateEvent { event: e }
-        }
+        ChangeInput::UpdateEvent(UpdateEventInput { id, patch: p }) => Change::PatchEvent {
+            id: id.0,
+            patch: StoreEventPatch {
+                kind: p
+                    .event_kind
+                    .map(|k| graph::EventKind::from(k).as_str().to_string()),
+                title: p.title,
+                date: p.date,
+                date_rule: p.date_rule.map(date_rule),
+                actors: p.actors.map(|v| ids(Some(v))),
+                addressed_to: p.addressed_to.map(|v| ids(Some(v))),
+                concerns: p.concerns.map(|v| ids(Some(v))),
+                evidence: p.evidence.map(evidence),
+                labels: patch_labels(p.labels),
+                aliases: p.aliases,
+                description: p.description,
+            },
+        },
         ChangeInput::RemoveEvent(id) => Change::RemoveEvent { id: id.0 },
         ChangeInput::AddRelation(r) => Change::AddRelation {
             relation: relation_record(r),
         },
         ChangeInput::UpdateRelation(UpdateRelationInput { id, patch: p }) => {
-            let mut r = store
-                .with_records(|rs| {
-                    rs.relations
-                        .iter()
-                        .find(|r| r.effective_id() == id.0)
-                        .cloned()
-                })
-                .ok_or_else(|| missing("relation", &id))?;
-            if let Some(t) = p.rel_type {
-                r.rel = graph::RelationType::from(t).as_str().to_string();
-            }
-            if let Some(v) = p.from {
-                r.from = v.0;
-            }
-            if let Some(v) = p.to {
-                r.to = v.0;
-            }
-            if let Some(v) = p.role {
-                r.role = opt(v);
-            }
-            if let Some(v) = p.valid_from {
-                r.valid_from = Some(v.0.to_string());
-                r.valid_from_event = None;
-            }
-            if let Some(v) = p.valid_from_event {
-                r.valid_from_event = opt(v.0);
-                r.valid_from = None;
-            }
-            if let Some(v) = p.valid_until {
-                r.valid_until = Some(v.0.to_string());
-                r.valid_until_event = None;
-            }
-            if let Some(v) = p.valid_until_event {
-                r.valid_until_event = opt(v.0);
-                r.valid_until = None;
-            }
-            if p.clear_valid_from == Some(true) {
-                r.valid_from = None;
-                r.valid_from_event = None;
-            }
-            if p.clear_valid_until == Some(true) {
-                r.valid_until = None;
-                r.valid_until_event = None;
-            }
-            if let Some(v) = p.evidence {
-                r.evidence = evidence(v);
-            }
-            Change::UpdateRelation {
+            Change::PatchRelation {
                 id: id.0,
-                relation: r,
+                patch: StoreRelationPatch {
+                    rel: p
+                        .rel_type
+                        .map(|t| graph::RelationType::from(t).as_str().to_string()),
+                    from: p.from.map(|v| v.0),
+                    to: p.to.map(|v| v.0),
+                    role: p.role,
+                    valid_from: p.valid_from.map(|d| d.0.to_string()),
+                    valid_from_event: p.valid_from_event.map(|v| v.0),
+                    valid_until: p.valid_until.map(|d| d.0.to_string()),
+                    valid_until_event: p.valid_until_event.map(|v| v.0),
+                    clear_valid_from: p.clear_valid_from == Some(true),
+                    clear_valid_until: p.clear_valid_until == Some(true),
+                    evidence: p.evidence.map(evidence),
+                },
             }
         }
         ChangeInput::RemoveRelation(id) => Change::RemoveRelation { id: id.0 },
@@ -649,15 +573,10 @@ fn to_change(store: &Store, input: ChangeInput) -> Result<Change, ApiError> {
     })
 }
 
-fn store<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Store>, ApiError> {
-    ctx.data::<Arc<Store>>()
-        .map_err(|_| ApiError::Internal("no store in the schema data".into()))
-}
-
 /// Converts and applies one change.
 async fn one(ctx: &Context<'_>, input: ChangeInput) -> Result<Applied, ApiError> {
     check_access(ctx)?;
-    let change = to_change(store(ctx)?, input)?;
+    let change = to_change(input)?;
     apply(ctx, vec![change]).await
 }
 
@@ -901,15 +820,13 @@ impl MutationRoot {
             ))
             .into());
         }
-        // Updates read the current records; within a batch an update sees the batch's earlier
-        // changes only through the store, so updates of records added earlier in the same
-        // batch are refused as missing. Add the final version instead.
-        let s = store(ctx)?;
+        // Updates are patches applied in order inside the store, so a batch may update what
+        // it added earlier.
         let converted = changes
             .into_iter()
             .enumerate()
             .map(|(i, c)| {
-                to_change(s, c).map_err(|e| match e {
+                to_change(c).map_err(|e| match e {
                     ApiError::NotFound(m) | ApiError::BadInput(m) => {
                         ApiError::BadInput(format!("change #{}: {m}", i + 1))
                     }

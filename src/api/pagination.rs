@@ -158,6 +158,115 @@ impl PageArgs {
     }
 }
 
+/// A list in an order kept by the graph, read by seeking instead of by slicing a copy: every
+/// page costs O(page · log n), whatever the length of the list.
+pub struct Seek<'a, K> {
+    /// Items strictly after the key (from the start when `None`), in list order.
+    pub after: Walk<'a, K>,
+    /// Items strictly before the key (from the end when `None`), in reverse list order.
+    pub before: Walk<'a, K>,
+    /// The key of a cursor; `None` for one that cannot be this list's.
+    pub decode: Box<dyn Fn(&str) -> K + 'a>,
+    pub encode: Box<dyn Fn(&K) -> String + 'a>,
+    /// Whether `a` comes before `b` in list order.
+    pub precedes: Precedes<'a, K>,
+}
+
+/// Items of a list from a key onwards, one way.
+pub type Walk<'a, K> =
+    Box<dyn Fn(Option<&K>) -> Box<dyn Iterator<Item = (K, NodeIndex)> + 'a> + 'a>;
+/// List order.
+pub type Precedes<'a, K> = Box<dyn Fn(&K, &K) -> bool + 'a>;
+
+impl PageArgs {
+    /// Cuts a page out of a list the graph keeps in order, by seeking to the cursor.
+    /// `total` is left 0: connections compute it only when it is asked for.
+    pub fn seek<K: Clone>(&self, list: &Seek<'_, K>) -> ApiResult<Page<NodeIndex>> {
+        let first = page_size("first", self.first)?;
+        let last = page_size("last", self.last)?;
+        if first.is_some() && last.is_some() {
+            return Err(ApiError::bad_input("give `first` or `last`, not both"));
+        }
+        let after = self
+            .after
+            .as_deref()
+            .map(|c| decode_cursor("after", c).map(|k| (list.decode)(&k)))
+            .transpose()?;
+        let before = self
+            .before
+            .as_deref()
+            .map(|c| decode_cursor("before", c).map(|k| (list.decode)(&k)))
+            .transpose()?;
+        let mut items: Vec<(K, NodeIndex)> = match last {
+            Some(n) => {
+                let mut v: Vec<_> = (list.before)(before.as_ref())
+                    .take_while(|(k, _)| after.as_ref().is_none_or(|a| (list.precedes)(a, k)))
+                    .take(n)
+                    .collect();
+                v.reverse();
+                v
+            }
+            None => (list.after)(after.as_ref())
+                .take_while(|(k, _)| before.as_ref().is_none_or(|b| (list.precedes)(k, b)))
+                .take(first.unwrap_or(DEFAULT_PAGE))
+                .collect(),
+        };
+        super::execute::charge(items.len())?;
+        let has_next_page = match items.last() {
+            Some((k, _)) => (list.after)(Some(k)).next().is_some(),
+            None => (list.after)(after.as_ref()).next().is_some(),
+        };
+        let has_previous_page = match items.first() {
+            Some((k, _)) => (list.before)(Some(k)).next().is_some(),
+            None => after.is_some() && (list.before)(after.as_ref()).next().is_some(),
+        };
+        let page: Vec<(String, NodeIndex)> = items
+            .drain(..)
+            .map(|(k, ix)| (encode_cursor(&(list.encode)(&k)), ix))
+            .collect();
+        Ok(Page {
+            info: PageInfo {
+                has_next_page,
+                has_previous_page,
+                start_cursor: page.first().map(|p| p.0.clone()),
+                end_cursor: page.last().map(|p| p.0.clone()),
+            },
+            items: page,
+            total: 0,
+        })
+    }
+}
+
+/// How a connection counts its whole list, and lists it for facets, when asked: a maintained
+/// count, or a walk of the filtered list.
+#[derive(Clone)]
+pub enum Whole {
+    /// The list is known: its items.
+    Items(Arc<Vec<NodeIndex>>),
+    /// The list is too long to copy per request: a count, and a way to walk it if facets are
+    /// asked for.
+    Lazy {
+        count: Arc<dyn Fn() -> usize + Send + Sync>,
+        items: Arc<dyn Fn() -> Vec<NodeIndex> + Send + Sync>,
+    },
+}
+
+impl Whole {
+    pub fn count(&self) -> usize {
+        match self {
+            Whole::Items(v) => v.len(),
+            Whole::Lazy { count, .. } => count(),
+        }
+    }
+
+    pub fn items(&self) -> Arc<Vec<NodeIndex>> {
+        match self {
+            Whole::Items(v) => v.clone(),
+            Whole::Lazy { items, .. } => Arc::new(items()),
+        }
+    }
+}
+
 /// Defines a plain Relay connection type and its edge type for one node type.
 macro_rules! connection {
     ($conn:ident, $edge:ident, $node:ty, $what:literal) => {
@@ -180,11 +289,9 @@ macro_rules! connection {
             pub nodes: Vec<$node>,
             /// Where this page sits in the list.
             pub page_info: PageInfo,
-            /// The number of items in the whole list (all pages), after filters.
-            pub total_count: usize,
-            /// The whole filtered list, for facet counts (computed only when asked for).
+            /// The whole filtered list, counted or walked only when asked for.
             #[graphql(skip)]
-            pub all: Vec<NodeIndex>,
+            pub all: Whole,
             #[graphql(skip)]
             pub g: Arc<Graph>,
         }
@@ -192,7 +299,7 @@ macro_rules! connection {
         impl $conn {
             pub fn from_page<T>(
                 g: &Arc<Graph>,
-                all: Vec<NodeIndex>,
+                all: Whole,
                 page: Page<T>,
                 to_node: impl Fn(T) -> $node,
             ) -> Self {
@@ -208,7 +315,6 @@ macro_rules! connection {
                     nodes: edges.iter().map(|e| e.node.clone()).collect(),
                     edges,
                     page_info: page.info,
-                    total_count: page.total,
                     all,
                     g: g.clone(),
                 }

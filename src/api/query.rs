@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, ID, InputObject, MergedObject, Object, Result
 use petgraph::stable_graph::NodeIndex;
 
 use super::error::ApiError;
-use super::pagination::{EntityConnection, EventConnection, KEY_SEP, PageArgs, PageInfo};
+use super::pagination::{EntityConnection, EventConnection, KEY_SEP, PageArgs, PageInfo, Whole};
 use super::scalars::Date;
 use super::types::{
     Entity, EntityKind, EventKind, Evidence, Node, Relation, RelationDirection, RelationType,
@@ -95,15 +95,24 @@ pub(super) fn filtered_events(
     };
     let kinds: Option<Vec<graph::EventKind>> =
         kinds.map(|k| k.into_iter().map(Into::into).collect());
-    let mut events = g.timeline(from.map(|d| d.0), to.map(|d| d.0), involving);
+    let (from, to) = (from.map(|d| d.0), to.map(|d| d.0));
     let matcher = text.as_deref().map(|t| g.text_matcher(t));
-    events.retain(|&ix| {
-        kinds
-            .as_ref()
-            .is_none_or(|k| g.node(ix).event().is_some_and(|e| k.contains(&e.kind)))
-            && matcher.as_ref().is_none_or(|m| m(ix))
-    });
-    Ok(events)
+    let keep = |ix: &NodeIndex| {
+        let Some(e) = g.node(*ix).event() else {
+            return false;
+        };
+        kinds.as_ref().is_none_or(|k| k.contains(&e.kind))
+            && matcher.as_ref().is_none_or(|m| m(*ix))
+            && from.is_none_or(|f| e.date.last_day() >= f)
+            && to.is_none_or(|t| e.date.date <= t)
+    };
+    Ok(match involving {
+        Some(ix) => g.events_of(ix).into_iter().filter(keep).collect(),
+        None => g
+            .events_in(from, to, std::ops::Bound::Unbounded, false)
+            .filter(keep)
+            .collect(),
+    })
 }
 
 /// The sort key of an entity for an order: string order equals list order.
@@ -229,8 +238,32 @@ impl ReadQuery {
             kinds_wanted.get_or_insert_with(Vec::new).push(k.into());
         }
         let text = check_text(text)?;
+        let order = order_by.unwrap_or_default();
+        let descending = order.direction == OrderDirection::Desc;
+        let page_args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        if related_to.is_none() && text.is_none() && order.field != EntityOrderField::Centrality {
+            // The graph keeps these orders: a page is a seek in each kind's ordering.
+            let kinds = g.kinds_or_all(kinds_wanted.as_deref());
+            let page =
+                super::listing::entities_page(g, &kinds, order.field, descending, &page_args)?;
+            let counted = g.clone();
+            let walked = g.clone();
+            let (k1, k2) = (kinds.clone(), kinds);
+            let all = Whole::Lazy {
+                count: Arc::new(move || k1.iter().map(|&k| counted.kind_count(k)).sum()),
+                items: Arc::new(move || walked.ids_in_order(Some(&k2)).collect()),
+            };
+            return Ok(EntityConnection::from_page(g, all, page, |ix| {
+                entity(g, ix)
+            }));
+        }
         let mut items: Vec<NodeIndex> = match related_to {
-            None => g.nodes_sorted(None).to_vec(),
+            None => g.ids_in_order(kinds_wanted.as_deref()).collect(),
             Some(id) => {
                 let center = g
                     .lookup(&id)
@@ -260,23 +293,18 @@ impl ReadQuery {
                 .is_none_or(|k| k.contains(&g.node(ix).kind))
                 && matcher.as_ref().is_none_or(|m| m(ix))
         });
-        let order = order_by.unwrap_or_default();
         let key = |ix: &NodeIndex| entity_key(g, *ix, order.field);
         items.sort_by_cached_key(key);
-        let descending = order.direction == OrderDirection::Desc;
         if descending {
             items.reverse();
         }
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        }
-        .apply_ordered(&items, key, descending)?;
-        Ok(EntityConnection::from_page(g, items.clone(), page, |ix| {
-            entity(g, ix)
-        }))
+        let page = page_args.apply_ordered(&items, key, descending)?;
+        Ok(EntityConnection::from_page(
+            g,
+            Whole::Items(Arc::new(items)),
+            page,
+            |ix| entity(g, ix),
+        ))
     }
 
     /// The time line: events oldest first (ties by id; newest first with `orderBy`),
@@ -305,22 +333,62 @@ impl ReadQuery {
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
     ) -> Result<EventConnection> {
         let g = &graph(ctx)?;
-        let mut events = filtered_events(g, from, to, involving, event_kinds, check_text(text)?)?;
         let newest_first = order_by.is_some_and(|o| o.direction == OrderDirection::Desc);
+        let page_args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let text = check_text(text)?;
+        if involving.is_none() && event_kinds.is_none() && text.is_none() {
+            // The time line is kept by date: a page is a seek, the range a bound on it.
+            if let (Some(f), Some(t)) = (from, to)
+                && f > t
+            {
+                return Err(ApiError::bad_input(format!(
+                    "`from` ({}) is after `to` ({})",
+                    f.0, t.0
+                ))
+                .into());
+            }
+            let (f, t) = (from.map(|d| d.0), to.map(|d| d.0));
+            let page = super::listing::events_page(g, f, t, newest_first, &page_args)?;
+            let whole = g.clone();
+            let all = if f.is_none() && t.is_none() {
+                let counted = g.clone();
+                Whole::Lazy {
+                    count: Arc::new(move || counted.event_count()),
+                    items: Arc::new(move || {
+                        whole
+                            .events_in(None, None, std::ops::Bound::Unbounded, false)
+                            .collect()
+                    }),
+                }
+            } else {
+                let counted = g.clone();
+                Whole::Lazy {
+                    count: Arc::new(move || {
+                        counted
+                            .events_in(f, t, std::ops::Bound::Unbounded, false)
+                            .count()
+                    }),
+                    items: Arc::new(move || {
+                        whole
+                            .events_in(f, t, std::ops::Bound::Unbounded, false)
+                            .collect()
+                    }),
+                }
+            };
+            return Ok(EventConnection::from_page(g, all, page, |ix| {
+                super::types::Event(super::types::NodeRef { g: g.clone(), ix })
+            }));
+        }
+        let mut events = filtered_events(g, from, to, involving, event_kinds, text)?;
         if newest_first {
             events.reverse();
         }
-        event_connection(
-            g,
-            events,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            newest_first,
-        )
+        event_connection(g, events, page_args, newest_first)
     }
 
     /// Finds quotes in the sources, and the events and relations each one supports: a phrase

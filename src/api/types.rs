@@ -7,7 +7,7 @@ use async_graphql::{Enum, ID, Interface, Object, Result, SimpleObject};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 
 use super::error::ApiError;
-use super::pagination::{EventConnection, KEY_SEP, PageArgs, PageInfo};
+use super::pagination::{EventConnection, KEY_SEP, PageArgs, PageInfo, Whole};
 use super::scalars::{Date, DateTime};
 use crate::graph::{self, BoundOrigin, DateRule as CoreRule, Graph, Kind, RelationView};
 
@@ -222,7 +222,7 @@ impl NodeRef {
                 "{:02}{KEY_SEP}{}{KEY_SEP}{}",
                 r.rel as u8,
                 g.node(v.other).id,
-                r.id
+                g.relation_id(v.edge)
             )
         })?;
         let edges: Vec<RelationEdge> = page
@@ -270,9 +270,12 @@ pub fn event_connection(
     newest_first: bool,
 ) -> Result<EventConnection> {
     let page = page.apply_ordered(&events, |&ix| event_key(g, ix), newest_first)?;
-    Ok(EventConnection::from_page(g, events.clone(), page, |ix| {
-        Event(NodeRef { g: g.clone(), ix })
-    }))
+    Ok(EventConnection::from_page(
+        g,
+        Whole::Items(Arc::new(events)),
+        page,
+        |ix| Event(NodeRef { g: g.clone(), ix }),
+    ))
 }
 
 /// Sort key of an event on the time line: its date, then its id.
@@ -685,7 +688,7 @@ impl Evidence {
     pub(super) fn new(g: &Arc<Graph>, ev: &graph::Evidence) -> Self {
         Evidence {
             g: g.clone(),
-            ev: ev.clone(),
+            ev: *ev,
         }
     }
 }
@@ -694,22 +697,23 @@ impl Evidence {
 impl Evidence {
     /// The exact words of the source; they occur verbatim in its text.
     async fn quote(&self) -> &str {
-        &self.ev.quote
+        self.g.quote(&self.ev)
     }
 
     /// The whole sentence of the source that contains the quote.
     async fn sentence(&self) -> String {
         self.g
             .sentence_of(&self.ev)
-            .unwrap_or(&self.ev.quote)
+            .unwrap_or(self.g.quote(&self.ev))
             .to_string()
     }
 
     /// The source quoted.
     async fn source(&self) -> Result<Source> {
-        let ix = self.g.lookup(self.ev.source.as_str()).ok_or_else(|| {
-            ApiError::Internal(format!("evidence cites missing {}", self.ev.source))
-        })?;
+        let ix = self.ev.source;
+        if !self.g.contains(ix) {
+            return Err(ApiError::Internal("evidence cites a missing source".into()).into());
+        }
         Ok(Source(NodeRef {
             g: self.g.clone(),
             ix,
@@ -817,7 +821,7 @@ impl Relation {
 impl Relation {
     /// The relation's stable id (by default `from:TYPE:to`).
     async fn id(&self) -> ID {
-        ID(self.rel().id.clone())
+        ID(self.g.relation_id(self.edge).to_string())
     }
 
     /// The relation type; it reads `from TYPE to`.
@@ -868,8 +872,8 @@ impl Relation {
 
     /// The quotes that state this relation, with their sources.
     async fn evidence(&self) -> Vec<Evidence> {
-        self.rel()
-            .evidence
+        self.g
+            .evidence(self.edge)
             .iter()
             .map(|e| Evidence::new(&self.g, e))
             .collect()
@@ -938,8 +942,8 @@ impl RelationEdge {
 
     /// The quotes that state this relation, with their sources.
     async fn evidence(&self) -> Vec<Evidence> {
-        self.rel()
-            .evidence
+        self.g
+            .evidence(self.view.edge)
             .iter()
             .map(|e| Evidence::new(&self.g, e))
             .collect()

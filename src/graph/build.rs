@@ -1,15 +1,16 @@
-//! [`GraphBuilder`]: the only way data enters a [`Graph`], and so the one place its invariants
-//! are checked. The seed loader uses it today; mutations will use it on a copy of the current
-//! graph, so a write is validated exactly like the seed.
+//! The inputs of the graph's write operations ([`NewNode`], [`NewEvent`], ...) and
+//! [`GraphBuilder`], which loads many of them at once through the same operations, so a seed
+//! is validated exactly like a write.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
-use chrono::{Months, NaiveDate};
-use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
+use chrono::NaiveDate;
+use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use super::GraphError;
 use super::model::*;
-use super::store::Graph;
+use super::store::{Adj, Graph, kind_slot};
+use super::write::Participants;
 
 /// A state, person, organisation or treaty to add.
 #[derive(Debug, Clone, Default)]
@@ -85,444 +86,167 @@ pub struct NewRelation {
     pub evidence: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, Copy)]
-enum End {
-    From,
-    Until,
+/// Loads many records at once: the graph's own write operations, with the relation lists'
+/// sorting, the degree orderings, computed dates and PageRank done once at the end instead of
+/// per record. [`GraphBuilder::finish`] checks what needs every record (date rules may name
+/// events defined later, validity bounds computed dates) and returns the graph.
+#[derive(Debug, Clone)]
+pub struct GraphBuilder {
+    g: Graph,
 }
 
-/// Collects nodes and relations, checking each as it comes; [`GraphBuilder::finish`] resolves
-/// computed dates and indexes the result.
-#[derive(Debug, Default, Clone)]
-pub struct GraphBuilder {
-    g: StableDiGraph<Node, Relation>,
-    ids: HashMap<NodeId, NodeIndex>,
-    relation_ids: HashMap<String, EdgeIndex>,
-    pending_dates: Vec<(NodeIndex, String, String)>,
-    pending_bounds: Vec<(EdgeIndex, End, NodeIndex)>,
+impl Default for GraphBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl GraphBuilder {
     pub fn new() -> Self {
-        Self::default()
+        let mut g = Graph::empty();
+        g.bulk = true;
+        GraphBuilder { g }
     }
 
     /// Adds a state, person, organisation or treaty.
     pub fn add_entity(&mut self, kind: Kind, n: NewNode) -> Result<NodeId, GraphError> {
-        if matches!(kind, Kind::Event | Kind::Source) {
-            return Err(GraphError::WrongKind {
-                id: n.id,
-                actual: kind.as_str(),
-                what: "an entity added this way".into(),
-                expected: "state, person, organization, treaty".into(),
-            });
-        }
-        let detail = match (kind, n.notice_period_months) {
-            (Kind::Treaty, months) => Detail::Treaty {
-                notice_period_months: months,
-            },
-            (_, None) => Detail::None,
-            (_, Some(_)) => {
-                return Err(GraphError::WrongKind {
-                    id: n.id,
-                    actual: kind.as_str(),
-                    what: "a node with a notice period".into(),
-                    expected: "treaty".into(),
-                });
-            }
-        };
-        self.insert_node(kind, n, detail)
+        let ix = self.g.add_entity(kind, n)?;
+        Ok(self.g.node(ix).id.clone())
     }
 
     pub fn add_source(&mut self, s: NewSource) -> Result<NodeId, GraphError> {
-        if s.text.trim().is_empty() {
-            return Err(GraphError::Empty {
-                what: format!("the text of source `{}`", s.id),
-            });
-        }
-        let detail = Detail::Source(SourceData {
-            title: s.title.clone(),
-            url: s.url,
-            published: s.published,
-            language: s.language,
-            text: s.text,
-        });
-        let names = NewNode {
-            id: s.id,
-            name: s.title,
-            description: s.description,
-            ..Default::default()
-        };
-        self.insert_node(Kind::Source, names, detail)
+        let ix = self.g.add_source(s)?;
+        Ok(self.g.node(ix).id.clone())
     }
 
     pub fn add_event(&mut self, e: NewEvent) -> Result<NodeId, GraphError> {
-        let what = format!("event `{}`", e.id);
-        let evidence = self.check_evidence(&what, &e.evidence)?;
-        let (date, pending) = match e.date {
-            EventDate::Given(d) => (d, None),
-            // A placeholder until `finish` computes it; nothing reads it before then.
-            EventDate::NoticePeriod {
-                notification,
-                treaty,
-            } => (FuzzyDate::day(NaiveDate::MIN), Some((notification, treaty))),
-        };
-        let detail = Detail::Event(EventData {
-            kind: e.kind,
-            date,
-            rule: None,
-            evidence,
-        });
-        let names = NewNode {
-            id: e.id,
-            name: e.title,
-            labels: e.labels,
-            aliases: e.aliases,
-            description: e.description,
-            notice_period_months: None,
-        };
-        let id = self.insert_node(Kind::Event, names, detail)?;
-        if let Some((notification, treaty)) = pending {
-            self.pending_dates
-                .push((self.ids[&id], notification, treaty));
-        }
-        Ok(id)
+        let ix = self.g.add_event(e)?;
+        Ok(self.g.node(ix).id.clone())
     }
 
-    /// Adds a relation between two existing nodes, checking the kinds at both ends, the
-    /// evidence and the validity bounds.
+    /// Adds a relation between two existing nodes; its id is returned.
     pub fn add_relation(&mut self, r: NewRelation) -> Result<String, GraphError> {
-        let from = self.lookup(&r.from)?;
-        let to = self.lookup(&r.to)?;
-        let (from_kinds, to_kinds) = r.rel.allowed_ends();
-        self.check_kind(
-            from,
-            from_kinds,
-            &format!("the start of a {} relation", r.rel.as_str()),
-        )?;
-        self.check_kind(
-            to,
-            to_kinds,
-            &format!("the end of a {} relation", r.rel.as_str()),
-        )?;
-        let id = match r.id {
-            Some(id) if id.trim().is_empty() => {
-                return Err(GraphError::Empty {
-                    what: "a relation id".into(),
-                });
-            }
-            Some(id) => id,
-            None => format!("{}:{}:{}", r.from, r.rel.as_str(), r.to),
-        };
-        if self.relation_ids.contains_key(&id) {
-            return Err(GraphError::DuplicateRelation { id });
-        }
-        let evidence = self.check_evidence(&format!("relation `{id}`"), &r.evidence)?;
-        let mut pending = vec![];
-        let mut bound =
-            |spec: Option<ValiditySpec>, end: End| -> Result<Option<Bound>, GraphError> {
-                Ok(match spec {
-                    None => None,
-                    Some(ValiditySpec::Date(date)) => Some(Bound {
-                        date,
-                        origin: BoundOrigin::Given,
-                    }),
-                    Some(ValiditySpec::Event(event)) => {
-                        let ix = self.lookup(&event)?;
-                        self.check_kind(ix, Some(&[Kind::Event]), "a validity bound")?;
-                        pending.push((end, ix));
-                        Some(Bound {
-                            date: NaiveDate::MIN,
-                            origin: BoundOrigin::Event(ix),
-                        })
-                    }
-                })
-            };
-        let valid_from = bound(r.valid_from, End::From)?;
-        let valid_until = bound(r.valid_until, End::Until)?;
-        let role = r.role.filter(|s| !s.trim().is_empty());
-        let edge = self.g.add_edge(
-            from,
-            to,
-            Relation {
-                id: id.clone(),
-                rel: r.rel,
-                role,
-                valid_from,
-                valid_until,
-                evidence,
-            },
-        );
-        self.relation_ids.insert(id.clone(), edge);
-        self.pending_bounds
-            .extend(pending.into_iter().map(|(end, ix)| (edge, end, ix)));
-        Ok(id)
+        let e = self.g.add_relation(r)?;
+        Ok(self.g.relation_id(e).to_string())
     }
 
-    /// Computes derived dates, resolves event-based validity bounds, checks every interval
-    /// and indexes the graph for queries.
+    /// Sets an event's participants (each becomes a relation carrying its evidence).
+    pub fn set_participants(&mut self, event: &str, p: &Participants) -> Result<(), GraphError> {
+        let ix = self.g.lookup_id(event)?;
+        self.g.set_participants(ix, p)
+    }
+
+    /// Sets a source's publisher, with the byline that names it as evidence.
+    pub fn set_publisher(
+        &mut self,
+        source: &str,
+        publisher: &str,
+        byline: &str,
+    ) -> Result<(), GraphError> {
+        let ix = self.g.lookup_id(source)?;
+        self.g.set_publisher(ix, Some((publisher, byline)))
+    }
+
+    /// Computes derived dates, resolves event-based validity bounds, checks every interval,
+    /// sorts and indexes what was deferred, and ranks the graph.
     pub fn finish(mut self) -> Result<Graph, GraphError> {
         self.resolve_dates()?;
-        for (edge, end, event) in std::mem::take(&mut self.pending_bounds) {
-            let date = self.event_date(event).date;
-            let rel = &mut self.g[edge];
-            let b = match end {
-                End::From => rel.valid_from.as_mut(),
-                End::Until => rel.valid_until.as_mut(),
-            };
-            if let Some(b) = b {
-                b.date = date;
+        let g = &mut self.g;
+        // Validity bounds set by events take the events' (possibly just computed) dates.
+        let bounded: Vec<EdgeIndex> = g
+            .edge_indices()
+            .filter(|&e| {
+                let r = g.relation(e);
+                [r.valid_from, r.valid_until]
+                    .into_iter()
+                    .flatten()
+                    .any(|b| matches!(b.origin, BoundOrigin::Event(_)))
+            })
+            .collect();
+        for e in bounded {
+            let mut edge = g.edge(e).clone();
+            for b in [&mut edge.rel.valid_from, &mut edge.rel.valid_until]
+                .into_iter()
+                .flatten()
+            {
+                if let BoundOrigin::Event(ix) = b.origin {
+                    b.date = g.node(ix).event().map_or(b.date, |d| d.date.date);
+                }
             }
+            g.edges.set(e.index(), Some(std::sync::Arc::new(edge)));
         }
-        for rel in self.g.edge_weights() {
+        for e in g.edge_indices() {
+            let rel = g.relation(e);
             if let (Some(f), Some(u)) = (rel.valid_from, rel.valid_until)
                 && u.date <= f.date
             {
                 return Err(GraphError::EmptyInterval {
-                    id: rel.id.clone(),
+                    id: g.relation_id(e).to_string(),
                     from: f.date,
                     until: u.date,
                 });
             }
         }
-        Ok(Graph::index(self.g, self.ids, self.relation_ids))
+        // Relation lists were appended in load order: sort each once, by type, the other
+        // end's id (its rank among all ids, so integers are compared), the relation id.
+        let mut id_rank = vec![0u32; g.node_bound()];
+        for (i, ix) in g.ids_in_order(None).enumerate() {
+            id_rank[ix.index()] = i as u32;
+        }
+        let ixs: Vec<NodeIndex> = g.node_indices().collect();
+        for &ix in &ixs {
+            let Some(Some(slot)) = g.nodes.get(ix.index()) else {
+                continue;
+            };
+            let mut adj: Vec<Adj> = slot.adj.as_ref().clone();
+            adj.sort_by(|a, b| {
+                (a.rel, id_rank[a.other.index()])
+                    .cmp(&(b.rel, id_rank[b.other.index()]))
+                    .then_with(|| g.cmp_relation_ids(a.edge, b.edge))
+                    .then_with(|| a.dir.cmp(&b.dir))
+            });
+            if let Some(Some(slot)) = g.nodes.get_mut(ix.index()) {
+                slot.adj = std::sync::Arc::new(adj);
+            }
+        }
+        g.bulk = false;
+        g.bulk_state = None;
+        for &ix in &ixs {
+            let n = g.node(ix);
+            let key = (g.degree(ix) as u32, n.id.clone());
+            let kind = n.kind;
+            g.orders[kind_slot(kind)].by_degree.insert(key, ix);
+        }
+        g.rank = std::sync::Arc::new(super::rank::compute(g));
+        Ok(self.g)
     }
 
-    /// Resolves notice-period dates in dependency order, so a computed event may itself be
-    /// the notification of another. A cycle leaves some unresolved and is reported.
+    /// Applies the date rules in dependency order, so a computed event may itself be the
+    /// notification of another. A cycle leaves some unresolved and is reported.
     fn resolve_dates(&mut self) -> Result<(), GraphError> {
-        let mut pending = std::mem::take(&mut self.pending_dates);
+        let mut pending = self
+            .g
+            .bulk_state
+            .as_mut()
+            .map(|b| std::mem::take(&mut b.rules))
+            .unwrap_or_default();
         while !pending.is_empty() {
             let unresolved: HashSet<NodeIndex> = pending.iter().map(|p| p.0).collect();
             let (ready, waiting): (Vec<_>, Vec<_>) = pending
                 .into_iter()
-                .partition(|(_, n, _)| self.lookup(n).map_or(true, |ix| !unresolved.contains(&ix)));
+                .partition(|(_, n, _)| self.g.lookup(n).is_none_or(|ix| !unresolved.contains(&ix)));
             if ready.is_empty() {
                 return Err(GraphError::DateRule {
-                    id: self.g[waiting[0].0].id.to_string(),
+                    id: self.g.node(waiting[0].0).id.to_string(),
                     why: "its notification depends, directly or not, on the event itself".into(),
                 });
             }
             for (ix, notification, treaty) in ready {
-                self.compute_date(ix, &notification, &treaty)?;
+                self.g.apply_rule(ix, &notification, &treaty)?;
             }
             pending = waiting;
         }
         Ok(())
-    }
-
-    /// Sets the date of event `ix` to the notification's date plus the treaty's notice period,
-    /// records the rule, and links the two events with a `LEADS_TO` relation.
-    fn compute_date(
-        &mut self,
-        ix: NodeIndex,
-        notification: &str,
-        treaty: &str,
-    ) -> Result<(), GraphError> {
-        let id = self.g[ix].id.to_string();
-        let err = |why: String| GraphError::DateRule {
-            id: id.clone(),
-            why,
-        };
-        let n_ix = self.lookup(notification).map_err(|e| err(e.to_string()))?;
-        self.check_kind(n_ix, Some(&[Kind::Event]), "a notification")
-            .map_err(|e| err(e.to_string()))?;
-        let t_ix = self.lookup(treaty).map_err(|e| err(e.to_string()))?;
-        let months = match self.g[t_ix].detail {
-            Detail::Treaty {
-                notice_period_months: Some(m),
-            } => m,
-            Detail::Treaty { .. } => {
-                return Err(err(format!("treaty `{treaty}` has no notice period")));
-            }
-            _ => return Err(err(format!("`{treaty}` is not a treaty"))),
-        };
-        let base = self.event(n_ix).date;
-        let date = base
-            .date
-            .checked_add_months(Months::new(months))
-            .ok_or_else(|| err("the computed date is out of range".into()))?;
-        let (n_id, t_id) = (self.g[n_ix].id.clone(), self.g[t_ix].id.clone());
-        let data = self.event_mut(ix);
-        data.date = FuzzyDate {
-            date,
-            precision: base.precision,
-        };
-        data.rule = Some(DateRule::NoticePeriod {
-            notification: n_id,
-            treaty: t_id,
-            months,
-        });
-        let evidence = data
-            .evidence
-            .iter()
-            .map(|e| (e.source.to_string(), e.quote.clone()))
-            .collect();
-        self.add_relation(NewRelation {
-            id: None,
-            rel: RelationType::LeadsTo,
-            from: notification.to_string(),
-            to: id.clone(),
-            role: Some("notice period".into()),
-            valid_from: None,
-            valid_until: None,
-            evidence,
-        })
-        .map_err(|e| err(e.to_string()))?;
-        Ok(())
-    }
-
-    fn event(&self, ix: NodeIndex) -> &EventData {
-        match &self.g[ix].detail {
-            Detail::Event(e) => e,
-            _ => unreachable!("checked to be an event"),
-        }
-    }
-
-    fn event_mut(&mut self, ix: NodeIndex) -> &mut EventData {
-        match &mut self.g[ix].detail {
-            Detail::Event(e) => e,
-            _ => unreachable!("checked to be an event"),
-        }
-    }
-
-    fn event_date(&self, ix: NodeIndex) -> FuzzyDate {
-        self.event(ix).date
-    }
-
-    /// Adds a node with the id and texts of `n` (its notice period is already in `detail`).
-    fn insert_node(
-        &mut self,
-        kind: Kind,
-        n: NewNode,
-        detail: Detail,
-    ) -> Result<NodeId, GraphError> {
-        let NewNode {
-            id,
-            name,
-            labels,
-            aliases,
-            description,
-            notice_period_months: _,
-        } = n;
-        let id = NodeId::parse(&id)?;
-        if self.ids.contains_key(&id) {
-            return Err(GraphError::DuplicateId { id: id.to_string() });
-        }
-        let name = name.trim().to_string();
-        if name.is_empty() {
-            return Err(GraphError::Empty {
-                what: format!("the name of `{id}`"),
-            });
-        }
-        let mut clean_labels = BTreeMap::new();
-        for (lang, label) in labels {
-            check_lang(&lang)?;
-            let label = label.trim().to_string();
-            if label.is_empty() {
-                return Err(GraphError::Empty {
-                    what: format!("the `{lang}` label of `{id}`"),
-                });
-            }
-            clean_labels.insert(lang, label);
-        }
-        let mut clean_aliases: Vec<String> = vec![];
-        for a in aliases {
-            let a = a.trim().to_string();
-            if a.is_empty() {
-                return Err(GraphError::Empty {
-                    what: format!("an alias of `{id}`"),
-                });
-            }
-            if a != name && !clean_aliases.contains(&a) {
-                clean_aliases.push(a);
-            }
-        }
-        let node = Node {
-            id: id.clone(),
-            kind,
-            name,
-            labels: clean_labels,
-            aliases: clean_aliases,
-            description: description.trim().to_string(),
-            detail,
-        };
-        let ix = self.g.add_node(node);
-        self.ids.insert(id.clone(), ix);
-        Ok(id)
-    }
-
-    fn lookup(&self, raw: &str) -> Result<NodeIndex, GraphError> {
-        let id = NodeId::parse(raw)?;
-        self.ids.get(&id).copied().ok_or(GraphError::UnknownNode {
-            id: raw.to_string(),
-        })
-    }
-
-    fn check_kind(
-        &self,
-        ix: NodeIndex,
-        allowed: Option<&[Kind]>,
-        what: &str,
-    ) -> Result<(), GraphError> {
-        let node = &self.g[ix];
-        match allowed {
-            Some(kinds) if !kinds.contains(&node.kind) => Err(GraphError::WrongKind {
-                id: node.id.to_string(),
-                actual: node.kind.as_str(),
-                what: what.to_string(),
-                expected: kinds
-                    .iter()
-                    .map(|k| k.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }),
-            _ => Ok(()),
-        }
-    }
-
-    /// Checks that there is evidence and that each quote occurs in its source's text.
-    fn check_evidence(
-        &self,
-        what: &str,
-        evidence: &[(String, String)],
-    ) -> Result<Vec<Evidence>, GraphError> {
-        if evidence.is_empty() {
-            return Err(GraphError::NoEvidence {
-                what: what.to_string(),
-            });
-        }
-        evidence
-            .iter()
-            .map(|(source, quote)| {
-                let ix = self.lookup(source)?;
-                let Some(src) = self.g[ix].source() else {
-                    return Err(GraphError::WrongKind {
-                        id: source.clone(),
-                        actual: self.g[ix].kind.as_str(),
-                        what: "the source of evidence".into(),
-                        expected: "source".into(),
-                    });
-                };
-                if quote.trim().is_empty() {
-                    return Err(GraphError::Empty {
-                        what: format!("a quote of {what}"),
-                    });
-                }
-                let start =
-                    src.text
-                        .find(quote.as_str())
-                        .ok_or_else(|| GraphError::QuoteNotFound {
-                            source_id: source.clone(),
-                            quote: quote.clone(),
-                        })?;
-                Ok(Evidence {
-                    source: self.g[ix].id.clone(),
-                    quote: quote.clone(),
-                    start,
-                })
-            })
-            .collect()
     }
 }
 

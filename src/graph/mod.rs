@@ -1,7 +1,8 @@
-//! The graph core: domain types, the petgraph-backed store, its validation and its queries.
+//! The graph core: domain types, the persistent store, its validation and its queries.
 //!
 //! This layer knows nothing of GraphQL, HTTP or files. Everything that enters a [`Graph`] goes
-//! through [`GraphBuilder`], which enforces the invariants the rest of the program relies on:
+//! through its write operations (directly, or many at once through [`GraphBuilder`]), which
+//! enforce the invariants the rest of the program relies on:
 //! unique valid ids, no dangling edges, edge ends of the right kinds, evidence quotes that occur
 //! in their source's text, and computed dates that are consistent.
 
@@ -12,13 +13,19 @@ mod paths;
 mod rank;
 mod search;
 mod store;
+mod write;
 
 pub use build::{EventDate, GraphBuilder, NewEvent, NewNode, NewRelation, NewSource, ValiditySpec};
 pub use model::*;
 pub use neighborhood::Subgraph;
 pub use paths::{Hop, Path, TraversalFilter};
+pub use rank::compute as compute_rank;
 pub use search::{EvidenceMatch, MatchedOn, SearchHit, normalize};
-pub use store::{Direction, Graph, PARTICIPATION, RelationView, Status};
+pub use store::{
+    DateKey, DegreeKey, Direction, Graph, KindOrders, NameKey, PARTICIPATION, Rank, RelationView,
+    Status, generated_id, merge_sorted,
+};
+pub use write::{Participants, Referrer};
 
 /// Why a change to the graph was refused. Messages name the offending id or value, so that
 /// the seed loader (and later the mutation API) can pass them on unchanged.

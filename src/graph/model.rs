@@ -2,16 +2,19 @@
 //! are. These are plain values; validation happens when they enter a [`crate::graph::Graph`].
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
+use petgraph::graph::NodeIndex;
 
 use super::GraphError;
 
 /// A stable, human-readable node id: `kind-prefix/slug`, e.g. `person/margus-tsahkna`.
 ///
 /// The constructor is the only way to make one, so an invalid id cannot exist past the boundary.
+/// Shared, not copied: the node, the id map and the orderings hold the same allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NodeId(String);
+pub struct NodeId(Arc<str>);
 
 impl NodeId {
     /// Longest id accepted; ids appear in URLs and cursors, so they stay short.
@@ -46,11 +49,16 @@ impl NodeId {
                 "the slug must be lowercase letters, digits, `-`, `.` or `/` (not at either end)",
             ));
         }
-        Ok(NodeId(raw.to_string()))
+        Ok(NodeId(Arc::from(raw)))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// An id known to be valid (it was parsed before, e.g. it is read back from the graph).
+    pub(crate) fn from_trusted(raw: &str) -> NodeId {
+        NodeId(Arc::from(raw))
     }
 }
 
@@ -73,6 +81,12 @@ pub fn check_lang(tag: &str) -> Result<(), GraphError> {
         return Err(bad("the English name is the node's `name`"));
     }
     Ok(())
+}
+
+impl std::borrow::Borrow<str> for NodeId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
 }
 
 impl fmt::Display for NodeId {
@@ -333,13 +347,41 @@ impl fmt::Display for FuzzyDate {
     }
 }
 
-/// A quote from a source that supports a fact. `start` is the byte offset of the quote in the
-/// source's text, found when the evidence was checked, so the quote provably occurs there.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A quote from a source that supports a fact: a span of the source's text, found when the
+/// evidence was checked. The quote is that slice of the text, so it occurs there by
+/// construction and costs twelve bytes, not a copy of the words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Evidence {
-    pub source: NodeId,
-    pub quote: String,
-    pub start: usize,
+    pub source: NodeIndex,
+    pub start: u32,
+    pub len: u32,
+}
+
+impl Evidence {
+    /// The byte range of the quote in its source's text.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..(self.start + self.len) as usize
+    }
+}
+
+/// Where a relation's evidence is kept: its own, or that of the event it was derived from
+/// (a participant, or the effect of a notice period), shared rather than copied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvidenceRef {
+    Own(Arc<[Evidence]>),
+    Event(NodeIndex),
+}
+
+/// Why a relation exists when it is not a relation record of its own: it is part of another
+/// record, and goes with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Derived {
+    /// An event's actor, addressee or subject.
+    Participant,
+    /// A notification leads to the event its notice period computes.
+    NoticePeriod,
+    /// A source's publisher (its byline is the evidence).
+    Publisher,
 }
 
 /// How an event's date was derived instead of typed in.
@@ -359,7 +401,7 @@ pub struct EventData {
     pub kind: EventKind,
     pub date: FuzzyDate,
     pub rule: Option<DateRule>,
-    pub evidence: Vec<Evidence>,
+    pub evidence: Arc<[Evidence]>,
 }
 
 /// Data only sources have. The text is what quotes are checked against.
@@ -424,7 +466,7 @@ pub enum BoundOrigin {
     /// Typed in as a date.
     Given,
     /// Taken from the date of an event (the node index is stable for the graph's life).
-    Event(petgraph::stable_graph::NodeIndex),
+    Event(NodeIndex),
 }
 
 /// One end of a validity interval.
@@ -438,14 +480,18 @@ pub struct Bound {
 ///
 /// Validity is the half-open interval `[valid_from, valid_until)`: a relation that ends on
 /// 27 December no longer holds on 27 December. A missing bound means open-ended.
+///
+/// The id is kept only when it was given; otherwise it is `from:TYPE:to`, made when asked for
+/// ([`crate::graph::Graph::relation_id`]), so millions of relations don't each hold a string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Relation {
-    pub id: String,
+    pub id: Option<Arc<str>>,
     pub rel: RelationType,
-    pub role: Option<String>,
+    pub role: Option<Arc<str>>,
     pub valid_from: Option<Bound>,
     pub valid_until: Option<Bound>,
-    pub evidence: Vec<Evidence>,
+    pub evidence: EvidenceRef,
+    pub derived: Option<Derived>,
 }
 
 impl Relation {
@@ -515,7 +561,7 @@ mod tests {
     fn validity_is_half_open() {
         let day = |d| NaiveDate::from_ymd_opt(2025, 12, d).unwrap();
         let r = Relation {
-            id: "r".into(),
+            id: Some("r".into()),
             rel: RelationType::PartyTo,
             role: None,
             valid_from: None,
@@ -523,7 +569,8 @@ mod tests {
                 date: day(27),
                 origin: BoundOrigin::Given,
             }),
-            evidence: vec![],
+            evidence: EvidenceRef::Own(Arc::new([])),
+            derived: None,
         };
         assert!(r.holds_on(day(26)));
         assert!(!r.holds_on(day(27)));

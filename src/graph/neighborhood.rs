@@ -5,13 +5,11 @@
 
 use std::collections::HashSet;
 
-use petgraph::Direction as PgDirection;
-use petgraph::stable_graph::{EdgeIndex, NodeIndex};
-use petgraph::visit::EdgeRef;
+use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use super::model::Kind;
 use super::paths::TraversalFilter;
-use super::store::Graph;
+use super::store::{Direction, Graph};
 
 /// A node's surroundings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,14 +48,14 @@ impl Graph {
             truncated: false,
             depth_reached: 0,
         };
-        if !self.g.contains_node(center) {
+        if !self.contains(center) {
             return out;
         }
         if limit == 0 {
             out.truncated = true;
             return out;
         }
-        let wanted = |ix: NodeIndex| kinds.is_none_or(|k| k.contains(&self.g[ix].kind));
+        let wanted = |ix: NodeIndex| kinds.is_none_or(|k| k.contains(&self.node(ix).kind));
         let mut seen = HashSet::from([center]);
         out.nodes.push(center);
         let mut frontier = vec![center];
@@ -75,7 +73,7 @@ impl Graph {
             if level.is_empty() {
                 break;
             }
-            level.sort_by(|a, b| self.g[*a].id.cmp(&self.g[*b].id));
+            level.sort_by(|a, b| self.node(*a).id.cmp(&self.node(*b).id));
             let room = limit - out.nodes.len();
             if level.len() > room {
                 level.truncate(room);
@@ -95,11 +93,11 @@ impl Graph {
         out.edges = out
             .nodes
             .iter()
-            .flat_map(|&n| self.g.edges_directed(n, PgDirection::Outgoing))
-            .filter(|e| kept.contains(&e.target()) && filter.allows(e.weight()))
-            .map(|e| e.id())
+            .flat_map(|&n| self.adj(n).iter().filter(|a| a.dir == Direction::Outgoing))
+            .filter(|a| kept.contains(&a.other) && filter.allows(self.relation(a.edge)))
+            .map(|a| a.edge)
             .collect();
-        out.edges.sort_by(|a, b| self.g[*a].id.cmp(&self.g[*b].id));
+        out.edges.sort_by(|a, b| self.cmp_relation_ids(*a, *b));
         out
     }
 }
@@ -113,8 +111,11 @@ mod tests {
     use crate::graph::RelationType::{ActorIn, AggressionAgainst, HoldsOffice, MemberOf, Supports};
     use crate::graph::{RelationType, ValiditySpec};
 
-    fn relation_ids<'g>(g: &'g Graph, s: &Subgraph) -> Vec<&'g str> {
-        s.edges.iter().map(|&e| g.relation(e).id.as_str()).collect()
+    fn relation_ids(g: &Graph, s: &Subgraph) -> Vec<String> {
+        s.edges
+            .iter()
+            .map(|&e| g.relation_id(e).to_string())
+            .collect()
     }
 
     /// Ruritania at the center: a minister (a person) of Ruritania, who is an actor in a
@@ -297,7 +298,8 @@ mod tests {
         let w = around(&g, 3, &no_war, None, 100);
         assert!(ids(&g, &w.nodes).contains(&"state/borduria"));
         assert!(
-            !relation_ids(&g, &w).contains(&"state/ruritania:AGGRESSION_AGAINST:state/borduria")
+            !relation_ids(&g, &w)
+                .contains(&"state/ruritania:AGGRESSION_AGAINST:state/borduria".to_string())
         );
     }
 

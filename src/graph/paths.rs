@@ -10,9 +10,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
-use petgraph::Direction as PgDirection;
-use petgraph::stable_graph::{EdgeIndex, NodeIndex};
-use petgraph::visit::EdgeRef;
+use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use super::model::{NodeId, Relation, RelationType};
 use super::store::{Direction, Graph};
@@ -79,7 +77,7 @@ struct Banned {
 
 /// The order paths are returned in: fewer hops first, then hop by hop by `(node id,
 /// relation id)`. Relation ids are unique, so two different paths never share a key.
-type PathKey<'g> = (usize, Vec<(&'g NodeId, &'g str)>);
+type PathKey<'g> = (usize, Vec<(&'g NodeId, std::sync::Arc<str>)>);
 
 impl Graph {
     /// Shortest connection ignoring edge direction (relations are walked both ways), at most
@@ -165,27 +163,15 @@ impl Graph {
         at: NodeIndex,
         filter: &TraversalFilter,
     ) -> impl Iterator<Item = Hop> {
-        [
-            (Direction::Outgoing, PgDirection::Outgoing),
-            (Direction::Incoming, PgDirection::Incoming),
-        ]
-        .into_iter()
-        .flat_map(move |(direction, pg)| {
-            self.g
-                .edges_directed(at, pg)
-                .filter(|e| filter.allows(e.weight()))
-                .map(move |e| Hop {
-                    edge: e.id(),
-                    from: at,
-                    to: if direction == Direction::Outgoing {
-                        e.target()
-                    } else {
-                        e.source()
-                    },
-                    direction,
-                })
-        })
-        .filter(move |h| h.to != at)
+        self.adj(at)
+            .iter()
+            .filter(move |a| a.other != at && filter.allows(self.relation(a.edge)))
+            .map(move |a| Hop {
+                edge: a.edge,
+                from: at,
+                to: a.other,
+                direction: a.dir,
+            })
     }
 
     /// Breadth-first search from `from` to `to`, returning the hops of the path found.
@@ -202,7 +188,7 @@ impl Graph {
         filter: &TraversalFilter,
         banned: &Banned,
     ) -> Option<Vec<Hop>> {
-        if !self.g.contains_node(from) || !self.g.contains_node(to) {
+        if !self.contains(from) || !self.contains(to) {
             return None;
         }
         if from == to {
@@ -214,8 +200,15 @@ impl Graph {
         for _ in 0..max_hops {
             let mut next = vec![];
             for &at in &frontier {
+                // The relation list is sorted by type first: re-sort by the other end's id,
+                // breaking ties by relation id only where they arise.
                 let mut steps: Vec<Hop> = self.steps(at, filter).collect();
-                steps.sort_by(|a, b| self.hop_key(a).cmp(&self.hop_key(b)));
+                steps.sort_by(|a, b| {
+                    self.node(a.to)
+                        .id
+                        .cmp(&self.node(b.to).id)
+                        .then_with(|| self.cmp_relation_ids(a.edge, b.edge))
+                });
                 for hop in steps {
                     if reached.contains_key(&hop.to)
                         || banned.nodes.contains(&hop.to)
@@ -238,8 +231,8 @@ impl Graph {
         None
     }
 
-    fn hop_key(&self, h: &Hop) -> (&NodeId, &str) {
-        (&self.g[h.to].id, self.g[h.edge].id.as_str())
+    fn hop_key(&self, h: &Hop) -> (&NodeId, std::sync::Arc<str>) {
+        (&self.node(h.to).id, self.relation_id(h.edge))
     }
 
     fn path_key(&self, p: &Path) -> PathKey<'_> {
@@ -262,7 +255,7 @@ fn walk_back(reached: &HashMap<NodeIndex, Option<Hop>>, to: NodeIndex) -> Vec<Ho
 /// Small graphs for the tests of the graph algorithms (paths, neighbourhoods, ranks).
 #[cfg(test)]
 pub(super) mod fixture {
-    use petgraph::stable_graph::NodeIndex;
+    use petgraph::graph::NodeIndex;
 
     use crate::graph::*;
 
@@ -357,7 +350,12 @@ mod tests {
     fn spelled(g: &Graph, p: &Path) -> Vec<(String, String)> {
         p.hops
             .iter()
-            .map(|h| (g.node(h.to).id.to_string(), g.relation(h.edge).id.clone()))
+            .map(|h| {
+                (
+                    g.node(h.to).id.to_string(),
+                    g.relation_id(h.edge).to_string(),
+                )
+            })
             .collect()
     }
 
@@ -415,8 +413,10 @@ mod tests {
                         continue;
                     }
                     self.nodes.push(v.other);
-                    self.hops
-                        .push((self.g.node(v.other).id.to_string(), r.id.clone()));
+                    self.hops.push((
+                        self.g.node(v.other).id.to_string(),
+                        self.g.relation_id(v.edge).to_string(),
+                    ));
                     self.walk(v.other);
                     self.hops.pop();
                     self.nodes.pop();
@@ -473,7 +473,7 @@ mod tests {
         );
         // Of the two parallel a–b relations, the smaller id wins.
         assert_eq!(
-            g.relation(p.hops[0].edge).id,
+            &*g.relation_id(p.hops[0].edge),
             "state/a:AGGRESSION_AGAINST:state/b"
         );
         // From d to a the same path runs backwards, every hop against its relation.

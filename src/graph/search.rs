@@ -7,17 +7,13 @@
 //! deterministic.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
+use imbl::OrdMap;
+use petgraph::graph::{EdgeIndex, NodeIndex};
 
-use super::model::{Evidence, Kind, Node, NodeId, Relation, RelationType};
-use super::store::PARTICIPATION;
-
-/// What a quote is cited by.
-enum Either {
-    Event(NodeIndex),
-    Relation(EdgeIndex),
-}
+use super::model::{Evidence, EvidenceRef, Kind, Node};
+use super::store::{Citer, Graph};
 
 /// Which text of a node a search matched.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -57,12 +53,19 @@ pub fn normalize(s: &str) -> String {
     out
 }
 
+/// Which text of its node an entry is: the name, the i-th alias, a label, the i-th quote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Field {
+    Name,
+    Alias(usize),
+    Label(String),
+    Quote(usize),
+}
+
 #[derive(Debug, Clone)]
 struct Entry {
-    node: NodeIndex,
-    field: MatchedOn,
-    text: String,
-    norm: String,
+    field: Field,
+    norm: Box<str>,
 }
 
 /// A quote found by [`super::Graph::search_evidence`], with what it is evidence for.
@@ -77,161 +80,158 @@ pub struct EvidenceMatch {
     pub score: f64,
 }
 
-#[derive(Debug, Clone)]
-struct QuoteEntry {
-    evidence: Evidence,
-    norm: String,
-    events: Vec<NodeIndex>,
-    relations: Vec<EdgeIndex>,
-}
-
-/// Normalised names and aliases of every node. A linear scan is fast enough for graphs of the
-/// size served today; an n-gram index can replace it without changing the ranking.
+/// The normalised names, aliases, labels and (for events) quotes of every node, kept per node
+/// so a write re-indexes only the nodes it changes. A query scans the entries; a term index
+/// can replace the scan without changing the ranking.
 #[derive(Debug, Clone, Default)]
 pub(super) struct SearchIndex {
-    entries: Vec<Entry>,
-    /// Every distinct quote, in order of source id and position in the text.
-    quotes: Vec<QuoteEntry>,
+    entries: OrdMap<NodeIndex, Arc<[Entry]>>,
 }
 
 impl SearchIndex {
-    pub(super) fn build(g: &StableDiGraph<Node, Relation>) -> Self {
-        let mut entries = vec![];
-        for ix in g.node_indices() {
-            let n = &g[ix];
-            let quotes = n.event().map(|e| e.evidence.as_slice()).unwrap_or_default();
-            let texts = std::iter::once((MatchedOn::Name, &n.name))
-                .chain(n.aliases.iter().map(|a| (MatchedOn::Alias, a)))
-                .chain(
-                    n.labels
-                        .iter()
-                        .map(|(l, t)| (MatchedOn::Label(l.clone()), t)),
-                )
-                .chain(quotes.iter().map(|q| (MatchedOn::Quote, &q.quote)));
-            for (field, text) in texts {
-                entries.push(Entry {
-                    node: ix,
-                    field,
-                    text: text.clone(),
-                    norm: normalize(text),
-                });
-            }
+    pub(super) fn insert(&mut self, ix: NodeIndex, n: &Node, quotes: &[String]) {
+        let mut entries = vec![Entry {
+            field: Field::Name,
+            norm: normalize(&n.name).into(),
+        }];
+        for (i, a) in n.aliases.iter().enumerate() {
+            entries.push(Entry {
+                field: Field::Alias(i),
+                norm: normalize(a).into(),
+            });
         }
-        SearchIndex {
-            entries,
-            quotes: Self::quotes(g),
+        for (lang, t) in &n.labels {
+            entries.push(Entry {
+                field: Field::Label(lang.clone()),
+                norm: normalize(t).into(),
+            });
         }
+        for (i, q) in quotes.iter().enumerate() {
+            entries.push(Entry {
+                field: Field::Quote(i),
+                norm: normalize(q).into(),
+            });
+        }
+        self.entries.insert(ix, entries.into());
     }
 
-    fn quotes(g: &StableDiGraph<Node, Relation>) -> Vec<QuoteEntry> {
-        let mut by_quote: BTreeMap<(NodeId, usize, String), QuoteEntry> = BTreeMap::new();
-        let mut push = |ev: &Evidence, what: Either| {
-            let e = by_quote
-                .entry((ev.source.clone(), ev.start, ev.quote.clone()))
-                .or_insert_with(|| QuoteEntry {
-                    evidence: ev.clone(),
-                    norm: normalize(&ev.quote),
-                    events: vec![],
-                    relations: vec![],
-                });
-            match what {
-                Either::Event(ix) => e.events.push(ix),
-                Either::Relation(edge) => e.relations.push(edge),
-            }
-        };
-        for ix in g.node_indices() {
-            for ev in g[ix]
-                .event()
-                .map(|e| e.evidence.as_slice())
-                .unwrap_or_default()
-            {
-                push(ev, Either::Event(ix));
-            }
-        }
-        for edge in g.edge_indices() {
-            let r = &g[edge];
-            if PARTICIPATION.contains(&r.rel) || r.rel == RelationType::LeadsTo {
-                continue;
-            }
-            for ev in &r.evidence {
-                push(ev, Either::Relation(edge));
-            }
-        }
-        by_quote.into_values().collect()
+    pub(super) fn remove(&mut self, ix: NodeIndex) {
+        self.entries.remove(&ix);
     }
 
-    pub(super) fn search_evidence(&self, query: &str) -> Vec<EvidenceMatch> {
+    pub(super) fn search(&self, g: &Graph, query: &str, kinds: Option<&[Kind]>) -> Vec<SearchHit> {
         let q = normalize(query);
         if q.is_empty() {
             return vec![];
         }
         let q_words: Vec<&str> = q.split(' ').collect();
-        let mut hits: Vec<EvidenceMatch> = self
-            .quotes
-            .iter()
-            .filter_map(|e| {
-                quote_score(&q, &q_words, &e.norm).map(|score| EvidenceMatch {
-                    evidence: e.evidence.clone(),
-                    events: e.events.clone(),
-                    relations: e.relations.clone(),
-                    score,
-                })
-            })
-            .collect();
-        // Stable: equal scores keep the index's source-and-position order.
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
-        hits
-    }
-
-    pub(super) fn search(
-        &self,
-        g: &StableDiGraph<Node, Relation>,
-        query: &str,
-        kinds: Option<&[Kind]>,
-    ) -> Vec<SearchHit> {
-        let q = normalize(query);
-        if q.is_empty() {
-            return vec![];
-        }
-        let q_words: Vec<&str> = q.split(' ').collect();
-        let mut best: std::collections::HashMap<NodeIndex, SearchHit> = Default::default();
-        for e in &self.entries {
-            if kinds.is_some_and(|k| !k.contains(&g[e.node].kind)) {
+        let mut hits: Vec<SearchHit> = vec![];
+        for (&ix, entries) in &self.entries {
+            let n = g.node(ix);
+            if kinds.is_some_and(|k| !k.contains(&n.kind)) {
                 continue;
             }
-            let score = match e.field {
-                MatchedOn::Name => score(&q, &q_words, &e.norm),
-                MatchedOn::Alias | MatchedOn::Label(_) => {
-                    score(&q, &q_words, &e.norm).map(|s| s - 0.05)
+            let mut best: Option<(f64, &Entry)> = None;
+            for e in entries.iter() {
+                let score = match e.field {
+                    Field::Name => score(&q, &q_words, &e.norm),
+                    Field::Alias(_) | Field::Label(_) => {
+                        score(&q, &q_words, &e.norm).map(|s| s - 0.05)
+                    }
+                    Field::Quote(_) => quote_score(&q, &q_words, &e.norm),
+                };
+                // Rounded so clients see 0.35, not 0.35000000000000003; ties stay ties.
+                let Some(score) = score.map(|s| (s * 1e4).round() / 1e4) else {
+                    continue;
+                };
+                if best.is_none_or(|(b, _)| score > b) {
+                    best = Some((score, e));
                 }
-                MatchedOn::Quote => quote_score(&q, &q_words, &e.norm),
+            }
+            let Some((score, e)) = best else { continue };
+            let (matched_on, matched_text) = match &e.field {
+                Field::Name => (MatchedOn::Name, n.name.clone()),
+                Field::Alias(i) => (MatchedOn::Alias, n.aliases[*i].clone()),
+                Field::Label(l) => (
+                    MatchedOn::Label(l.clone()),
+                    n.labels.get(l).cloned().unwrap_or_default(),
+                ),
+                Field::Quote(i) => (
+                    MatchedOn::Quote,
+                    n.event()
+                        .and_then(|d| d.evidence.get(*i))
+                        .map(|ev| g.quote(ev).to_string())
+                        .unwrap_or_default(),
+                ),
             };
-            // Rounded so clients see 0.35, not 0.35000000000000003; ties stay ties.
-            let Some(score) = score.map(|s| (s * 1e4).round() / 1e4) else {
-                continue;
-            };
-            let hit = SearchHit {
-                node: e.node,
+            hits.push(SearchHit {
+                node: ix,
                 score,
-                matched_on: e.field.clone(),
-                matched_text: e.text.clone(),
-            };
-            match best.get(&e.node) {
-                Some(b) if b.score >= hit.score => {}
-                _ => {
-                    best.insert(e.node, hit);
-                }
-            }
+                matched_on,
+                matched_text,
+            });
         }
-        let mut hits: Vec<SearchHit> = best.into_values().collect();
         hits.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
-                .then_with(|| g[a.node].name.cmp(&g[b.node].name))
-                .then_with(|| g[a.node].id.cmp(&g[b.node].id))
+                .then_with(|| g.node(a.node).name.cmp(&g.node(b.node).name))
+                .then_with(|| g.node(a.node).id.cmp(&g.node(b.node).id))
         });
         hits
     }
+}
+
+/// Quotes matching a phrase, best first, then in order of source id and position in the text.
+/// O(quotes).
+pub(super) fn search_evidence(g: &Graph, query: &str) -> Vec<EvidenceMatch> {
+    let q = normalize(query);
+    if q.is_empty() {
+        return vec![];
+    }
+    let q_words: Vec<&str> = q.split(' ').collect();
+    let mut by_quote: BTreeMap<(&str, u32, u32), EvidenceMatch> = BTreeMap::new();
+    for (&source, refs) in &g.refs {
+        if !g.contains(source) {
+            continue;
+        }
+        for c in &refs.citers {
+            let (evs, what): (&[Evidence], Citer) = match *c {
+                Citer::Event(e) => (g.node(e).event().map_or(&[][..], |d| &d.evidence), *c),
+                Citer::Relation(r) => match &g.relation(r).evidence {
+                    EvidenceRef::Own(ev) => (ev, *c),
+                    EvidenceRef::Event(_) => continue,
+                },
+            };
+            for ev in evs.iter().filter(|ev| ev.source == source) {
+                let key = (g.node(source).id.as_str(), ev.start, ev.len);
+                let m = by_quote.entry(key).or_insert_with(|| EvidenceMatch {
+                    evidence: *ev,
+                    events: vec![],
+                    relations: vec![],
+                    score: 0.0,
+                });
+                match what {
+                    Citer::Event(e) => m.events.push(e),
+                    Citer::Relation(r) => m.relations.push(r),
+                }
+            }
+        }
+    }
+    let mut hits: Vec<EvidenceMatch> = by_quote
+        .into_values()
+        .filter_map(|mut m| {
+            let score = quote_score(&q, &q_words, &normalize(g.quote(&m.evidence)))?;
+            m.score = score;
+            m.events.sort();
+            m.events.dedup();
+            m.relations.sort_by(|a, b| g.cmp_relation_ids(*a, *b));
+            m.relations.dedup();
+            Some(m)
+        })
+        .collect();
+    // Stable: equal scores keep the source-and-position order.
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+    hits
 }
 
 /// The score of a quote: lower than any name match, and only for the phrase or all of its

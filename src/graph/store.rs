@@ -1,18 +1,34 @@
-//! [`Graph`]: the immutable, indexed graph that queries read. It is built once by
-//! [`super::GraphBuilder::finish`]; readers share it behind an `Arc` and never see it change.
+//! [`Graph`]: one version of the knowledge graph and its query indexes, held in persistent
+//! (structurally shared) collections. Cloning a version is O(1); a write changes a clone in
+//! O(touched · log n) ([`super::write`]) and readers of the old version keep it unchanged, for
+//! free, for as long as they hold it.
+//!
+//! Layout, chosen for 10⁶ nodes and 5·10⁶ relations in memory:
+//! - nodes and relations in `imbl::Vector`s indexed by dense `u32` indexes (removed ones leave a
+//!   hole, so indexes stay valid for a version's life);
+//! - each node's relations in one contiguous array, sorted the way they are listed (type, then
+//!   the other end's id, then the relation id), so a page or a type is a slice;
+//! - evidence as spans of the source texts, and a derived relation (an event's participant)
+//!   points at the event's evidence instead of copying it;
+//! - relation ids stored only when given (`from:TYPE:to` is made when asked for);
+//! - orderings (by id, name, degree, date) as ordered maps kept up to date by every write, so a
+//!   page of any listing is a seek;
+//! - PageRank, a global value, in a [`Rank`] computed off the write path and published with
+//!   the version it reflects.
 
-use std::collections::HashMap;
+use std::cmp::Ordering;
+use std::ops::Bound as RangeBound;
+use std::sync::Arc;
 
-use chrono::NaiveDate;
-use petgraph::Direction as PgDirection;
-use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
-use petgraph::visit::EdgeRef;
+use chrono::{Datelike, NaiveDate};
+use imbl::{HashMap, OrdMap, Vector};
+use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use super::model::*;
 use super::search::SearchIndex;
 
 /// Which way an edge points, seen from the node asked about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Direction {
     /// The node is the relation's `from`.
     Outgoing,
@@ -29,187 +45,342 @@ pub struct RelationView {
     pub other: NodeIndex,
 }
 
+/// An entry of a node's relation list: twelve bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Adj {
+    pub edge: EdgeIndex,
+    pub other: NodeIndex,
+    pub rel: RelationType,
+    pub dir: Direction,
+}
+
+impl Adj {
+    pub(super) fn view(&self) -> RelationView {
+        RelationView {
+            edge: self.edge,
+            direction: self.dir,
+            other: self.other,
+        }
+    }
+}
+
+/// A live node: its data and its relations.
+#[derive(Debug, Clone)]
+pub(super) struct Slot {
+    pub node: Arc<Node>,
+    pub adj: Arc<Vec<Adj>>,
+}
+
+/// A relation with its ends.
+#[derive(Debug, Clone)]
+pub(super) struct Edge {
+    pub from: NodeIndex,
+    pub to: NodeIndex,
+    pub rel: Relation,
+}
+
+/// What cites a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum Citer {
+    Event(NodeIndex),
+    Relation(EdgeIndex),
+}
+
+/// Who refers to a node other than by a relation at it: the reverse references a write needs
+/// to check or update what depends on what it changes, without scanning the graph.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Refs {
+    /// Events and relations citing this source in their evidence.
+    pub citers: Vec<Citer>,
+    /// Relations whose validity bound is this event's date.
+    pub bound_users: Vec<EdgeIndex>,
+    /// Events whose date rule names this treaty (or this notification).
+    pub rule_users: Vec<NodeIndex>,
+}
+
+impl Refs {
+    pub(super) fn is_empty(&self) -> bool {
+        self.citers.is_empty() && self.bound_users.is_empty() && self.rule_users.is_empty()
+    }
+}
+
+/// The key entities are listed by for an order. Keys are unique (the id breaks ties), so a
+/// cursor made from a key names one position.
+pub type NameKey = (Arc<str>, NodeId);
+pub type DegreeKey = (u32, NodeId);
+pub type DateKey = (NaiveDate, NodeId);
+
+/// The orderings of one kind of node.
+#[derive(Debug, Clone, Default)]
+pub struct KindOrders {
+    pub by_id: OrdMap<NodeId, NodeIndex>,
+    pub by_name: OrdMap<NameKey, NodeIndex>,
+    pub by_degree: OrdMap<DegreeKey, NodeIndex>,
+}
+
+/// PageRank scores of one graph version, computed off the write path.
+#[derive(Debug, Clone, Default)]
+pub struct Rank {
+    /// The graph version the scores were computed on.
+    pub version: u64,
+    /// Score per node index (nodes added since have none and count as 0).
+    pub scores: Vec<f64>,
+    /// Node indexes by score, highest first, ties by id.
+    pub order: Vec<NodeIndex>,
+}
+
 /// The knowledge graph with its query indexes.
 #[derive(Debug, Clone)]
 pub struct Graph {
-    pub(super) g: StableDiGraph<Node, Relation>,
-    ids: HashMap<NodeId, NodeIndex>,
-    relation_ids: HashMap<String, EdgeIndex>,
-    /// All nodes, sorted by id; per kind, sorted by id.
-    sorted: Vec<NodeIndex>,
-    sorted_by_kind: HashMap<Kind, Vec<NodeIndex>>,
-    /// Events, oldest first (ties by id).
-    timeline: Vec<NodeIndex>,
-    search: SearchIndex,
-    /// Relations at each node, both directions.
-    degree: HashMap<NodeIndex, usize>,
-    /// PageRank of each node, computed once per graph version.
-    centrality: HashMap<NodeIndex, f64>,
-    /// Normalised words of each node's name, aliases, labels and description (text filter).
-    words: HashMap<NodeIndex, Vec<String>>,
-    /// Nodes by PageRank, highest first (ties by id).
-    by_centrality: Vec<NodeIndex>,
+    pub(super) version: u64,
+    pub(super) nodes: Vector<Option<Slot>>,
+    pub(super) edges: Vector<Option<Arc<Edge>>>,
+    pub(super) ids: HashMap<NodeId, NodeIndex>,
+    /// Relations whose id was given, by that id.
+    pub(super) rel_ids: HashMap<Arc<str>, EdgeIndex>,
+    pub(super) refs: HashMap<NodeIndex, Arc<Refs>>,
+    /// Per kind, in `Kind::ALL` order.
+    pub(super) orders: Vec<KindOrders>,
+    /// Events by date, one map per precision (day, month, year), so a date range is a seek.
+    pub(super) events: Vec<OrdMap<DateKey, NodeIndex>>,
+    pub(super) kind_counts: [usize; 6],
+    pub(super) type_counts: [usize; 11],
+    pub(super) node_total: usize,
+    pub(super) edge_total: usize,
+    pub(super) search: SearchIndex,
+    pub(super) rank: Arc<Rank>,
+    /// While a bulk load runs, relation lists are appended unsorted and the degree orders are
+    /// left out; [`super::GraphBuilder::finish`] sorts and builds them once.
+    pub(super) bulk: bool,
+    pub(super) bulk_state: Option<Box<BulkState>>,
+}
+
+/// What a bulk load keeps until it finishes.
+#[derive(Debug, Clone, Default)]
+pub(super) struct BulkState {
+    /// `(from, type, to)` of every relation without a given id, to refuse duplicates.
+    pub pairs: std::collections::HashSet<(u32, u8, u32)>,
+    /// Events whose date rule is applied at the end: `(event, notification, treaty)`.
+    pub rules: Vec<(NodeIndex, String, String)>,
+}
+
+pub(super) fn kind_slot(k: Kind) -> usize {
+    Kind::ALL.iter().position(|x| *x == k).unwrap_or(0)
+}
+
+pub(super) fn precision_slot(p: Precision) -> usize {
+    match p {
+        Precision::Day => 0,
+        Precision::Month => 1,
+        Precision::Year => 2,
+    }
+}
+
+impl Default for Graph {
+    fn default() -> Self {
+        Graph::empty()
+    }
 }
 
 impl Graph {
-    /// Builds the query indexes. Called only by the builder, after validation.
-    pub(super) fn index(
-        g: StableDiGraph<Node, Relation>,
-        ids: HashMap<NodeId, NodeIndex>,
-        relation_ids: HashMap<String, EdgeIndex>,
-    ) -> Graph {
-        let mut sorted: Vec<NodeIndex> = g.node_indices().collect();
-        sorted.sort_by(|a, b| g[*a].id.cmp(&g[*b].id));
-        let mut sorted_by_kind: HashMap<Kind, Vec<NodeIndex>> = HashMap::new();
-        for &ix in &sorted {
-            sorted_by_kind.entry(g[ix].kind).or_default().push(ix);
-        }
-        let mut timeline = sorted_by_kind
-            .get(&Kind::Event)
-            .cloned()
-            .unwrap_or_default();
-        timeline.sort_by_key(|&ix| (Self::date_of(&g, ix), g[ix].id.clone()));
-        let search = SearchIndex::build(&g);
-        let words = g
-            .node_indices()
-            .map(|ix| {
-                let n = &g[ix];
-                let texts = std::iter::once(&n.name)
-                    .chain(&n.aliases)
-                    .chain(n.labels.values())
-                    .chain(std::iter::once(&n.description));
-                let mut words: Vec<String> = texts
-                    .flat_map(|t| {
-                        super::normalize(t)
-                            .split(' ')
-                            .map(str::to_string)
-                            .collect::<Vec<_>>()
-                    })
-                    .filter(|w| !w.is_empty())
-                    .collect();
-                words.sort();
-                words.dedup();
-                (ix, words)
-            })
-            .collect();
-        let degree = g
-            .node_indices()
-            .map(|ix| {
-                (
-                    ix,
-                    g.edges_directed(ix, PgDirection::Outgoing).count()
-                        + g.edges_directed(ix, PgDirection::Incoming).count(),
-                )
-            })
-            .collect();
-        let centrality = super::rank::pagerank(&g);
-        let mut by_centrality = sorted.clone();
-        let score = |ix: &NodeIndex| centrality.get(ix).copied().unwrap_or(0.0);
-        // `sorted` is by id and the sort is stable, so ties stay in id order.
-        by_centrality.sort_by(|a, b| score(b).total_cmp(&score(a)));
-        Graph {
-            g,
-            ids,
-            relation_ids,
-            sorted,
-            sorted_by_kind,
-            timeline,
-            search,
-            degree,
-            centrality,
-            by_centrality,
-            words,
-        }
-    }
-
-    fn date_of(g: &StableDiGraph<Node, Relation>, ix: NodeIndex) -> NaiveDate {
-        g[ix].event().map_or(NaiveDate::MIN, |e| e.date.date)
-    }
-
     /// The empty graph.
     pub fn empty() -> Graph {
-        Graph::index(StableDiGraph::default(), HashMap::new(), HashMap::new())
+        Graph {
+            version: 0,
+            nodes: Vector::new(),
+            edges: Vector::new(),
+            ids: HashMap::new(),
+            rel_ids: HashMap::new(),
+            refs: HashMap::new(),
+            orders: vec![KindOrders::default(); Kind::ALL.len()],
+            events: vec![OrdMap::new(); 3],
+            kind_counts: [0; 6],
+            type_counts: [0; 11],
+            node_total: 0,
+            edge_total: 0,
+            search: SearchIndex::default(),
+            rank: Arc::new(Rank::default()),
+            bulk: false,
+            bulk_state: None,
+        }
+    }
+
+    /// The version number: 0 for the seed, then one more per write.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    pub fn set_version(&mut self, version: u64) {
+        self.version = version;
+    }
+
+    /// Publishes a ranking (computed on this or an earlier version).
+    pub fn set_rank(&mut self, rank: Rank) {
+        self.rank = Arc::new(rank);
+    }
+
+    pub fn set_rank_arc(&mut self, rank: Arc<Rank>) {
+        self.rank = rank;
     }
 
     pub fn node_count(&self) -> usize {
-        self.g.node_count()
+        self.node_total
     }
 
     pub fn relation_count(&self) -> usize {
-        self.g.edge_count()
+        self.edge_total
+    }
+
+    /// One more than the largest node index in use (indexes of removed nodes are holes).
+    pub fn node_bound(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn edge_bound(&self) -> usize {
+        self.edges.len()
     }
 
     pub fn lookup(&self, id: &str) -> Option<NodeIndex> {
-        // Parsing first keeps malformed ids from ever reaching the map.
-        NodeId::parse(id)
-            .ok()
-            .and_then(|id| self.ids.get(&id).copied())
+        self.ids.get(id).copied()
     }
 
+    pub(super) fn slot(&self, ix: NodeIndex) -> Option<&Slot> {
+        self.nodes.get(ix.index()).and_then(Option::as_ref)
+    }
+
+    pub fn contains(&self, ix: NodeIndex) -> bool {
+        self.slot(ix).is_some()
+    }
+
+    /// The node at an index handed out by this version.
+    ///
+    /// # Panics
+    /// On an index this version never handed out, which is a bug in the caller.
     pub fn node(&self, ix: NodeIndex) -> &Node {
-        &self.g[ix]
+        &self
+            .slot(ix)
+            .expect("node indexes handed out by a graph version stay valid in it")
+            .node
+    }
+
+    pub(super) fn edge(&self, e: EdgeIndex) -> &Edge {
+        self.edges
+            .get(e.index())
+            .and_then(Option::as_ref)
+            .expect("edge indexes handed out by a graph version stay valid in it")
+    }
+
+    pub fn contains_relation(&self, e: EdgeIndex) -> bool {
+        self.edges.get(e.index()).is_some_and(Option::is_some)
     }
 
     pub fn relation(&self, e: EdgeIndex) -> &Relation {
-        &self.g[e]
+        &self.edge(e).rel
+    }
+
+    /// The relation's id: the one it was given, else `from:TYPE:to`.
+    pub fn relation_id(&self, e: EdgeIndex) -> Arc<str> {
+        let edge = self.edge(e);
+        match &edge.rel.id {
+            Some(id) => id.clone(),
+            None => Arc::from(generated_id(
+                self.node(edge.from).id.as_str(),
+                edge.rel.rel,
+                self.node(edge.to).id.as_str(),
+            )),
+        }
+    }
+
+    /// Compares two relations by id without making generated ids when the ends differ.
+    pub(super) fn cmp_relation_ids(&self, a: EdgeIndex, b: EdgeIndex) -> Ordering {
+        if a == b {
+            return Ordering::Equal;
+        }
+        self.relation_id(a).cmp(&self.relation_id(b))
     }
 
     pub fn lookup_relation(&self, id: &str) -> Option<EdgeIndex> {
-        self.relation_ids.get(id).copied()
+        if let Some(&e) = self.rel_ids.get(id) {
+            return Some(e);
+        }
+        // A generated id names its ends and type: look among the relations of `from`.
+        let (from, rest) = id.split_once(':')?;
+        let (rel, to) = rest.split_once(':')?;
+        let rel = RelationType::parse(rel)?;
+        let (from, to) = (self.lookup(from)?, self.lookup(to)?);
+        self.type_range(from, rel)
+            .iter()
+            .find(|a| {
+                a.dir == Direction::Outgoing && a.other == to && self.relation(a.edge).id.is_none()
+            })
+            .map(|a| a.edge)
     }
 
     /// The `(from, to)` nodes of a relation.
     pub fn ends(&self, e: EdgeIndex) -> (NodeIndex, NodeIndex) {
-        self.g
-            .edge_endpoints(e)
-            .expect("edge indexes handed out by this graph stay valid")
+        let edge = self.edge(e);
+        (edge.from, edge.to)
     }
 
-    /// All nodes (or those of one kind), sorted by id.
-    pub fn nodes_sorted(&self, kind: Option<Kind>) -> &[NodeIndex] {
-        match kind {
-            None => &self.sorted,
-            Some(k) => self.sorted_by_kind.get(&k).map_or(&[], |v| v.as_slice()),
+    /// The evidence of a relation: its own, or its event's.
+    pub fn evidence(&self, e: EdgeIndex) -> &[Evidence] {
+        match &self.relation(e).evidence {
+            EvidenceRef::Own(ev) => ev,
+            EvidenceRef::Event(ix) => self.node(*ix).event().map_or(&[], |d| &d.evidence),
         }
     }
 
+    /// The words a piece of evidence quotes.
+    pub fn quote(&self, ev: &Evidence) -> &str {
+        self.slot(ev.source)
+            .and_then(|s| s.node.source())
+            .and_then(|s| s.text.get(ev.range()))
+            .unwrap_or_default()
+    }
+
+    /// The sentence of the source that contains the evidence's quote, for context.
+    pub fn sentence_of(&self, ev: &Evidence) -> Option<&str> {
+        let src = self.slot(ev.source)?.node.source()?;
+        let r = ev.range();
+        Some(sentence_around(&src.text, r.start, r.end))
+    }
+
+    pub(super) fn adj(&self, ix: NodeIndex) -> &[Adj] {
+        self.slot(ix).map_or(&[], |s| s.adj.as_slice())
+    }
+
+    /// The part of a node's (sorted) relation list of one type.
+    pub(super) fn type_range(&self, ix: NodeIndex, rel: RelationType) -> &[Adj] {
+        let adj = self.adj(ix);
+        if self.bulk {
+            return adj;
+        }
+        let lo = adj.partition_point(|a| a.rel < rel);
+        let hi = adj.partition_point(|a| a.rel <= rel);
+        &adj[lo..hi]
+    }
+
     /// The relations at a node, filtered by direction and type, in a stable order: by type,
-    /// then the other end's id, then the relation id.
+    /// then the other end's id, then the relation id. O(result), plus O(log degree) per type.
     pub fn relations_of(
         &self,
         ix: NodeIndex,
         direction: Option<Direction>,
         types: Option<&[RelationType]>,
     ) -> Vec<RelationView> {
-        let mut out = vec![];
-        for (dir, pg) in [
-            (Direction::Outgoing, PgDirection::Outgoing),
-            (Direction::Incoming, PgDirection::Incoming),
-        ] {
-            if direction.is_some_and(|d| d != dir) {
-                continue;
-            }
-            for e in self.g.edges_directed(ix, pg) {
-                if types.is_some_and(|t| !t.contains(&e.weight().rel)) {
-                    continue;
-                }
-                let other = if dir == Direction::Outgoing {
-                    e.target()
-                } else {
-                    e.source()
-                };
-                out.push(RelationView {
-                    edge: e.id(),
-                    direction: dir,
-                    other,
-                });
+        let keep = |a: &&Adj| direction.is_none_or(|d| d == a.dir);
+        match types {
+            None => self.adj(ix).iter().filter(keep).map(Adj::view).collect(),
+            Some(types) => {
+                let mut types = types.to_vec();
+                types.sort();
+                types.dedup();
+                types
+                    .into_iter()
+                    .flat_map(|t| self.type_range(ix, t).iter().filter(keep).map(Adj::view))
+                    .collect()
             }
         }
-        out.sort_by(|a, b| {
-            let (ra, rb) = (&self.g[a.edge], &self.g[b.edge]);
-            (ra.rel, &self.g[a.other].id, &ra.id).cmp(&(rb.rel, &self.g[b.other].id, &rb.id))
-        });
-        out
     }
 
     /// The participants of an event with how they take part, sorted by role then id.
@@ -218,11 +389,10 @@ impl Graph {
             .relations_of(event, None, Some(&PARTICIPATION))
             .into_iter()
             .map(|v| {
-                let r = &self.g[v.edge];
+                let r = self.relation(v.edge);
                 (v.other, r.rel, r.role.as_deref())
             })
             .collect();
-        out.sort_by(|a, b| (a.1, &self.g[a.0].id).cmp(&(b.1, &self.g[b.0].id)));
         out.dedup_by_key(|p| (p.0, p.1));
         out
     }
@@ -233,11 +403,69 @@ impl Graph {
             .relations_of(ix, None, Some(&PARTICIPATION))
             .into_iter()
             .map(|v| v.other)
-            .filter(|&o| self.g[o].kind == Kind::Event)
+            .filter(|&o| self.node(o).kind == Kind::Event)
             .collect();
-        events.sort_by_key(|&e| (Self::date_of(&self.g, e), self.g[e].id.clone()));
+        events.sort_by_cached_key(|&e| self.event_key(e));
         events.dedup();
         events
+    }
+
+    /// An event's place on the time line: its date, then its id.
+    pub fn event_key(&self, ix: NodeIndex) -> DateKey {
+        let n = self.node(ix);
+        (
+            n.event().map_or(NaiveDate::MIN, |e| e.date.date),
+            n.id.clone(),
+        )
+    }
+
+    /// Events whose date (a day, month or year) overlaps `[from, to]`, in time-line order
+    /// starting after `after` (exclusive), or backwards from before `before`. Each precision
+    /// has its own index, so the start is a seek in each and they are merged.
+    pub fn events_in(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        cursor: RangeBound<DateKey>,
+        backwards: bool,
+    ) -> impl Iterator<Item = NodeIndex> + '_ {
+        let iters: Vec<Box<dyn Iterator<Item = (&DateKey, &NodeIndex)> + '_>> = (0..3)
+            .map(|p| {
+                // The earliest date an event of this precision can have and still overlap `from`.
+                let lowest = from.map(|f| match p {
+                    0 => f,
+                    1 => f.with_day(1).unwrap_or(f),
+                    _ => f.with_day(1).and_then(|d| d.with_month(1)).unwrap_or(f),
+                });
+                let lo_date = lowest.map_or(RangeBound::Unbounded, |d| {
+                    RangeBound::Included((d, NodeId::min()))
+                });
+                let hi_date = to.map_or(RangeBound::Unbounded, |t| {
+                    RangeBound::Excluded((t.succ_opt().unwrap_or(NaiveDate::MAX), NodeId::min()))
+                });
+                let (lo, hi) = if backwards {
+                    (lo_date, tighter_hi(hi_date, cursor.clone()))
+                } else {
+                    (tighter_lo(lo_date, cursor.clone()), hi_date)
+                };
+                let map = &self.events[p];
+                let range: Box<dyn Iterator<Item = (&DateKey, &NodeIndex)> + '_> =
+                    if range_is_empty(&lo, &hi) {
+                        Box::new(std::iter::empty())
+                    } else if backwards {
+                        Box::new(map.range((lo, hi)).rev())
+                    } else {
+                        Box::new(map.range((lo, hi)))
+                    };
+                range
+            })
+            .collect();
+        merge_sorted(iters, backwards)
+            .filter(move |(_, ix)| {
+                let ev = self.node(*ix).event();
+                from.is_none_or(|f| ev.is_some_and(|e| e.date.last_day() >= f))
+            })
+            .map(|(_, ix)| ix)
     }
 
     /// The time line: events whose date (a day, month or year) overlaps `[from, to]`, and that
@@ -248,53 +476,118 @@ impl Graph {
         to: Option<NaiveDate>,
         involving: Option<NodeIndex>,
     ) -> Vec<NodeIndex> {
-        let base: Vec<NodeIndex> = match involving {
-            Some(ix) => self.events_of(ix),
-            None => self.timeline.clone(),
-        };
-        base.into_iter()
-            .filter(|&e| {
-                let Some(ev) = self.g[e].event() else {
-                    return false;
-                };
-                from.is_none_or(|f| ev.date.last_day() >= f) && to.is_none_or(|t| ev.date.date <= t)
-            })
-            .collect()
-    }
-
-    /// The number of relations at a node, both directions.
-    pub fn degree(&self, ix: NodeIndex) -> usize {
-        self.degree.get(&ix).copied().unwrap_or(0)
-    }
-
-    /// The node's PageRank over the undirected graph (all scores sum to 1).
-    pub fn centrality(&self, ix: NodeIndex) -> f64 {
-        self.centrality.get(&ix).copied().unwrap_or(0.0)
-    }
-
-    /// Nodes by PageRank, highest first (ties by id).
-    pub fn by_centrality(&self) -> &[NodeIndex] {
-        &self.by_centrality
-    }
-
-    /// How many relations there are of each type, in type order.
-    pub fn relation_type_counts(&self) -> Vec<(RelationType, usize)> {
-        let mut counts: std::collections::BTreeMap<RelationType, usize> = Default::default();
-        for r in self.g.edge_weights() {
-            *counts.entry(r.rel).or_default() += 1;
+        match involving {
+            None => self
+                .events_in(from, to, RangeBound::Unbounded, false)
+                .collect(),
+            Some(ix) => self
+                .events_of(ix)
+                .into_iter()
+                .filter(|&e| {
+                    self.node(e).event().is_some_and(|ev| {
+                        from.is_none_or(|f| ev.date.last_day() >= f)
+                            && to.is_none_or(|t| ev.date.date <= t)
+                    })
+                })
+                .collect(),
         }
-        counts.into_iter().collect()
+    }
+
+    /// How many events there are in all.
+    pub fn event_count(&self) -> usize {
+        self.kind_counts[kind_slot(Kind::Event)]
+    }
+
+    /// The number of relations at a node, both directions (a self-relation counts twice).
+    pub fn degree(&self, ix: NodeIndex) -> usize {
+        self.slot(ix).map_or(0, |s| s.adj.len())
+    }
+
+    /// The largest degree, from the degree orderings. O(kinds · log n).
+    pub fn max_degree(&self) -> usize {
+        self.orders
+            .iter()
+            .filter_map(|o| o.by_degree.get_max().map(|((d, _), _)| *d as usize))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The node's PageRank over the undirected graph (all scores sum to 1), as of the version
+    /// [`Graph::rank`] names; 0 for nodes added since.
+    pub fn centrality(&self, ix: NodeIndex) -> f64 {
+        self.rank.scores.get(ix.index()).copied().unwrap_or(0.0)
+    }
+
+    /// The PageRank scores and the version they were computed on.
+    pub fn rank(&self) -> &Arc<Rank> {
+        &self.rank
+    }
+
+    /// Live nodes by PageRank, highest first (ties by id); nodes added since the ranking last
+    /// ran follow, by id.
+    pub fn by_centrality(&self) -> impl Iterator<Item = NodeIndex> + '_ {
+        let ranked = self.rank.order.iter().copied().filter(|&ix| {
+            self.slot(ix).is_some() && self.rank.scores.get(ix.index()).is_some_and(|s| *s > 0.0)
+        });
+        let unranked = self
+            .ids_in_order(None)
+            .filter(|&ix| self.centrality(ix) == 0.0);
+        ranked.chain(unranked)
+    }
+
+    /// Every live node of some kinds (all when `None`) in id order.
+    pub fn ids_in_order(&self, kinds: Option<&[Kind]>) -> impl Iterator<Item = NodeIndex> + '_ {
+        let iters: Vec<_> = self
+            .kinds_or_all(kinds)
+            .into_iter()
+            .map(|k| {
+                Box::new(self.orders[kind_slot(k)].by_id.iter())
+                    as Box<dyn Iterator<Item = (&NodeId, &NodeIndex)> + '_>
+            })
+            .collect();
+        merge_sorted(iters, false).map(|(_, ix)| ix)
+    }
+
+    pub fn kinds_or_all(&self, kinds: Option<&[Kind]>) -> Vec<Kind> {
+        let mut v: Vec<Kind> = kinds.map_or(Kind::ALL.to_vec(), <[Kind]>::to_vec);
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// The orderings of one kind of node, for pages that seek.
+    pub fn orders_of(&self, kind: Kind) -> &KindOrders {
+        &self.orders[kind_slot(kind)]
+    }
+
+    /// How many nodes there are of a kind. O(1).
+    pub fn kind_count(&self, kind: Kind) -> usize {
+        self.kind_counts[kind_slot(kind)]
+    }
+
+    /// How many relations there are of each type, in type order (types with none left out).
+    pub fn relation_type_counts(&self) -> Vec<(RelationType, usize)> {
+        RelationType::ALL
+            .into_iter()
+            .zip(self.type_counts)
+            .filter(|(_, c)| *c > 0)
+            .collect()
     }
 
     /// The `text` filter of listings: whether every word of the (normalised) query starts a
     /// word of a node's name, an alias, a label or its description. The query is normalised
-    /// once; the nodes' words were at indexing.
+    /// once; the node's texts per check.
     pub fn text_matcher(&self, query: &str) -> impl Fn(NodeIndex) -> bool + '_ {
         let q = super::normalize(query);
         move |ix| {
-            let words = self.words.get(&ix).map_or(&[][..], |w| w.as_slice());
+            let n = self.node(ix);
+            let texts = std::iter::once(n.name.as_str())
+                .chain(n.aliases.iter().map(String::as_str))
+                .chain(n.labels.values().map(String::as_str))
+                .chain(std::iter::once(n.description.as_str()));
+            let norm: Vec<String> = texts.map(super::normalize).collect();
             q.split(' ')
-                .all(|qw| words.iter().any(|w| w.starts_with(qw)))
+                .all(|qw| norm.iter().any(|t| t.split(' ').any(|w| w.starts_with(qw))))
         }
     }
 
@@ -305,14 +598,13 @@ impl Graph {
         to: NodeIndex,
         rel: RelationType,
     ) -> Vec<EdgeIndex> {
-        let mut out: Vec<EdgeIndex> = self
-            .g
-            .edges_connecting(from, to)
-            .filter(|e| e.weight().rel == rel)
-            .map(|e| e.id())
-            .collect();
-        out.sort_by(|a, b| self.g[*a].id.cmp(&self.g[*b].id));
-        out
+        let range = self.type_range(from, rel);
+        // Sorted by the other end's id: the relations to `to` are together.
+        range
+            .iter()
+            .filter(|a| a.other == to && a.dir == Direction::Outgoing)
+            .map(|a| a.edge)
+            .collect()
     }
 
     /// Whether `from rel to` holds on `day`, and why: see [`Status`].
@@ -324,15 +616,15 @@ impl Graph {
         day: NaiveDate,
     ) -> Status {
         let candidates = self.relations_between(from, to, rel);
-        if let Some(&e) = candidates.iter().find(|&&e| self.g[e].holds_on(day)) {
+        if let Some(&e) = candidates.iter().find(|&&e| self.relation(e).holds_on(day)) {
             return Status::Holds(e);
         }
         // Otherwise explain with the relation closest to the day: the last one that ended
         // before it, or else the first that starts after it.
         let ended = candidates
             .iter()
-            .filter(|&&e| self.g[e].valid_until.is_some_and(|b| b.date <= day))
-            .max_by_key(|&&e| self.g[e].valid_until.map(|b| b.date));
+            .filter(|&&e| self.relation(e).valid_until.is_some_and(|b| b.date <= day))
+            .max_by_key(|&&e| self.relation(e).valid_until.map(|b| b.date));
         if let Some(&e) = ended {
             return Status::Ended(e);
         }
@@ -342,27 +634,137 @@ impl Graph {
         }
     }
 
-    /// The sentence of the source that contains the evidence's quote, for context.
-    pub fn sentence_of(&self, ev: &Evidence) -> Option<&str> {
-        let src = self
-            .lookup(ev.source.as_str())
-            .and_then(|ix| self.g[ix].source())?;
-        Some(sentence_around(
-            &src.text,
-            ev.start,
-            ev.start + ev.quote.len(),
-        ))
-    }
-
     /// Quotes matching a phrase, with the events and relations they support.
     pub fn search_evidence(&self, query: &str) -> Vec<super::EvidenceMatch> {
-        self.search.search_evidence(query)
+        super::search::search_evidence(self, query)
     }
 
     /// Ranked search over names and aliases; see [`super::search`].
     pub fn search(&self, query: &str, kinds: Option<&[Kind]>) -> Vec<super::SearchHit> {
-        self.search.search(&self.g, query, kinds)
+        self.search.search(self, query, kinds)
     }
+
+    /// Every live relation index. O(relations).
+    pub fn edge_indices(&self) -> impl Iterator<Item = EdgeIndex> + '_ {
+        self.edges
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.is_some())
+            .map(|(i, _)| EdgeIndex::new(i))
+    }
+
+    /// Every live node index. O(nodes).
+    pub fn node_indices(&self) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.is_some())
+            .map(|(i, _)| NodeIndex::new(i))
+    }
+
+    /// The sort order of a node's relation list: type, the other end's id, the relation id,
+    /// then outgoing before incoming (a self-relation is listed both ways).
+    pub(super) fn cmp_adj(&self, a: &Adj, b: &Adj) -> Ordering {
+        a.rel
+            .cmp(&b.rel)
+            .then_with(|| {
+                if a.other == b.other {
+                    Ordering::Equal
+                } else {
+                    self.node(a.other).id.cmp(&self.node(b.other).id)
+                }
+            })
+            .then_with(|| self.cmp_relation_ids(a.edge, b.edge))
+            .then_with(|| a.dir.cmp(&b.dir))
+    }
+}
+
+/// `from:TYPE:to`, the id of a relation that was given none.
+pub fn generated_id(from: &str, rel: RelationType, to: &str) -> String {
+    format!("{from}:{}:{to}", rel.as_str())
+}
+
+impl NodeId {
+    /// Lower than every id: the start of a range over keys that begin with a date or number.
+    pub(super) fn min() -> NodeId {
+        NodeId::from_trusted("")
+    }
+}
+
+fn range_is_empty<K: Ord>(lo: &RangeBound<K>, hi: &RangeBound<K>) -> bool {
+    use RangeBound::*;
+    match (lo, hi) {
+        (Included(a), Included(b)) => a > b,
+        (Included(a), Excluded(b)) | (Excluded(a), Included(b)) | (Excluded(a), Excluded(b)) => {
+            a >= b
+        }
+        _ => false,
+    }
+}
+
+/// The later of two lower bounds.
+pub(super) fn tighter_lo<K: Ord>(a: RangeBound<K>, b: RangeBound<K>) -> RangeBound<K> {
+    use RangeBound::*;
+    match (a, b) {
+        (Unbounded, x) | (x, Unbounded) => x,
+        (Included(x), Included(y)) => Included(x.max(y)),
+        (Excluded(x), Excluded(y)) => Excluded(x.max(y)),
+        (Included(x), Excluded(y)) | (Excluded(y), Included(x)) => {
+            if y >= x {
+                Excluded(y)
+            } else {
+                Included(x)
+            }
+        }
+    }
+}
+
+/// The earlier of two upper bounds.
+pub(super) fn tighter_hi<K: Ord>(a: RangeBound<K>, b: RangeBound<K>) -> RangeBound<K> {
+    use RangeBound::*;
+    match (a, b) {
+        (Unbounded, x) | (x, Unbounded) => x,
+        (Included(x), Included(y)) => Included(x.min(y)),
+        (Excluded(x), Excluded(y)) => Excluded(x.min(y)),
+        (Included(x), Excluded(y)) | (Excluded(y), Included(x)) => {
+            if y <= x {
+                Excluded(y)
+            } else {
+                Included(x)
+            }
+        }
+    }
+}
+
+/// Merges iterators that each yield ascending keys (descending if `backwards`) into one.
+pub fn merge_sorted<'a, K: Ord + 'a, V: Copy + 'a>(
+    iters: Vec<Box<dyn Iterator<Item = (&'a K, &'a V)> + 'a>>,
+    backwards: bool,
+) -> impl Iterator<Item = (&'a K, V)> + 'a {
+    let mut iters: Vec<std::iter::Peekable<_>> = iters.into_iter().map(|i| i.peekable()).collect();
+    std::iter::from_fn(move || {
+        let mut best: Option<(usize, &'a K)> = None;
+        for (i, it) in iters.iter_mut().enumerate() {
+            let Some(&(k, _)) = it.peek() else {
+                continue;
+            };
+            let better = match best {
+                None => true,
+                Some((_, bk)) => {
+                    if backwards {
+                        k > bk
+                    } else {
+                        k < bk
+                    }
+                }
+            };
+            if better {
+                best = Some((i, k));
+            }
+        }
+        best.and_then(|(b, _)| iters[b].next())
+            .map(|(k, v)| (k, *v))
+    })
 }
 
 /// The answer to "does `from TYPE to` hold on a day?".
@@ -419,7 +821,6 @@ fn sentence_end_at(text: &str, i: usize, c: char) -> Option<usize> {
     let rest = &text[j..];
     (rest.is_empty() || rest.starts_with(char::is_whitespace)).then_some(j)
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

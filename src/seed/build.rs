@@ -2,12 +2,10 @@
 //! builder finds is reported with the record it came from. Seeds and mutations both come here,
 //! so a write is validated exactly like the seed.
 
-use std::collections::HashMap;
-
 use super::records::*;
 use crate::graph::{
     EventDate, EventKind, FuzzyDate, Graph, GraphBuilder, GraphError, Kind, NewEvent, NewNode,
-    NewRelation, NewSource, RelationType, ValiditySpec,
+    NewRelation, NewSource, Participants, RelationType, ValiditySpec,
 };
 
 /// Builds and validates the graph of a record set. The first problem stops the build.
@@ -68,15 +66,12 @@ struct Location {
 
 struct Loader {
     builder: GraphBuilder,
-    /// Node and relation ids → where they were defined, for errors found only at the end.
-    places: HashMap<String, Location>,
 }
 
 impl Loader {
     fn new() -> Self {
         Loader {
             builder: GraphBuilder::new(),
-            places: HashMap::new(),
         }
     }
 
@@ -96,35 +91,64 @@ impl Loader {
             events,
             relations,
         } = records;
+        let place = |section, index, id: &str| Location {
+            section,
+            index,
+            id: id.to_string(),
+        };
 
         // Nodes first, so that edges may point at any node whatever the order in the files.
         for (i, s) in sources.iter().enumerate() {
-            let loc = self.place(Section::Sources, i, &s.id);
-            self.add_source(&loc, s)?;
+            let loc = place(Section::Sources, i, &s.id);
+            let input = source_input(s).map_err(|p| self.fail(&loc, p))?;
+            self.builder
+                .add_source(input)
+                .map_err(|e| self.fail(&loc, e))?;
         }
         for (i, e) in entities.iter().enumerate() {
-            let loc = self.place(Section::Entities, i, &e.id);
-            self.add_entity(&loc, e)?;
+            let loc = place(Section::Entities, i, &e.id);
+            let (kind, input) = entity_input(e).map_err(|p| self.fail(&loc, p))?;
+            self.builder
+                .add_entity(kind, input)
+                .map_err(|err| self.fail(&loc, err))?;
         }
         for (i, e) in events.iter().enumerate() {
-            let loc = self.place(Section::Events, i, &e.id);
-            self.add_event(&loc, e)?;
+            let loc = place(Section::Events, i, &e.id);
+            let (input, _) = event_input(e).map_err(|p| self.fail(&loc, p))?;
+            self.builder
+                .add_event(input)
+                .map_err(|err| self.fail(&loc, err))?;
         }
         // Then edges: publishers, event participants, relations.
         for (i, s) in sources.iter().enumerate() {
-            let loc = self.place(Section::Sources, i, &s.id);
-            self.add_publisher(&loc, s)?;
+            let loc = place(Section::Sources, i, &s.id);
+            match (&s.publisher, &s.byline) {
+                (None, _) => {}
+                (Some(_), None) => {
+                    return Err(self.fail(
+                        &loc,
+                        "`publisher` needs a `byline`: the text naming the publisher",
+                    ));
+                }
+                (Some(p), Some(b)) => self
+                    .builder
+                    .set_publisher(&s.id, p, b)
+                    .map_err(|e| self.fail(&loc, e))?,
+            }
         }
         for (i, e) in events.iter().enumerate() {
-            let loc = self.place(Section::Events, i, &e.id);
-            self.add_participants(&loc, e)?;
+            let loc = place(Section::Events, i, &e.id);
+            self.builder
+                .set_participants(&e.id, &participants(e))
+                .map_err(|err| self.fail(&loc, err))?;
         }
         for (i, r) in relations.iter().enumerate() {
-            let label = r.effective_id();
-            let loc = self.place(Section::Relations, i, &label);
-            self.add_relation(&loc, r)?;
+            let loc = place(Section::Relations, i, &r.effective_id());
+            let input = relation_input(r).map_err(|p| self.fail(&loc, p))?;
+            self.builder
+                .add_relation(input)
+                .map_err(|err| self.fail(&loc, err))?;
         }
-        let places = std::mem::take(&mut self.places);
         self.builder.finish().map_err(|e| {
             let id = match &e {
                 GraphError::DateRule { id, .. } | GraphError::EmptyInterval { id, .. } => {
@@ -132,11 +156,22 @@ impl Loader {
                 }
                 _ => String::new(),
             };
-            match places.get(&id) {
-                Some(loc) => BuildError {
-                    section: loc.section,
-                    index: Some(loc.index),
-                    id: loc.id.clone(),
+            // Only on the error path: find the record the problem is about.
+            let found = events
+                .iter()
+                .position(|x| x.id == id)
+                .map(|i| (Section::Events, i))
+                .or_else(|| {
+                    relations
+                        .iter()
+                        .position(|x| x.effective_id() == id)
+                        .map(|i| (Section::Relations, i))
+                });
+            match found {
+                Some((section, index)) => BuildError {
+                    section,
+                    index: Some(index),
+                    id,
                     problem: e.to_string(),
                 },
                 None => BuildError {
@@ -148,219 +183,132 @@ impl Loader {
             }
         })
     }
+}
 
-    fn place(&mut self, section: Section, index: usize, id: &str) -> Location {
-        let loc = Location {
-            section,
-            index,
-            id: id.to_string(),
-        };
-        self.places
-            .entry(id.to_string())
-            .or_insert_with(|| loc.clone());
-        loc
-    }
+/// A source record as the graph's input.
+pub fn source_input(s: &SourceRecord) -> Result<NewSource, String> {
+    let published = chrono::DateTime::parse_from_rfc3339(&s.published).map_err(|_| {
+        format!(
+            "invalid `published` {:?}: use RFC 3339, e.g. 2025-06-28T12:08:00+03:00",
+            s.published
+        )
+    })?;
+    let text = s
+        .text
+        .clone()
+        .ok_or("no text: give `text_file` (in a seed) or `text`")?;
+    Ok(NewSource {
+        id: s.id.clone(),
+        title: s.title.clone(),
+        description: s.description.clone(),
+        url: s.url.clone(),
+        published,
+        language: s.language.clone(),
+        text,
+    })
+}
 
-    fn add_source(&mut self, loc: &Location, s: &SourceRecord) -> Result<(), BuildError> {
-        let published = chrono::DateTime::parse_from_rfc3339(&s.published).map_err(|_| {
-            self.fail(
-                loc,
-                format!(
-                    "invalid `published` {:?}: use RFC 3339, e.g. 2025-06-28T12:08:00+03:00",
-                    s.published
-                ),
+/// An entity record as the graph's input.
+pub fn entity_input(e: &EntityRecord) -> Result<(Kind, NewNode), String> {
+    let kind = Kind::parse(&e.kind)
+        .filter(|k| !matches!(k, Kind::Event | Kind::Source))
+        .ok_or_else(|| {
+            format!(
+                "unknown kind `{}`: use state, person, organization or treaty \
+                 (events and sources have files of their own)",
+                e.kind
             )
         })?;
-        let text = s
-            .text
-            .clone()
-            .ok_or_else(|| self.fail(loc, "no text: give `text_file` (in a seed) or `text`"))?;
-        self.builder
-            .add_source(NewSource {
-                id: s.id.clone(),
-                title: s.title.clone(),
-                description: s.description.clone(),
-                url: s.url.clone(),
-                published,
-                language: s.language.clone(),
-                text,
-            })
-            .map_err(|e| self.fail(loc, e))?;
-        Ok(())
-    }
+    Ok((
+        kind,
+        NewNode {
+            id: e.id.clone(),
+            name: e.name.clone(),
+            labels: e.labels.clone(),
+            aliases: e.aliases.clone(),
+            description: e.description.clone(),
+            notice_period_months: e.notice_period_months,
+        },
+    ))
+}
 
-    fn add_publisher(&mut self, loc: &Location, s: &SourceRecord) -> Result<(), BuildError> {
-        let (Some(publisher), byline) = (&s.publisher, &s.byline) else {
-            return Ok(());
-        };
-        let Some(byline) = byline else {
-            return Err(self.fail(
-                loc,
-                "`publisher` needs a `byline`: the text naming the publisher",
-            ));
-        };
-        self.builder
-            .add_relation(NewRelation {
-                id: None,
-                rel: RelationType::PublishedBy,
-                from: s.id.clone(),
-                to: publisher.clone(),
-                role: None,
-                valid_from: None,
-                valid_until: None,
-                evidence: vec![(s.id.clone(), byline.clone())],
-            })
-            .map_err(|e| self.fail(loc, e))?;
-        Ok(())
-    }
+/// An event record as the graph's input: the event, and who takes part in it.
+pub fn event_input(e: &EventRecord) -> Result<(NewEvent, Participants), String> {
+    let kind = EventKind::parse(&e.kind).ok_or_else(|| {
+        let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
+        format!(
+            "unknown event kind `{}`: use one of {}",
+            e.kind,
+            known.join(", ")
+        )
+    })?;
+    let date = match (&e.date, &e.date_rule) {
+        (Some(d), None) => EventDate::Given(FuzzyDate::parse(d).map_err(|err| err.to_string())?),
+        (None, Some(rule)) => EventDate::NoticePeriod {
+            notification: rule.after.clone(),
+            treaty: rule.notice_period_of.clone(),
+        },
+        _ => return Err("give exactly one of `date` and `date_rule`".into()),
+    };
+    Ok((
+        NewEvent {
+            id: e.id.clone(),
+            title: e.title.clone(),
+            labels: e.labels.clone(),
+            aliases: e.aliases.clone(),
+            description: e.description.clone(),
+            kind,
+            date,
+            evidence: evidence(&e.evidence),
+        },
+        participants(e),
+    ))
+}
 
-    fn add_entity(&mut self, loc: &Location, e: &EntityRecord) -> Result<(), BuildError> {
-        let kind = Kind::parse(&e.kind)
-            .filter(|k| !matches!(k, Kind::Event | Kind::Source))
-            .ok_or_else(|| {
-                self.fail(
-                    loc,
-                    format!(
-                        "unknown kind `{}`: use state, person, organization or treaty \
-                         (events and sources have files of their own)",
-                        e.kind
-                    ),
-                )
-            })?;
-        self.builder
-            .add_entity(
-                kind,
-                NewNode {
-                    id: e.id.clone(),
-                    name: e.name.clone(),
-                    labels: e.labels.clone(),
-                    aliases: e.aliases.clone(),
-                    description: e.description.clone(),
-                    notice_period_months: e.notice_period_months,
-                },
-            )
-            .map_err(|err| self.fail(loc, err))?;
-        Ok(())
+/// Who takes part in an event record.
+pub fn participants(e: &EventRecord) -> Participants {
+    Participants {
+        actors: e.actors.clone(),
+        addressed_to: e.addressed_to.clone(),
+        concerns: e.concerns.clone(),
     }
+}
 
-    fn add_event(&mut self, loc: &Location, e: &EventRecord) -> Result<(), BuildError> {
-        let kind = EventKind::parse(&e.kind).ok_or_else(|| {
-            let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-            self.fail(
-                loc,
-                format!(
-                    "unknown event kind `{}`: use one of {}",
-                    e.kind,
-                    known.join(", ")
-                ),
-            )
-        })?;
-        let date = match (&e.date, &e.date_rule) {
-            (Some(d), None) => {
-                EventDate::Given(FuzzyDate::parse(d).map_err(|err| self.fail(loc, err))?)
-            }
-            (None, Some(rule)) => EventDate::NoticePeriod {
-                notification: rule.after.clone(),
-                treaty: rule.notice_period_of.clone(),
-            },
-            _ => return Err(self.fail(loc, "give exactly one of `date` and `date_rule`")),
-        };
-        self.builder
-            .add_event(NewEvent {
-                id: e.id.clone(),
-                title: e.title.clone(),
-                labels: e.labels.clone(),
-                aliases: e.aliases.clone(),
-                description: e.description.clone(),
-                kind,
-                date,
-                evidence: evidence(&e.evidence),
-            })
-            .map_err(|err| self.fail(loc, err))?;
-        Ok(())
-    }
+/// A relation record as the graph's input.
+pub fn relation_input(r: &RelationRecord) -> Result<NewRelation, String> {
+    let rel = RelationType::parse(&r.rel).ok_or_else(|| {
+        let known: Vec<&str> = RelationType::ALL.iter().map(|t| t.as_str()).collect();
+        format!(
+            "unknown relation type `{}`: use one of {}",
+            r.rel,
+            known.join(", ")
+        )
+    })?;
+    Ok(NewRelation {
+        id: r.id.clone(),
+        rel,
+        from: r.from.clone(),
+        to: r.to.clone(),
+        role: r.role.clone(),
+        valid_from: bound("valid_from", &r.valid_from, &r.valid_from_event)?,
+        valid_until: bound("valid_until", &r.valid_until, &r.valid_until_event)?,
+        evidence: evidence(&r.evidence),
+    })
+}
 
-    /// Each participant becomes a relation carrying the event's evidence.
-    fn add_participants(&mut self, loc: &Location, e: &EventRecord) -> Result<(), BuildError> {
-        let edges = e
-            .actors
-            .iter()
-            .map(|a| (RelationType::ActorIn, a.clone(), e.id.clone()))
-            .chain(
-                e.addressed_to
-                    .iter()
-                    .map(|a| (RelationType::AddressedTo, e.id.clone(), a.clone())),
-            )
-            .chain(
-                e.concerns
-                    .iter()
-                    .map(|c| (RelationType::Concerns, e.id.clone(), c.clone())),
-            );
-        for (rel, from, to) in edges {
-            self.builder
-                .add_relation(NewRelation {
-                    id: None,
-                    rel,
-                    from,
-                    to,
-                    role: None,
-                    valid_from: None,
-                    valid_until: None,
-                    evidence: evidence(&e.evidence),
-                })
-                .map_err(|err| self.fail(loc, err))?;
+fn bound(
+    field: &str,
+    date: &Option<String>,
+    event: &Option<String>,
+) -> Result<Option<ValiditySpec>, String> {
+    match (date, event) {
+        (None, None) => Ok(None),
+        (Some(d), None) => {
+            let d = FuzzyDate::parse(d).map_err(|e| format!("`{field}`: {e}"))?;
+            Ok(Some(ValiditySpec::Date(d.date)))
         }
-        Ok(())
-    }
-
-    fn add_relation(&mut self, loc: &Location, r: &RelationRecord) -> Result<(), BuildError> {
-        let rel = RelationType::parse(&r.rel).ok_or_else(|| {
-            let known: Vec<&str> = RelationType::ALL.iter().map(|t| t.as_str()).collect();
-            self.fail(
-                loc,
-                format!(
-                    "unknown relation type `{}`: use one of {}",
-                    r.rel,
-                    known.join(", ")
-                ),
-            )
-        })?;
-        let valid_from = self.bound(loc, "valid_from", &r.valid_from, &r.valid_from_event)?;
-        let valid_until = self.bound(loc, "valid_until", &r.valid_until, &r.valid_until_event)?;
-        self.builder
-            .add_relation(NewRelation {
-                id: r.id.clone(),
-                rel,
-                from: r.from.clone(),
-                to: r.to.clone(),
-                role: r.role.clone(),
-                valid_from,
-                valid_until,
-                evidence: evidence(&r.evidence),
-            })
-            .map_err(|err| self.fail(loc, err))?;
-        Ok(())
-    }
-
-    fn bound(
-        &self,
-        loc: &Location,
-        field: &str,
-        date: &Option<String>,
-        event: &Option<String>,
-    ) -> Result<Option<ValiditySpec>, BuildError> {
-        match (date, event) {
-            (None, None) => Ok(None),
-            (Some(d), None) => {
-                let d =
-                    FuzzyDate::parse(d).map_err(|e| self.fail(loc, format!("`{field}`: {e}")))?;
-                Ok(Some(ValiditySpec::Date(d.date)))
-            }
-            (None, Some(e)) => Ok(Some(ValiditySpec::Event(e.clone()))),
-            (Some(_), Some(_)) => {
-                Err(self.fail(loc, format!("give `{field}` or `{field}_event`, not both")))
-            }
-        }
+        (None, Some(e)) => Ok(Some(ValiditySpec::Event(e.clone()))),
+        (Some(_), Some(_)) => Err(format!("give `{field}` or `{field}_event`, not both")),
     }
 }
 

@@ -7,10 +7,17 @@
 
 mod build;
 mod export;
+mod from_graph;
 mod records;
 
-pub use build::{BuildError, Section, build};
+pub use build::{
+    BuildError, Section, build, entity_input, event_input, participants, relation_input,
+    source_input,
+};
 pub use export::{ExportError, export};
+pub use from_graph::{
+    entity_record, event_record, records as records_of, relation_record, source_record,
+};
 pub use records::*;
 
 use std::collections::BTreeMap;

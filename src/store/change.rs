@@ -1,16 +1,20 @@
-//! [`Change`]: one edit of the graph's records, as journaled. Applying a change edits a
-//! [`RecordSet`]; the graph is then rebuilt from the records, so every write passes exactly the
-//! validation of a seed. Checks here only catch what the build would report less clearly
-//! (e.g. removing something still cited).
+//! [`Change`]: one edit of the graph, as journaled. A change names records in the seed format
+//! and is applied to a graph version through the graph's own write operations, so every
+//! write passes exactly the validation of a seed, and costs what it touches: an update reads
+//! the current record out of the graph, applies its patch and writes it back under the
+//! store's write lock, so two editors patching different fields of one record both land.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::seed::{EntityRecord, EventRecord, RecordSet, RelationRecord, SourceRecord};
+use crate::graph::{Derived, Graph, GraphError, Kind, Referrer, RelationType};
+use crate::seed::{
+    self, DateRuleRecord, EntityRecord, EventRecord, EvidenceRecord, RelationRecord, SourceRecord,
+};
 
-/// An edit of the graph's records. Updates carry the whole new record, so replaying the journal
-/// needs nothing but the records.
+/// An edit of the graph. `Update*` carry a whole record (replace); `Patch*` only the fields to
+/// change (absent keeps), resolved against the record current when the write applies.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Change {
@@ -20,6 +24,10 @@ pub enum Change {
     UpdateSource {
         source: SourceRecord,
     },
+    PatchSource {
+        id: String,
+        patch: SourcePatch,
+    },
     RemoveSource {
         id: String,
     },
@@ -28,6 +36,10 @@ pub enum Change {
     },
     UpdateEntity {
         entity: EntityRecord,
+    },
+    PatchEntity {
+        id: String,
+        patch: EntityPatch,
     },
     RemoveEntity {
         id: String,
@@ -39,6 +51,10 @@ pub enum Change {
     UpdateEvent {
         event: EventRecord,
     },
+    PatchEvent {
+        id: String,
+        patch: EventPatch,
+    },
     RemoveEvent {
         id: String,
     },
@@ -48,6 +64,10 @@ pub enum Change {
     UpdateRelation {
         id: String,
         relation: RelationRecord,
+    },
+    PatchRelation {
+        id: String,
+        patch: RelationPatch,
     },
     RemoveRelation {
         id: String,
@@ -59,10 +79,121 @@ pub enum Change {
     },
 }
 
-/// Why a change cannot be applied to the records.
+/// Fields of a source to change; an empty string clears an optional one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SourcePatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub byline: Option<String>,
+}
+
+/// Fields of an entity to change; lists replace the old list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EntityPatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice_period_months: Option<u32>,
+}
+
+/// Fields of an event to change; lists replace the old list. `date` drops a `date_rule` and
+/// the other way round.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventPatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_rule: Option<DateRuleRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actors: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addressed_to: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concerns: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Vec<EvidenceRecord>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Fields of a relation to change; an empty string clears `role` and the `*_event` bounds,
+/// `clear_valid_from`/`clear_valid_until` open a bound.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RelationPatch {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub rel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_from_event: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_until_event: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub clear_valid_from: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub clear_valid_until: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Vec<EvidenceRecord>>,
+}
+
+/// Why a change cannot be applied; nothing was changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ChangeError(pub String);
+pub enum ChangeError {
+    /// The change is invalid.
+    #[error("{0}")]
+    Invalid(String),
+    /// It names a record that does not exist.
+    #[error("{0}")]
+    NotFound(String),
+}
+
+impl ChangeError {
+    pub fn message(&self) -> &str {
+        match self {
+            ChangeError::Invalid(m) | ChangeError::NotFound(m) => m,
+        }
+    }
+}
 
 /// What a change touched: node and relation ids, for the change feed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -92,174 +223,53 @@ impl Touched {
     }
 }
 
-fn err<T>(msg: impl Into<String>) -> Result<T, ChangeError> {
-    Err(ChangeError(msg.into()))
+fn invalid<T>(msg: impl Into<String>) -> Result<T, ChangeError> {
+    Err(ChangeError::Invalid(msg.into()))
 }
 
-impl Change {
-    /// The operation's name, as in the change feed (`add_entity`, ...).
-    pub fn op(&self) -> &'static str {
-        match self {
-            Change::AddSource { .. } => "add_source",
-            Change::UpdateSource { .. } => "update_source",
-            Change::RemoveSource { .. } => "remove_source",
-            Change::AddEntity { .. } => "add_entity",
-            Change::UpdateEntity { .. } => "update_entity",
-            Change::RemoveEntity { .. } => "remove_entity",
-            Change::AddEvent { .. } => "add_event",
-            Change::UpdateEvent { .. } => "update_event",
-            Change::RemoveEvent { .. } => "remove_event",
-            Change::AddRelation { .. } => "add_relation",
-            Change::UpdateRelation { .. } => "update_relation",
-            Change::RemoveRelation { .. } => "remove_relation",
-            Change::MergeEntities { .. } => "merge_entities",
-        }
-    }
+/// A graph error about a record, worded like the seed loader's: "event `id`: problem".
+fn about(what: &str, id: &str) -> impl Fn(GraphError) -> ChangeError {
+    let prefix = format!("{what} `{id}`: ");
+    move |e| ChangeError::Invalid(format!("{prefix}{e}"))
+}
 
-    /// Applies the change to `r`. On error `r` may be partly changed: callers work on a copy.
-    pub fn apply(&self, r: &mut RecordSet) -> Result<Touched, ChangeError> {
-        match self {
-            Change::AddSource { source } => {
-                no_node(r, &source.id)?;
-                r.sources.push(source.clone());
-                Ok(Touched::node(&source.id))
-            }
-            Change::UpdateSource { source } => {
-                let slot = find(&mut r.sources, |s| s.id == source.id, "source", &source.id)?;
-                *slot = source.clone();
-                Ok(Touched::node(&source.id))
-            }
-            Change::RemoveSource { id } => {
-                find(&mut r.sources, |s| &s.id == id, "source", id)?;
-                if let Some(user) = citing(r, id) {
-                    return err(format!(
-                        "source `{id}` is cited as evidence by {user}; remove or change that first"
-                    ));
-                }
-                if let Some(user) = referencing(r, id) {
-                    return err(format!(
-                        "source `{id}` is referenced by {user}; remove or change that first"
-                    ));
-                }
-                r.sources.retain(|s| &s.id != id);
-                Ok(Touched::node(id))
-            }
-            Change::AddEntity { entity } => {
-                no_node(r, &entity.id)?;
-                r.entities.push(entity.clone());
-                Ok(Touched::node(&entity.id))
-            }
-            Change::UpdateEntity { entity } => {
-                let slot = find(&mut r.entities, |e| e.id == entity.id, "entity", &entity.id)?;
-                if slot.kind != entity.kind {
-                    return err(format!(
-                        "the kind of `{}` cannot change ({} to {}); add a new entity and merge",
-                        entity.id, slot.kind, entity.kind
-                    ));
-                }
-                *slot = entity.clone();
-                Ok(Touched::node(&entity.id))
-            }
-            Change::RemoveEntity { id, cascade } => {
-                find(&mut r.entities, |e| &e.id == id, "entity", id)?;
-                let mut touched = Touched::node(id);
-                if *cascade {
-                    touched.extend(detach(r, id));
-                } else if let Some(user) = referencing(r, id) {
-                    return err(format!(
-                        "entity `{id}` is referenced by {user}; remove that first or pass `cascade: true`"
-                    ));
-                }
-                r.entities.retain(|e| &e.id != id);
-                Ok(touched)
-            }
-            Change::AddEvent { event } => {
-                no_node(r, &event.id)?;
-                r.events.push(event.clone());
-                Ok(event_touched(event))
-            }
-            Change::UpdateEvent { event } => {
-                let slot = find(&mut r.events, |e| e.id == event.id, "event", &event.id)?;
-                let mut touched = event_touched(slot);
-                *slot = event.clone();
-                touched.extend(event_touched(event));
-                Ok(touched)
-            }
-            Change::RemoveEvent { id } => {
-                find(&mut r.events, |e| &e.id == id, "event", id)?;
-                if let Some(user) = referencing(r, id) {
-                    return err(format!(
-                        "event `{id}` is referenced by {user}; remove or change that first"
-                    ));
-                }
-                let touched = r
-                    .events
-                    .iter()
-                    .find(|e| &e.id == id)
-                    .map(event_touched)
-                    .unwrap_or_default();
-                r.events.retain(|e| &e.id != id);
-                Ok(touched)
-            }
-            Change::AddRelation { relation } => {
-                let id = relation.effective_id();
-                if r.relations.iter().any(|x| x.effective_id() == id) {
-                    return err(format!(
-                        "relation id `{id}` is already used; give the new relation an explicit `id`"
-                    ));
-                }
-                r.relations.push(relation.clone());
-                Ok(Touched::relation(relation))
-            }
-            Change::UpdateRelation { id, relation } => {
-                let slot = find(
-                    &mut r.relations,
-                    |x| &x.effective_id() == id,
-                    "relation",
-                    id,
-                )?;
-                let mut touched = Touched::relation(slot);
-                // The id stays, even when the ends change, so clients' references survive.
-                let mut new = relation.clone();
-                new.id = Some(id.clone());
-                *slot = new;
-                touched.extend(Touched::relation(slot));
-                Ok(touched)
-            }
-            Change::RemoveRelation { id } => {
-                let slot = find(
-                    &mut r.relations,
-                    |x| &x.effective_id() == id,
-                    "relation",
-                    id,
-                )?;
-                let touched = Touched::relation(slot);
-                r.relations.retain(|x| &x.effective_id() != id);
-                Ok(touched)
-            }
-            Change::MergeEntities { survivor, merged } => merge(r, survivor, merged),
-        }
+fn about_str(what: &str, id: &str) -> impl Fn(String) -> ChangeError {
+    let prefix = format!("{what} `{id}`: ");
+    move |e| ChangeError::Invalid(format!("{prefix}{e}"))
+}
+
+fn referrer(r: Referrer) -> String {
+    match r {
+        Referrer::Relation(id) => format!("relation `{id}`"),
+        Referrer::Event(id) => format!("event `{id}`"),
+        Referrer::Publisher(id) => format!("source `{id}` (as its publisher)"),
+        Referrer::Citation(s) => s,
     }
 }
 
-fn find<'a, T>(
-    items: &'a mut [T],
-    pred: impl Fn(&T) -> bool,
-    what: &str,
+/// The node `id` if it is of one of `kinds`, else NOT_FOUND as `no {what} with id`.
+fn find(
+    g: &Graph,
     id: &str,
-) -> Result<&'a mut T, ChangeError> {
-    match items.iter_mut().find(|x| pred(x)) {
-        Some(x) => Ok(x),
-        None => err(format!("no {what} with id `{id}`")),
-    }
+    kinds: &[Kind],
+    what: &str,
+) -> Result<petgraph::graph::NodeIndex, ChangeError> {
+    g.lookup(id)
+        .filter(|&ix| kinds.contains(&g.node(ix).kind))
+        .ok_or_else(|| ChangeError::NotFound(format!("no {what} with id `{id}`")))
 }
 
-fn no_node(r: &RecordSet, id: &str) -> Result<(), ChangeError> {
-    let used = r.sources.iter().any(|s| s.id == id)
-        || r.entities.iter().any(|e| e.id == id)
-        || r.events.iter().any(|e| e.id == id);
-    if used {
-        return err(format!("id `{id}` is already used"));
+const ENTITY_KINDS: [Kind; 4] = [Kind::State, Kind::Person, Kind::Organization, Kind::Treaty];
+
+fn find_relation(g: &Graph, id: &str) -> Result<petgraph::graph::EdgeIndex, ChangeError> {
+    g.lookup_relation(id)
+        .filter(|&e| g.relation(e).derived.is_none())
+        .ok_or_else(|| ChangeError::NotFound(format!("no relation with id `{id}`")))
+}
+
+fn no_node(g: &Graph, id: &str) -> Result<(), ChangeError> {
+    if g.lookup(id).is_some() {
+        return invalid(format!("id `{id}` is already used"));
     }
     Ok(())
 }
@@ -276,87 +286,439 @@ fn event_touched(e: &EventRecord) -> Touched {
     t
 }
 
-/// The first record that cites source `id` in its evidence, named for a message.
-fn citing(r: &RecordSet, id: &str) -> Option<String> {
-    if let Some(e) = r
-        .events
-        .iter()
-        .find(|e| e.evidence.iter().any(|ev| ev.source == id))
-    {
-        return Some(format!("event `{}`", e.id));
-    }
-    r.relations
-        .iter()
-        .find(|x| x.evidence.iter().any(|ev| ev.source == id))
-        .map(|x| format!("relation `{}`", x.effective_id()))
+/// An empty string clears an optional text.
+fn opt(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
 }
 
-/// The first record that refers to node `id` other than as evidence, named for a message.
-fn referencing(r: &RecordSet, id: &str) -> Option<String> {
-    if let Some(x) = r.relations.iter().find(|x| {
-        x.from == id
-            || x.to == id
-            || x.valid_from_event.as_deref() == Some(id)
-            || x.valid_until_event.as_deref() == Some(id)
-    }) {
-        return Some(format!("relation `{}`", x.effective_id()));
+impl Change {
+    /// The operation's name, as in the change feed (`add_entity`, ...).
+    pub fn op(&self) -> &'static str {
+        match self {
+            Change::AddSource { .. } => "add_source",
+            Change::UpdateSource { .. } | Change::PatchSource { .. } => "update_source",
+            Change::RemoveSource { .. } => "remove_source",
+            Change::AddEntity { .. } => "add_entity",
+            Change::UpdateEntity { .. } | Change::PatchEntity { .. } => "update_entity",
+            Change::RemoveEntity { .. } => "remove_entity",
+            Change::AddEvent { .. } => "add_event",
+            Change::UpdateEvent { .. } | Change::PatchEvent { .. } => "update_event",
+            Change::RemoveEvent { .. } => "remove_event",
+            Change::AddRelation { .. } => "add_relation",
+            Change::UpdateRelation { .. } | Change::PatchRelation { .. } => "update_relation",
+            Change::RemoveRelation { .. } => "remove_relation",
+            Change::MergeEntities { .. } => "merge_entities",
+        }
     }
-    if let Some(e) = r.events.iter().find(|e| {
-        e.actors
-            .iter()
-            .chain(&e.addressed_to)
-            .chain(&e.concerns)
-            .any(|p| p == id)
-            || e.date_rule
-                .as_ref()
-                .is_some_and(|d| d.after == id || d.notice_period_of == id)
-    }) {
-        return Some(format!("event `{}`", e.id));
+
+    /// Applies the change to `g`. On error `g` may be partly changed: callers work on a clone
+    /// (O(1)) and drop it.
+    pub fn apply(&self, g: &mut Graph) -> Result<Touched, ChangeError> {
+        match self {
+            Change::AddSource { source } => {
+                no_node(g, &source.id)?;
+                add_source(g, source)?;
+                Ok(Touched::node(&source.id))
+            }
+            Change::UpdateSource { source } => {
+                let ix = find(g, &source.id, &[Kind::Source], "source")?;
+                update_source(g, ix, source)?;
+                Ok(Touched::node(&source.id))
+            }
+            Change::PatchSource { id, patch } => {
+                let ix = find(g, id, &[Kind::Source], "source")?;
+                let mut s = seed::source_record(g, ix);
+                patch_source(&mut s, patch);
+                update_source(g, ix, &s)?;
+                Ok(Touched::node(id))
+            }
+            Change::RemoveSource { id } => {
+                let ix = find(g, id, &[Kind::Source], "source")?;
+                if let Some(user) = g.first_citer(ix) {
+                    return invalid(format!(
+                        "source `{id}` is cited as evidence by {}; remove or change that first",
+                        referrer(user)
+                    ));
+                }
+                if let Some(user) = g.first_referrer(ix) {
+                    return invalid(format!(
+                        "source `{id}` is referenced by {}; remove or change that first",
+                        referrer(user)
+                    ));
+                }
+                g.remove_node(ix);
+                Ok(Touched::node(id))
+            }
+            Change::AddEntity { entity } => {
+                no_node(g, &entity.id)?;
+                let (kind, input) =
+                    seed::entity_input(entity).map_err(about_str("entity", &entity.id))?;
+                g.add_entity(kind, input)
+                    .map_err(about("entity", &entity.id))?;
+                Ok(Touched::node(&entity.id))
+            }
+            Change::UpdateEntity { entity } => {
+                let ix = find(g, &entity.id, &ENTITY_KINDS, "entity")?;
+                update_entity(g, ix, entity)?;
+                Ok(Touched::node(&entity.id))
+            }
+            Change::PatchEntity { id, patch } => {
+                let ix = find(g, id, &ENTITY_KINDS, "entity")?;
+                let mut e = seed::entity_record(g, ix);
+                patch_entity(&mut e, patch);
+                update_entity(g, ix, &e)?;
+                Ok(Touched::node(id))
+            }
+            Change::RemoveEntity { id, cascade } => {
+                let ix = find(g, id, &ENTITY_KINDS, "entity")?;
+                let mut touched = Touched::node(id);
+                if *cascade {
+                    touched.extend(detach(g, ix)?);
+                }
+                if let Some(user) = g.first_referrer(ix) {
+                    return invalid(format!(
+                        "entity `{id}` is referenced by {}; remove that first or pass `cascade: true`",
+                        referrer(user)
+                    ));
+                }
+                g.remove_node(ix);
+                Ok(touched)
+            }
+            Change::AddEvent { event } => {
+                no_node(g, &event.id)?;
+                add_event(g, event)?;
+                Ok(event_touched(event))
+            }
+            Change::UpdateEvent { event } => {
+                let ix = find(g, &event.id, &[Kind::Event], "event")?;
+                let mut touched = event_touched(&seed::event_record(g, ix));
+                update_event(g, ix, event)?;
+                touched.extend(event_touched(event));
+                Ok(touched)
+            }
+            Change::PatchEvent { id, patch } => {
+                let ix = find(g, id, &[Kind::Event], "event")?;
+                let old = seed::event_record(g, ix);
+                let mut e = old.clone();
+                patch_event(&mut e, patch);
+                let mut touched = event_touched(&old);
+                update_event(g, ix, &e)?;
+                touched.extend(event_touched(&e));
+                Ok(touched)
+            }
+            Change::RemoveEvent { id } => {
+                let ix = find(g, id, &[Kind::Event], "event")?;
+                if let Some(user) = g.first_referrer(ix) {
+                    return invalid(format!(
+                        "event `{id}` is referenced by {}; remove or change that first",
+                        referrer(user)
+                    ));
+                }
+                let touched = event_touched(&seed::event_record(g, ix));
+                g.remove_node(ix);
+                Ok(touched)
+            }
+            Change::AddRelation { relation } => {
+                add_relation(g, relation)?;
+                Ok(Touched::relation(relation))
+            }
+            Change::UpdateRelation { id, relation } => update_relation(g, id, relation),
+            Change::PatchRelation { id, patch } => {
+                let e = find_relation(g, id)?;
+                let mut r = seed::relation_record(g, e);
+                patch_relation(&mut r, patch);
+                update_relation(g, id, &r)
+            }
+            Change::RemoveRelation { id } => {
+                let e = find_relation(g, id)?;
+                let touched = Touched::relation(&seed::relation_record(g, e));
+                g.remove_relation(e);
+                Ok(touched)
+            }
+            Change::MergeEntities { survivor, merged } => merge(g, survivor, merged),
+        }
     }
-    r.sources
-        .iter()
-        .find(|s| s.publisher.as_deref() == Some(id))
-        .map(|s| format!("source `{}` (as its publisher)", s.id))
 }
 
-/// Removes every relation and participation that refers to `id` (cascade removal).
-fn detach(r: &mut RecordSet, id: &str) -> Touched {
+fn add_source(g: &mut Graph, s: &SourceRecord) -> Result<(), ChangeError> {
+    let input = seed::source_input(s).map_err(about_str("source", &s.id))?;
+    let ix = g.add_source(input).map_err(about("source", &s.id))?;
+    set_publisher(g, ix, s)
+}
+
+fn set_publisher(
+    g: &mut Graph,
+    ix: petgraph::graph::NodeIndex,
+    s: &SourceRecord,
+) -> Result<(), ChangeError> {
+    let publisher = match (&s.publisher, &s.byline) {
+        (None, _) => None,
+        (Some(_), None) => {
+            return invalid(format!(
+                "source `{}`: `publisher` needs a `byline`: the text naming the publisher",
+                s.id
+            ));
+        }
+        (Some(p), Some(b)) => Some((p.as_str(), b.as_str())),
+    };
+    g.set_publisher(ix, publisher)
+        .map_err(about("source", &s.id))
+}
+
+fn update_source(
+    g: &mut Graph,
+    ix: petgraph::graph::NodeIndex,
+    s: &SourceRecord,
+) -> Result<(), ChangeError> {
+    let input = seed::source_input(s).map_err(about_str("source", &s.id))?;
+    g.update_source(ix, input).map_err(about("source", &s.id))?;
+    set_publisher(g, ix, s)
+}
+
+fn update_entity(
+    g: &mut Graph,
+    ix: petgraph::graph::NodeIndex,
+    e: &EntityRecord,
+) -> Result<(), ChangeError> {
+    let (kind, input) = seed::entity_input(e).map_err(about_str("entity", &e.id))?;
+    let current = g.node(ix).kind;
+    if kind != current {
+        return invalid(format!(
+            "the kind of `{}` cannot change ({} to {}); add a new entity and merge",
+            e.id,
+            current.as_str(),
+            kind.as_str()
+        ));
+    }
+    g.update_entity(ix, input).map_err(about("entity", &e.id))
+}
+
+fn add_event(g: &mut Graph, e: &EventRecord) -> Result<(), ChangeError> {
+    let (input, participants) = seed::event_input(e).map_err(about_str("event", &e.id))?;
+    let ix = g.add_event(input).map_err(about("event", &e.id))?;
+    g.set_participants(ix, &participants)
+        .map_err(about("event", &e.id))
+}
+
+fn update_event(
+    g: &mut Graph,
+    ix: petgraph::graph::NodeIndex,
+    e: &EventRecord,
+) -> Result<(), ChangeError> {
+    let (input, participants) = seed::event_input(e).map_err(about_str("event", &e.id))?;
+    g.update_event(ix, input).map_err(about("event", &e.id))?;
+    g.set_participants(ix, &participants)
+        .map_err(about("event", &e.id))
+}
+
+fn add_relation(g: &mut Graph, r: &RelationRecord) -> Result<(), ChangeError> {
+    let id = r.effective_id();
+    if g.lookup_relation(&id).is_some() {
+        return invalid(format!(
+            "relation id `{id}` is already used; give the new relation an explicit `id`"
+        ));
+    }
+    let input = seed::relation_input(r).map_err(about_str("relation", &id))?;
+    g.add_relation(input).map_err(about("relation", &id))?;
+    Ok(())
+}
+
+fn update_relation(g: &mut Graph, id: &str, r: &RelationRecord) -> Result<Touched, ChangeError> {
+    let e = find_relation(g, id)?;
+    let mut touched = Touched::relation(&seed::relation_record(g, e));
+    let input = seed::relation_input(r).map_err(about_str("relation", id))?;
+    let new = g.update_relation(e, input).map_err(about("relation", id))?;
+    touched.extend(Touched::relation(&seed::relation_record(g, new)));
+    Ok(touched)
+}
+
+fn patch_source(s: &mut SourceRecord, p: &SourcePatch) {
+    if let Some(v) = &p.title {
+        s.title = v.clone();
+    }
+    if let Some(v) = &p.text {
+        s.text = Some(v.clone());
+        s.text_file = None;
+    }
+    if let Some(v) = &p.published {
+        s.published = v.clone();
+    }
+    if let Some(v) = &p.language {
+        s.language = v.clone();
+    }
+    if let Some(v) = &p.url {
+        s.url = opt(v);
+    }
+    if let Some(v) = &p.description {
+        s.description = v.clone();
+    }
+    if let Some(v) = &p.publisher {
+        s.publisher = opt(v);
+    }
+    if let Some(v) = &p.byline {
+        s.byline = opt(v);
+    }
+}
+
+fn patch_entity(e: &mut EntityRecord, p: &EntityPatch) {
+    if let Some(v) = &p.name {
+        e.name = v.clone();
+    }
+    if let Some(v) = &p.labels {
+        e.labels = v.clone();
+    }
+    if let Some(v) = &p.aliases {
+        e.aliases = v.clone();
+    }
+    if let Some(v) = &p.description {
+        e.description = v.clone();
+    }
+    if p.notice_period_months.is_some() {
+        e.notice_period_months = p.notice_period_months;
+    }
+}
+
+fn patch_event(e: &mut EventRecord, p: &EventPatch) {
+    if let Some(k) = &p.kind {
+        e.kind = k.clone();
+    }
+    if let Some(v) = &p.title {
+        e.title = v.clone();
+    }
+    if let Some(v) = &p.date {
+        e.date = Some(v.clone());
+        e.date_rule = None;
+    }
+    if let Some(v) = &p.date_rule {
+        e.date_rule = Some(v.clone());
+        e.date = None;
+    }
+    if let Some(v) = &p.actors {
+        e.actors = v.clone();
+    }
+    if let Some(v) = &p.addressed_to {
+        e.addressed_to = v.clone();
+    }
+    if let Some(v) = &p.concerns {
+        e.concerns = v.clone();
+    }
+    if let Some(v) = &p.evidence {
+        e.evidence = v.clone();
+    }
+    if let Some(v) = &p.labels {
+        e.labels = v.clone();
+    }
+    if let Some(v) = &p.aliases {
+        e.aliases = v.clone();
+    }
+    if let Some(v) = &p.description {
+        e.description = v.clone();
+    }
+}
+
+fn patch_relation(r: &mut RelationRecord, p: &RelationPatch) {
+    if let Some(t) = &p.rel {
+        r.rel = t.clone();
+    }
+    if let Some(v) = &p.from {
+        r.from = v.clone();
+    }
+    if let Some(v) = &p.to {
+        r.to = v.clone();
+    }
+    if let Some(v) = &p.role {
+        r.role = opt(v);
+    }
+    if let Some(v) = &p.valid_from {
+        r.valid_from = Some(v.clone());
+        r.valid_from_event = None;
+    }
+    if let Some(v) = &p.valid_from_event {
+        r.valid_from_event = opt(v);
+        r.valid_from = None;
+    }
+    if let Some(v) = &p.valid_until {
+        r.valid_until = Some(v.clone());
+        r.valid_until_event = None;
+    }
+    if let Some(v) = &p.valid_until_event {
+        r.valid_until_event = opt(v);
+        r.valid_until = None;
+    }
+    if p.clear_valid_from {
+        r.valid_from = None;
+        r.valid_from_event = None;
+    }
+    if p.clear_valid_until {
+        r.valid_until = None;
+        r.valid_until_event = None;
+    }
+    if let Some(v) = &p.evidence {
+        r.evidence = v.clone();
+    }
+}
+
+/// Removes every relation and participation that refers to the entity (cascade removal), and
+/// clears it as a publisher.
+fn detach(g: &mut Graph, ix: petgraph::graph::NodeIndex) -> Result<Touched, ChangeError> {
     let mut touched = Touched::default();
-    r.relations.retain(|x| {
-        let refers = x.from == id || x.to == id;
-        if refers {
-            touched.extend(Touched::relation(x));
-        }
-        !refers
-    });
-    for e in &mut r.events {
-        let before = e.actors.len() + e.addressed_to.len() + e.concerns.len();
-        e.actors.retain(|p| p != id);
-        e.addressed_to.retain(|p| p != id);
-        e.concerns.retain(|p| p != id);
-        if e.actors.len() + e.addressed_to.len() + e.concerns.len() != before {
-            touched.nodes.insert(e.id.clone());
+    let views = g.relations_of(ix, None, None);
+    let mut events = BTreeSet::new();
+    let mut sources = BTreeSet::new();
+    let mut relations = vec![];
+    for v in views {
+        let r = g.relation(v.edge);
+        match r.derived {
+            None => relations.push(v.edge),
+            Some(Derived::Participant) => {
+                let (from, to) = g.ends(v.edge);
+                events.insert(if r.rel == RelationType::ActorIn {
+                    to
+                } else {
+                    from
+                });
+            }
+            Some(Derived::Publisher) => {
+                sources.insert(v.other);
+            }
+            Some(Derived::NoticePeriod) => {}
         }
     }
-    for s in &mut r.sources {
-        if s.publisher.as_deref() == Some(id) {
-            s.publisher = None;
-            s.byline = None;
-            touched.nodes.insert(s.id.clone());
-        }
+    relations.sort();
+    relations.dedup();
+    for e in relations {
+        touched.extend(Touched::relation(&seed::relation_record(g, e)));
+        g.remove_relation(e);
     }
-    touched
+    let id = g.node(ix).id.to_string();
+    for ev in events {
+        let mut rec = seed::event_record(g, ev);
+        for list in [&mut rec.actors, &mut rec.addressed_to, &mut rec.concerns] {
+            list.retain(|p| *p != id);
+        }
+        touched.nodes.insert(rec.id.clone());
+        g.set_participants(ev, &seed::participants(&rec))
+            .map_err(about("event", &rec.id))?;
+    }
+    for s in sources {
+        touched.nodes.insert(g.node(s).id.to_string());
+        g.set_publisher(s, None)
+            .map_err(|e| ChangeError::Invalid(e.to_string()))?;
+    }
+    Ok(touched)
 }
 
 /// Moves everything of `merged` to `survivor` and removes `merged`.
-fn merge(r: &mut RecordSet, survivor: &str, merged: &str) -> Result<Touched, ChangeError> {
+fn merge(g: &mut Graph, survivor: &str, merged: &str) -> Result<Touched, ChangeError> {
     if survivor == merged {
-        return err("an entity cannot be merged into itself");
+        return invalid("an entity cannot be merged into itself");
     }
-    let gone = find(&mut r.entities, |e| e.id == merged, "entity", merged)?.clone();
-    let keep = find(&mut r.entities, |e| e.id == survivor, "entity", survivor)?;
+    let gone_ix = find(g, merged, &ENTITY_KINDS, "entity")?;
+    let keep_ix = find(g, survivor, &ENTITY_KINDS, "entity")?;
+    let gone = seed::entity_record(g, gone_ix);
+    let mut keep = seed::entity_record(g, keep_ix);
     if keep.kind != gone.kind {
-        return err(format!(
+        return invalid(format!(
             "only entities of one kind can be merged: `{survivor}` is a {}, `{merged}` a {}",
             keep.kind, gone.kind
         ));
@@ -378,6 +740,7 @@ fn merge(r: &mut RecordSet, survivor: &str, merged: &str) -> Result<Touched, Cha
     if keep.notice_period_months.is_none() {
         keep.notice_period_months = gone.notice_period_months;
     }
+    update_entity(g, keep_ix, &keep)?;
     let mut touched = Touched::node(survivor);
     touched.nodes.insert(merged.to_string());
     let swap = |s: &mut String| {
@@ -385,60 +748,96 @@ fn merge(r: &mut RecordSet, survivor: &str, merged: &str) -> Result<Touched, Cha
             *s = survivor.to_string();
         }
     };
-    // Relations move; one that now duplicates another (same type, ends and role) is folded
-    // into it, keeping both relations' evidence.
+    // What refers to the merged entity, read before anything changes.
     let mut moved: Vec<RelationRecord> = vec![];
-    for mut x in std::mem::take(&mut r.relations) {
-        let refers = x.from == merged || x.to == merged;
-        if refers {
-            touched.extend(Touched::relation(&x));
-            let generated = x.id.is_none();
-            swap(&mut x.from);
-            swap(&mut x.to);
-            if generated {
-                x.id = None;
+    let mut events = BTreeSet::new();
+    let mut sources = BTreeSet::new();
+    let mut explicit = vec![];
+    for v in g.relations_of(gone_ix, None, None) {
+        let r = g.relation(v.edge);
+        match r.derived {
+            None => explicit.push(v.edge),
+            Some(Derived::Participant) => {
+                let (from, to) = g.ends(v.edge);
+                events.insert(if r.rel == RelationType::ActorIn {
+                    to
+                } else {
+                    from
+                });
             }
+            Some(Derived::Publisher) => {
+                sources.insert(v.other);
+            }
+            Some(Derived::NoticePeriod) => {}
         }
-        match moved
-            .iter_mut()
-            .find(|y| y.rel == x.rel && y.from == x.from && y.to == x.to && y.role == x.role)
-        {
-            Some(y) if refers => {
+    }
+    explicit.sort();
+    explicit.dedup();
+    for e in explicit {
+        let mut x = seed::relation_record(g, e);
+        touched.extend(Touched::relation(&x));
+        g.remove_relation(e);
+        swap(&mut x.from);
+        swap(&mut x.to);
+        moved.push(x);
+    }
+    for ev in events {
+        let mut rec = seed::event_record(g, ev);
+        for list in [&mut rec.actors, &mut rec.addressed_to, &mut rec.concerns] {
+            list.iter_mut().for_each(swap);
+            let mut seen = BTreeSet::new();
+            list.retain(|p| seen.insert(p.clone()));
+        }
+        touched.nodes.insert(rec.id.clone());
+        g.set_participants(ev, &seed::participants(&rec))
+            .map_err(about("event", &rec.id))?;
+    }
+    for s in sources {
+        let mut rec = seed::source_record(g, s);
+        if let Some(p) = &mut rec.publisher {
+            swap(p);
+        }
+        set_publisher(g, s, &rec)?;
+    }
+    // Date rules that name the merged treaty now name the survivor.
+    for ev in g.rule_users(gone_ix) {
+        let mut rec = seed::event_record(g, ev);
+        if let Some(rule) = &mut rec.date_rule {
+            swap(&mut rule.notice_period_of);
+        }
+        update_event(g, ev, &rec)?;
+    }
+    // Moved relations that now duplicate another (same type, ends and role) fold into it,
+    // keeping both relations' evidence.
+    for x in moved {
+        let from = g.lookup(&x.from);
+        let dup = from.and_then(|f| {
+            g.relations_of(f, Some(crate::graph::Direction::Outgoing), None)
+                .into_iter()
+                .filter(|v| g.relation(v.edge).derived.is_none())
+                .map(|v| seed::relation_record(g, v.edge))
+                .find(|y| y.rel == x.rel && y.to == x.to && y.role == x.role)
+        });
+        match dup {
+            Some(mut y) => {
                 for ev in x.evidence {
                     if !y.evidence.contains(&ev) {
                         y.evidence.push(ev);
                     }
                 }
+                let id = y.effective_id();
+                update_relation(g, &id, &y)?;
             }
-            _ => moved.push(x),
+            None => add_relation(g, &x)?,
         }
     }
-    r.relations = moved;
-    for e in &mut r.events {
-        let mut changed = false;
-        for list in [&mut e.actors, &mut e.addressed_to, &mut e.concerns] {
-            for p in list.iter_mut() {
-                if p == merged {
-                    *p = survivor.to_string();
-                    changed = true;
-                }
-            }
-            let mut seen = BTreeSet::new();
-            list.retain(|p| seen.insert(p.clone()));
-        }
-        if let Some(rule) = &mut e.date_rule {
-            swap(&mut rule.notice_period_of);
-        }
-        if changed {
-            touched.nodes.insert(e.id.clone());
-        }
+    if let Some(user) = g.first_referrer(gone_ix) {
+        return invalid(format!(
+            "entity `{merged}` is still referenced by {}",
+            referrer(user)
+        ));
     }
-    for s in &mut r.sources {
-        if let Some(p) = &mut s.publisher {
-            swap(p);
-        }
-    }
-    r.entities.retain(|e| e.id != merged);
+    g.remove_node(gone_ix);
     Ok(touched)
 }
 
@@ -447,8 +846,10 @@ mod tests {
     use super::*;
     use crate::seed::{SeedSource, build, read};
 
-    fn seed() -> RecordSet {
-        read(&SeedSource::BuiltIn).unwrap()
+    const ARTICLE: &str = "source/chaspravdy-2025-06-28-ottawa-withdrawal";
+
+    fn seed() -> Graph {
+        build(&read(&SeedSource::BuiltIn).unwrap()).unwrap()
     }
 
     fn entity(id: &str, kind: &str, name: &str) -> EntityRecord {
@@ -465,47 +866,49 @@ mod tests {
 
     #[test]
     fn removing_a_cited_source_or_a_referenced_entity_is_refused() {
-        let mut r = seed();
-        let src = r.sources[0].id.clone();
-        let e = Change::RemoveSource { id: src }.apply(&mut r).unwrap_err();
-        assert!(e.0.contains("cited as evidence"), "{e}");
+        let mut g = seed();
+        let e = Change::RemoveSource { id: ARTICLE.into() }
+            .apply(&mut g)
+            .unwrap_err();
+        assert!(e.message().contains("cited as evidence"), "{e}");
         let e = Change::RemoveEntity {
             id: "state/norway".into(),
             cascade: false,
         }
-        .apply(&mut r)
+        .apply(&mut g)
         .unwrap_err();
-        assert!(e.0.contains("cascade"), "{e}");
+        assert!(e.message().contains("cascade"), "{e}");
     }
 
     #[test]
-    fn cascade_removal_takes_relations_and_participations_and_still_builds() {
-        let mut r = seed();
+    fn cascade_removal_takes_relations_and_participations() {
+        let mut g = seed();
         let t = Change::RemoveEntity {
             id: "state/norway".into(),
             cascade: true,
         }
-        .apply(&mut r)
+        .apply(&mut g)
         .unwrap();
         assert!(
             t.relations
                 .contains("state/norway:PARTY_TO:treaty/ottawa-convention")
         );
-        assert!(
-            r.relations
-                .iter()
-                .all(|x| x.from != "state/norway" && x.to != "state/norway")
-        );
-        let g = build(&r).unwrap();
         assert!(g.lookup("state/norway").is_none());
+        assert!(
+            g.lookup_relation("state/norway:PARTY_TO:treaty/ottawa-convention")
+                .is_none()
+        );
+        // The records written back out still load as a seed.
+        let again = build(&crate::seed::records_of(&g)).unwrap();
+        assert_eq!(again.relation_count(), g.relation_count());
     }
 
     #[test]
     fn merging_moves_names_relations_and_participations() {
-        let mut r = seed();
+        let mut g = seed();
         let mut dup = entity("person/m-tsahkna", "person", "M. Tsahkna");
         dup.aliases.push("Tsahkna, Margus".into());
-        Change::AddEntity { entity: dup }.apply(&mut r).unwrap();
+        Change::AddEntity { entity: dup }.apply(&mut g).unwrap();
         let rel = RelationRecord {
             id: None,
             rel: "HOLDS_OFFICE".into(),
@@ -516,43 +919,67 @@ mod tests {
             valid_from_event: None,
             valid_until: None,
             valid_until_event: None,
-            evidence: vec![crate::seed::EvidenceRecord {
-                source: r.sources[0].id.clone(),
+            evidence: vec![EvidenceRecord {
+                source: ARTICLE.into(),
                 quote: "Margus Tsakhna confirmed".into(),
             }],
         };
-        Change::AddRelation { relation: rel }.apply(&mut r).unwrap();
+        Change::AddRelation { relation: rel }.apply(&mut g).unwrap();
         Change::MergeEntities {
             survivor: "person/margus-tsahkna".into(),
             merged: "person/m-tsahkna".into(),
         }
-        .apply(&mut r)
+        .apply(&mut g)
         .unwrap();
-        let g = build(&r).unwrap();
         assert!(g.lookup("person/m-tsahkna").is_none());
-        let n = g.node(g.lookup("person/margus-tsahkna").unwrap());
+        let tsahkna = g.lookup("person/margus-tsahkna").unwrap();
+        let n = g.node(tsahkna);
         assert!(n.aliases.contains(&"M. Tsahkna".to_string()));
         assert!(n.aliases.contains(&"Tsahkna, Margus".to_string()));
         // The two HOLDS_OFFICE relations became one, with both quotes.
-        let holds: Vec<_> = r
-            .relations
-            .iter()
-            .filter(|x| x.from == "person/margus-tsahkna" && x.rel == "HOLDS_OFFICE")
-            .collect();
+        let holds = g.relations_of(
+            tsahkna,
+            Some(crate::graph::Direction::Outgoing),
+            Some(&[RelationType::HoldsOffice]),
+        );
         assert_eq!(holds.len(), 1);
-        assert_eq!(holds[0].evidence.len(), 2);
+        assert_eq!(g.evidence(holds[0].edge).len(), 2);
     }
 
     #[test]
     fn merging_entities_of_different_kinds_is_refused() {
-        let mut r = seed();
+        let mut g = seed();
         let e = Change::MergeEntities {
             survivor: "state/norway".into(),
             merged: "org/nato".into(),
         }
-        .apply(&mut r)
+        .apply(&mut g)
         .unwrap_err();
-        assert!(e.0.contains("one kind"), "{e}");
+        assert!(e.message().contains("one kind"), "{e}");
+    }
+
+    #[test]
+    fn two_patches_of_different_fields_both_land() {
+        let mut g = seed();
+        let patch = |p: EntityPatch| Change::PatchEntity {
+            id: "state/norway".into(),
+            patch: p,
+        };
+        patch(EntityPatch {
+            description: Some("first editor".into()),
+            ..Default::default()
+        })
+        .apply(&mut g)
+        .unwrap();
+        patch(EntityPatch {
+            aliases: Some(vec!["Kingdom of Norway".into()]),
+            ..Default::default()
+        })
+        .apply(&mut g)
+        .unwrap();
+        let n = g.node(g.lookup("state/norway").unwrap());
+        assert_eq!(n.description, "first editor");
+        assert_eq!(n.aliases, ["Kingdom of Norway"]);
     }
 
     #[test]
@@ -563,5 +990,14 @@ mod tests {
         let json = serde_json::to_value(&c).unwrap();
         assert_eq!(json["op"], "add_entity");
         assert_eq!(serde_json::from_value::<Change>(json).unwrap(), c);
+        let p = Change::PatchRelation {
+            id: "x".into(),
+            patch: RelationPatch {
+                clear_valid_until: true,
+                ..Default::default()
+            },
+        };
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(serde_json::from_value::<Change>(json).unwrap(), p);
     }
 }

@@ -1,26 +1,34 @@
-//! The store: the current graph version, the records it was built from, and the journal that
-//! makes writes durable. It knows nothing of GraphQL or HTTP.
+//! The store: the current graph version, the write path and the journal that makes writes
+//! durable. It knows nothing of GraphQL or HTTP.
 //!
 //! Readers take the current `Arc<Graph>` (lock-free, `arc-swap`) and keep it for a whole
 //! request, so a write never makes them wait nor changes what they see mid-query. Writes are
-//! serialised by a mutex: apply the changes to a copy of the records, rebuild and validate the
-//! graph, append the changes to the journal and fsync, then publish the new version. A write
-//! is acknowledged only after the fsync, so no acknowledged write is lost; a write that fails
-//! validation leaves everything unchanged.
+//! serialised by a mutex that only writers take: a write clones the latest version (O(1): the
+//! graph is made of persistent collections), applies its changes to the clone, each checked
+//! and indexed where it touches, appends them to the journal and fsyncs, then publishes the
+//! clone. A write is acknowledged only after the fsync, so no acknowledged write is lost; a
+//! write that fails validation drops its clone and leaves everything unchanged.
+//!
+//! PageRank, the one global derived value, is recomputed by a background thread after writes
+//! (at most one computation at a time, the latest version each time) and published into the
+//! current version when ready; [`crate::graph::Rank::version`] says which version it reflects.
 
 mod change;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak, mpsc};
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use tokio::sync::broadcast;
 
-pub use change::{Change, ChangeError, Touched};
+pub use change::{
+    Change, ChangeError, EntityPatch, EventPatch, RelationPatch, SourcePatch, Touched,
+};
 
 use crate::graph::Graph;
 use crate::journal::{Journal, JournalError};
-use crate::seed::{self, BuildError, RecordSet, SeedError, SeedSource};
+use crate::seed::{self, RecordSet, SeedError, SeedSource};
 
 /// Why the store could not open or a write was refused.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +44,9 @@ pub enum StoreError {
     /// The write is invalid; nothing was changed.
     #[error("{0}")]
     Invalid(String),
+    /// The write names a record that does not exist; nothing was changed.
+    #[error("{0}")]
+    NotFound(String),
     /// Writing to disk failed; nothing was changed.
     #[error("the write could not be made durable: {0}")]
     Durability(String),
@@ -61,39 +72,55 @@ pub struct Applied {
 }
 
 struct Writer {
-    records: RecordSet,
+    /// The latest committed version (the same as `current`, less a newer ranking).
+    graph: Graph,
     journal: Option<Journal>,
-    version: u64,
+}
+
+struct Inner {
+    current: ArcSwap<Graph>,
+    writer: Mutex<Writer>,
+    changes: broadcast::Sender<ChangeEvent>,
+    /// Wakes the ranking thread after a write.
+    rank_wake: Mutex<Option<mpsc::Sender<()>>>,
 }
 
 /// The graph versions and the write path.
 pub struct Store {
-    current: ArcSwap<Graph>,
-    writer: Mutex<Writer>,
-    changes: broadcast::Sender<ChangeEvent>,
+    inner: Arc<Inner>,
 }
 
 /// How many change events a slow subscriber may fall behind before it misses some.
 const FEED_CAPACITY: usize = 1024;
+/// How long the ranking waits after a write for more writes, so a burst is ranked once.
+const RANK_SETTLE: Duration = Duration::from_millis(200);
 
 impl Store {
     /// Loads the seed, then, with a data directory, its snapshot (which replaces the seed) and
-    /// the journal after it.
+    /// the journal after it. Replay applies each journaled change to the graph as a write does:
+    /// linear in the journal.
     pub fn open(seed: &SeedSource, data_dir: Option<&Path>) -> Result<Store, StoreError> {
-        let mut records = seed::read(seed)?;
         let mut journal = None;
-        let mut version = 0;
+        let mut graph = None;
         if let Some(dir) = data_dir {
             let (j, replay) = Journal::open(dir)?;
             if let Some(warning) = &replay.dropped_torn_tail {
                 tracing::warn!(journal = %j.path().display(), "{warning}");
             }
-            if let Some(snapshot) = replay.snapshot {
-                records = serde_json::from_value(snapshot).map_err(|e| StoreError::Replay {
-                    what: format!("{}", dir.join("snapshot.json").display()),
-                    problem: format!("not a snapshot of this server's records: {e}"),
-                })?;
-            }
+            let mut g = match replay.snapshot {
+                Some(snapshot) => {
+                    let records: RecordSet =
+                        serde_json::from_value(snapshot).map_err(|e| StoreError::Replay {
+                            what: format!("{}", dir.join("snapshot.json").display()),
+                            problem: format!("not a snapshot of this server's records: {e}"),
+                        })?;
+                    seed::build(&records).map_err(|e| StoreError::Replay {
+                        what: format!("{}", dir.join("snapshot.json").display()),
+                        problem: e.to_string(),
+                    })?
+                }
+                None => seed::load(seed)?,
+            };
             for entry in replay.entries {
                 let changes: Vec<Change> =
                     serde_json::from_value(entry.payload).map_err(|e| StoreError::Replay {
@@ -101,73 +128,68 @@ impl Store {
                         problem: format!("not a change this server knows: {e}"),
                     })?;
                 for c in &changes {
-                    c.apply(&mut records).map_err(|e| StoreError::Replay {
+                    c.apply(&mut g).map_err(|e| StoreError::Replay {
                         what: format!("journal record {} ({})", entry.seq, c.op()),
-                        problem: e.0,
+                        problem: e.to_string(),
                     })?;
                 }
-                version = entry.seq;
+                g.set_version(entry.seq);
             }
             // The snapshot covers records up to its own sequence number: the version goes on
             // from there, not from 0.
-            version = version.max(j.last_seq());
-            journal = Some(j);
-        }
-        let graph = match (data_dir, seed::build(&records)) {
-            (_, Ok(g)) => g,
-            (None, Err(e)) => return Err(seed::seed_error(seed, e).into()),
-            (Some(dir), Err(e)) => {
-                return Err(StoreError::Replay {
-                    what: format!("the seed with the data in {}", dir.display()),
-                    problem: e.to_string(),
-                });
+            let version = g.version().max(j.last_seq());
+            g.set_version(version);
+            if version > 0 {
+                g.set_rank(crate::graph::compute_rank(&g));
             }
+            journal = Some(j);
+            graph = Some(g);
+        }
+        let graph = match graph {
+            Some(g) => g,
+            None => seed::load(seed)?,
         };
         let (changes, _) = broadcast::channel(FEED_CAPACITY);
-        Ok(Store {
-            current: ArcSwap::from_pointee(graph),
-            writer: Mutex::new(Writer {
-                records,
-                journal,
-                version,
-            }),
+        let inner = Arc::new(Inner {
+            current: ArcSwap::from_pointee(graph.clone()),
+            writer: Mutex::new(Writer { graph, journal }),
             changes,
-        })
+            rank_wake: Mutex::new(None),
+        });
+        Ok(Store { inner })
     }
 
     /// The current graph version. Cheap; hold it for as long as one answer needs.
     pub fn graph(&self) -> Arc<Graph> {
-        self.current.load_full()
+        self.inner.current.load_full()
     }
 
     /// The change feed: every write published after subscribing.
     pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
-        self.changes.subscribe()
+        self.inner.changes.subscribe()
     }
 
-    /// Reads the current records without copying them all (e.g. to find one to update).
-    pub fn with_records<T>(&self, f: impl FnOnce(&RecordSet) -> T) -> T {
-        f(&self.lock().records)
-    }
-
-    /// Applies `changes` all-or-nothing. Blocking (it rebuilds the graph and fsyncs): call it
-    /// from a blocking task.
+    /// Applies `changes` all-or-nothing, in order: a change sees the batch's earlier changes.
+    /// Blocking (it fsyncs): call it from a blocking task. Costs what the changes touch.
     pub fn apply(&self, changes: &[Change]) -> Result<Applied, StoreError> {
         if changes.is_empty() {
             return Err(StoreError::Invalid("no changes given".into()));
         }
         let mut w = self.lock();
-        let mut records = w.records.clone();
+        let mut g = w.graph.clone();
         let mut touched = Touched::default();
         for (i, c) in changes.iter().enumerate() {
-            let t = c
-                .apply(&mut records)
-                .map_err(|e| StoreError::Invalid(numbered(changes.len(), i, &e.0)))?;
+            let t = c.apply(&mut g).map_err(|e| {
+                let msg = numbered(changes.len(), i, e.message());
+                match e {
+                    ChangeError::NotFound(_) if changes.len() == 1 => StoreError::NotFound(msg),
+                    _ => StoreError::Invalid(msg),
+                }
+            })?;
             touched.extend(t);
         }
-        let graph = seed::build(&records)
-            .map_err(|e: BuildError| StoreError::Invalid(self.locate(&w.records, changes, e)))?;
-        let version = w.version + 1;
+        let version = w.graph.version() + 1;
+        g.set_version(version);
         if let Some(journal) = &mut w.journal {
             let payload =
                 serde_json::to_value(changes).map_err(|e| StoreError::Durability(e.to_string()))?;
@@ -179,47 +201,49 @@ impl Store {
                 "journal sequence and graph version move together"
             );
         }
-        w.records = records;
-        w.version = version;
-        let graph = Arc::new(graph);
-        self.current.store(graph.clone());
+        w.graph = g.clone();
+        let graph = Arc::new(g);
+        self.inner.current.store(graph.clone());
         let event = ChangeEvent {
             version,
             graph: graph.clone(),
             ops: changes.iter().map(Change::op).collect(),
             touched,
         };
-        // No subscriber is not an error.
-        let _ = self.changes.send(event.clone());
+        // Sent under the lock, so the feed carries versions in order. No subscriber is not an
+        // error.
+        let _ = self.inner.changes.send(event.clone());
+        drop(w);
+        self.wake_ranking();
         Ok(Applied { graph, event })
     }
 
-    /// Names the change of a failed batch that broke the graph: the first whose prefix of the
-    /// batch no longer builds. Only on the error path, and only for batches small enough that
-    /// rebuilding once per change is cheap; otherwise the message stands without a position.
-    fn locate(&self, base: &RecordSet, changes: &[Change], e: BuildError) -> String {
-        const MAX_TO_LOCATE: usize = 50;
-        if changes.len() == 1 || changes.len() > MAX_TO_LOCATE {
-            return e.to_string();
-        }
-        let mut records = base.clone();
-        for (i, c) in changes.iter().enumerate() {
-            if c.apply(&mut records).is_err() {
-                break;
+    /// Asks the ranking thread (started on the first write) to rank the latest version.
+    fn wake_ranking(&self) {
+        let mut wake = self
+            .inner
+            .rank_wake
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if wake.as_ref().is_none_or(|tx| tx.send(()).is_err()) {
+            let (tx, rx) = mpsc::channel();
+            let _ = tx.send(());
+            let weak = Arc::downgrade(&self.inner);
+            let spawned = std::thread::Builder::new()
+                .name("newsgraph-rank".into())
+                .spawn(move || rank_loop(weak, rx));
+            match spawned {
+                Ok(_) => *wake = Some(tx),
+                Err(e) => tracing::warn!(error = %e, "cannot start the ranking thread"),
             }
-            if let Err(first) = seed::build(&records) {
-                return numbered(changes.len(), i, &first.to_string());
-            }
         }
-        // Only the batch as a whole fails (a later change breaks what an earlier one needs).
-        e.to_string()
     }
 
     /// Folds the journal into a snapshot of the current records.
     pub fn compact(&self) -> Result<(), StoreError> {
         let mut w = self.lock();
-        let snapshot =
-            serde_json::to_value(&w.records).map_err(|e| StoreError::Durability(e.to_string()))?;
+        let snapshot = serde_json::to_value(seed::records_of(&w.graph))
+            .map_err(|e| StoreError::Durability(e.to_string()))?;
         match &mut w.journal {
             Some(j) => j.compact(&snapshot).map_err(StoreError::from),
             None => Err(StoreError::Invalid(
@@ -230,13 +254,37 @@ impl Store {
 
     /// The current graph version's number.
     pub fn version(&self) -> u64 {
-        self.lock().version
+        self.graph().version()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Writer> {
-        // A panic while holding the lock cannot leave the records half-changed (they are
-        // replaced whole), so a poisoned lock is still safe to use.
+        self.inner.lock()
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Writer> {
+        // A panic while holding the lock cannot leave the graph half-changed (writes change a
+        // clone and publish it whole), so a poisoned lock is still safe to use.
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Ranks the latest version after each burst of writes, until the store is dropped.
+fn rank_loop(inner: Weak<Inner>, wake: mpsc::Receiver<()>) {
+    while wake.recv().is_ok() {
+        std::thread::sleep(RANK_SETTLE);
+        while wake.try_recv().is_ok() {}
+        let Some(inner) = inner.upgrade() else { return };
+        let g = inner.current.load_full();
+        if g.rank().version == g.version() {
+            continue;
+        }
+        let rank = Arc::new(crate::graph::compute_rank(&g));
+        // Under the lock `current` is the writer's latest version: publish it with the rank.
+        let mut w = inner.lock();
+        w.graph.set_rank_arc(rank);
+        inner.current.store(Arc::new(w.graph.clone()));
     }
 }
 

@@ -1,0 +1,1190 @@
+//! Writes to a graph version. Each operation validates only what it changes (ids, kinds, ends,
+//! quotes, dates, and the dependants of a date rule) and updates the indexes it touches, so a
+//! write costs O(touched · log n) whatever the size of the graph. Operations change `self`, a
+//! clone of the current version: a failed batch is simply dropped, and readers of the old
+//! version never see a half-made change.
+//!
+//! The bulk loader ([`super::GraphBuilder`]) goes through the same operations, so a seed and a
+//! write are checked by the same code.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{Months, NaiveDate};
+use petgraph::graph::{EdgeIndex, NodeIndex};
+
+use super::GraphError;
+use super::build::{EventDate, NewEvent, NewNode, NewRelation, NewSource, ValiditySpec};
+use super::model::*;
+use super::store::*;
+
+/// A relation that refers to a node in a way that keeps it from being removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Referrer {
+    /// A relation at the node, or bounded by the event's date.
+    Relation(Arc<str>),
+    /// An event the node takes part in, or whose date rule names it.
+    Event(NodeId),
+    /// A source the node is the publisher of.
+    Publisher(NodeId),
+    /// An event or relation citing the source.
+    Citation(String),
+}
+
+/// Who takes part in an event, by id, as the records give them.
+#[derive(Debug, Clone, Default)]
+pub struct Participants {
+    pub actors: Vec<String>,
+    pub addressed_to: Vec<String>,
+    pub concerns: Vec<String>,
+}
+
+impl Graph {
+    // -----------------------------------------------------------------------------------------
+    // Nodes.
+
+    /// Adds a state, person, organisation or treaty.
+    pub fn add_entity(&mut self, kind: Kind, n: NewNode) -> Result<NodeIndex, GraphError> {
+        let detail = entity_detail(kind, &n)?;
+        self.insert_node(kind, n, detail)
+    }
+
+    pub fn add_source(&mut self, s: NewSource) -> Result<NodeIndex, GraphError> {
+        let (names, detail) = source_parts(s)?;
+        self.insert_node(Kind::Source, names, detail)
+    }
+
+    /// Adds an event. A computed date needs its notification and treaty to exist already,
+    /// except in a bulk load, where it is computed when the load finishes.
+    pub fn add_event(&mut self, e: NewEvent) -> Result<NodeIndex, GraphError> {
+        let what = format!("event `{}`", e.id);
+        let evidence = self.check_evidence(&what, &e.evidence)?;
+        let (date, rule) = match &e.date {
+            EventDate::Given(d) => (*d, None),
+            // A placeholder until the rule is applied below or by the bulk load's end.
+            EventDate::NoticePeriod {
+                notification,
+                treaty,
+            } => (
+                FuzzyDate::day(NaiveDate::MIN),
+                Some((notification.clone(), treaty.clone())),
+            ),
+        };
+        let detail = Detail::Event(EventData {
+            kind: e.kind,
+            date,
+            rule: None,
+            evidence,
+        });
+        let names = NewNode {
+            id: e.id,
+            name: e.title,
+            labels: e.labels,
+            aliases: e.aliases,
+            description: e.description,
+            notice_period_months: None,
+        };
+        let ix = self.insert_node(Kind::Event, names, detail)?;
+        self.cite(Citer::Event(ix));
+        if let Some((notification, treaty)) = rule {
+            if self.bulk {
+                self.pending_rules().push((ix, notification, treaty));
+            } else {
+                self.apply_rule(ix, &notification, &treaty)?;
+            }
+        }
+        Ok(ix)
+    }
+
+    fn insert_node(
+        &mut self,
+        kind: Kind,
+        n: NewNode,
+        detail: Detail,
+    ) -> Result<NodeIndex, GraphError> {
+        let id = NodeId::parse(&n.id)?;
+        if self.ids.contains_key(id.as_str()) {
+            return Err(GraphError::DuplicateId { id: id.to_string() });
+        }
+        let node = clean_node(id.clone(), kind, n, detail)?;
+        let ix = NodeIndex::new(self.nodes.len());
+        self.nodes.push_back(Some(Slot {
+            node: Arc::new(node),
+            adj: Arc::new(Vec::new()),
+        }));
+        self.ids.insert(id, ix);
+        self.node_total += 1;
+        self.kind_counts[kind_slot(kind)] += 1;
+        self.index_node(ix);
+        Ok(ix)
+    }
+
+    /// Adds the node to the orderings and the search index.
+    fn index_node(&mut self, ix: NodeIndex) {
+        let node = self.node(ix).clone();
+        let o = &mut self.orders[kind_slot(node.kind)];
+        o.by_id.insert(node.id.clone(), ix);
+        o.by_name.insert(name_key(&node), ix);
+        if !self.bulk {
+            let d = self.degree(ix) as u32;
+            self.orders[kind_slot(node.kind)]
+                .by_degree
+                .insert((d, node.id.clone()), ix);
+        }
+        if let Some(e) = node.event()
+            && e.date.date != NaiveDate::MIN
+        {
+            self.events[precision_slot(e.date.precision)]
+                .insert((e.date.date, node.id.clone()), ix);
+        }
+        let quotes: Vec<String> = node
+            .event()
+            .map(|d| {
+                d.evidence
+                    .iter()
+                    .map(|ev| self.quote(ev).to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.search.insert(ix, &node, &quotes);
+    }
+
+    fn unindex_node(&mut self, ix: NodeIndex) {
+        let node = self.node(ix).clone();
+        let d = self.degree(ix) as u32;
+        let o = &mut self.orders[kind_slot(node.kind)];
+        o.by_id.remove(&node.id);
+        o.by_name.remove(&name_key(&node));
+        o.by_degree.remove(&(d, node.id.clone()));
+        if let Some(e) = node.event() {
+            self.events[precision_slot(e.date.precision)].remove(&(e.date.date, node.id.clone()));
+        }
+        self.search.remove(ix);
+    }
+
+    /// Replaces a node's data (same id and kind), keeping its indexes in step.
+    fn replace_node(&mut self, ix: NodeIndex, node: Node) {
+        self.unindex_node(ix);
+        if let Some(Some(slot)) = self.nodes.get_mut(ix.index()) {
+            slot.node = Arc::new(node);
+        }
+        self.index_node(ix);
+    }
+
+    /// Changes an entity's names, description and (treaties) notice period; dates computed
+    /// from the notice period follow.
+    pub fn update_entity(&mut self, ix: NodeIndex, n: NewNode) -> Result<(), GraphError> {
+        let old = self.node(ix).clone();
+        let detail = entity_detail(old.kind, &n)?;
+        let node = clean_node(old.id.clone(), old.kind, n, detail)?;
+        let period_changed = node.detail != old.detail;
+        self.replace_node(ix, node);
+        if period_changed {
+            let users = self.refs_of(ix).rule_users.clone();
+            for ev in users {
+                self.recompute_rule(ev)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Changes a source; every quote citing it must still occur in the new text.
+    pub fn update_source(&mut self, ix: NodeIndex, s: NewSource) -> Result<(), GraphError> {
+        let old = self.node(ix).clone();
+        let (names, detail) = source_parts(s)?;
+        let node = clean_node(old.id.clone(), Kind::Source, names, detail)?;
+        let (Some(old_src), Some(new_src)) = (old.source(), node.source()) else {
+            return Err(GraphError::UnknownNode {
+                id: old.id.to_string(),
+            });
+        };
+        let text_changed = old_src.text != new_src.text;
+        let new_text = new_src.text.clone();
+        self.replace_node(ix, node);
+        if text_changed {
+            // The quotes were slices of the old text: find each again in the new one.
+            let old_text = &old_src.text;
+            let citers = self.refs_of(ix).citers.clone();
+            for c in citers {
+                self.respan(c, ix, old_text, &new_text)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves one citer's spans of `source` from the old text to the same words in the new one.
+    fn respan(
+        &mut self,
+        c: Citer,
+        source: NodeIndex,
+        old: &str,
+        new: &str,
+    ) -> Result<(), GraphError> {
+        let find = |evs: &[Evidence]| -> Result<Arc<[Evidence]>, GraphError> {
+            evs.iter()
+                .map(|ev| {
+                    if ev.source != source {
+                        return Ok(*ev);
+                    }
+                    let quote = old.get(ev.range()).unwrap_or_default();
+                    match memchr::memmem::find(new.as_bytes(), quote.as_bytes()) {
+                        Some(start) => Ok(Evidence {
+                            source,
+                            start: start as u32,
+                            len: ev.len,
+                        }),
+                        None => Err(GraphError::QuoteNotFound {
+                            source_id: self.node(source).id.to_string(),
+                            quote: quote.to_string(),
+                        }),
+                    }
+                })
+                .collect()
+        };
+        match c {
+            Citer::Event(e) => {
+                let mut node = self.node(e).clone();
+                if let Detail::Event(d) = &mut node.detail {
+                    d.evidence = find(&d.evidence)?;
+                }
+                if let Some(Some(slot)) = self.nodes.get_mut(e.index()) {
+                    slot.node = Arc::new(node);
+                }
+            }
+            Citer::Relation(r) => {
+                let mut edge = self.edge(r).clone();
+                if let EvidenceRef::Own(evs) = &edge.rel.evidence {
+                    edge.rel.evidence = EvidenceRef::Own(find(evs)?);
+                }
+                self.edges.set(r.index(), Some(Arc::new(edge)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Changes an event: names, kind, date (or rule) and evidence. Participants are set with
+    /// [`Graph::set_participants`]. Dates computed from this one, and validity bounds set by
+    /// it, follow.
+    pub fn update_event(&mut self, ix: NodeIndex, e: NewEvent) -> Result<(), GraphError> {
+        let old = self.node(ix).clone();
+        let what = format!("event `{}`", old.id);
+        let evidence = self.check_evidence(&what, &e.evidence)?;
+        let old_date = old.event().map(|d| d.date);
+        // The old rule goes; a new one is applied below.
+        self.drop_rule(ix);
+        self.uncite(Citer::Event(ix));
+        let (date, rule) = match &e.date {
+            EventDate::Given(d) => (*d, None),
+            EventDate::NoticePeriod {
+                notification,
+                treaty,
+            } => (
+                old_date.unwrap_or(FuzzyDate::day(NaiveDate::MIN)),
+                Some((notification.clone(), treaty.clone())),
+            ),
+        };
+        let names = NewNode {
+            id: old.id.to_string(),
+            name: e.title,
+            labels: e.labels,
+            aliases: e.aliases,
+            description: e.description,
+            notice_period_months: None,
+        };
+        let detail = Detail::Event(EventData {
+            kind: e.kind,
+            date,
+            rule: None,
+            evidence,
+        });
+        let node = clean_node(old.id.clone(), Kind::Event, names, detail)?;
+        self.replace_node(ix, node);
+        self.cite(Citer::Event(ix));
+        if let Some((notification, treaty)) = rule {
+            let n = self
+                .lookup_id(&notification)
+                .map_err(|err| GraphError::DateRule {
+                    id: old.id.to_string(),
+                    why: err.to_string(),
+                })?;
+            if n == ix || self.depends_on(n, ix) {
+                return Err(GraphError::DateRule {
+                    id: old.id.to_string(),
+                    why: "its notification depends, directly or not, on the event itself".into(),
+                });
+            }
+            self.apply_rule(ix, &notification, &treaty)?;
+        }
+        if self.node(ix).event().map(|d| d.date) != old_date {
+            self.propagate_date(ix)?;
+        }
+        Ok(())
+    }
+
+    /// Whether event `a`'s date is computed, directly or not, from event `b`'s.
+    fn depends_on(&self, a: NodeIndex, b: NodeIndex) -> bool {
+        let mut stack = vec![b];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(at) = stack.pop() {
+            if at == a {
+                return true;
+            }
+            if !seen.insert(at) {
+                continue;
+            }
+            stack.extend(self.rule_dependants(at));
+        }
+        false
+    }
+
+    /// Events whose date is computed from this event's (the targets of its notice-period
+    /// `LEADS_TO` relations).
+    fn rule_dependants(&self, ix: NodeIndex) -> Vec<NodeIndex> {
+        self.type_range(ix, RelationType::LeadsTo)
+            .iter()
+            .filter(|a| {
+                a.dir == Direction::Outgoing
+                    && self.relation(a.edge).derived == Some(Derived::NoticePeriod)
+            })
+            .map(|a| a.other)
+            .collect()
+    }
+
+    /// Sets event `ix`'s date to the notification's date plus the treaty's notice period,
+    /// records the rule, and links the two events with a derived `LEADS_TO` relation.
+    pub(super) fn apply_rule(
+        &mut self,
+        ix: NodeIndex,
+        notification: &str,
+        treaty: &str,
+    ) -> Result<(), GraphError> {
+        let id = self.node(ix).id.to_string();
+        let err = |why: String| GraphError::DateRule {
+            id: id.clone(),
+            why,
+        };
+        let n_ix = self
+            .lookup_id(notification)
+            .map_err(|e| err(e.to_string()))?;
+        self.check_kind(n_ix, Some(&[Kind::Event]), "a notification")
+            .map_err(|e| err(e.to_string()))?;
+        let t_ix = self.lookup_id(treaty).map_err(|e| err(e.to_string()))?;
+        let months = self.notice_period(t_ix, treaty).map_err(err)?;
+        let base = self
+            .node(n_ix)
+            .event()
+            .map(|d| d.date)
+            .unwrap_or(FuzzyDate::day(NaiveDate::MIN));
+        let date = base
+            .date
+            .checked_add_months(Months::new(months))
+            .ok_or_else(|| err("the computed date is out of range".into()))?;
+        let mut node = self.node(ix).clone();
+        if let Detail::Event(d) = &mut node.detail {
+            d.date = FuzzyDate {
+                date,
+                precision: base.precision,
+            };
+            d.rule = Some(DateRule::NoticePeriod {
+                notification: self.node(n_ix).id.clone(),
+                treaty: self.node(t_ix).id.clone(),
+                months,
+            });
+        }
+        self.replace_node(ix, node);
+        self.refs_mut(t_ix).rule_users.push(ix);
+        let relation = Relation {
+            id: None,
+            rel: RelationType::LeadsTo,
+            role: Some(Arc::from("notice period")),
+            valid_from: None,
+            valid_until: None,
+            evidence: EvidenceRef::Event(ix),
+            derived: Some(Derived::NoticePeriod),
+        };
+        self.check_new_id(n_ix, RelationType::LeadsTo, ix, None)
+            .map_err(|e| err(e.to_string()))?;
+        self.insert_edge(n_ix, ix, relation);
+        Ok(())
+    }
+
+    fn notice_period(&self, t_ix: NodeIndex, treaty: &str) -> Result<u32, String> {
+        match self.node(t_ix).detail {
+            Detail::Treaty {
+                notice_period_months: Some(m),
+            } => Ok(m),
+            Detail::Treaty { .. } => Err(format!("treaty `{treaty}` has no notice period")),
+            _ => Err(format!("`{treaty}` is not a treaty")),
+        }
+    }
+
+    /// Removes event `ix`'s rule: its derived `LEADS_TO` and its place among the treaty's users.
+    fn drop_rule(&mut self, ix: NodeIndex) {
+        let Some(DateRule::NoticePeriod { treaty, .. }) =
+            self.node(ix).event().and_then(|d| d.rule.clone())
+        else {
+            return;
+        };
+        let incoming: Vec<EdgeIndex> = self
+            .type_range(ix, RelationType::LeadsTo)
+            .iter()
+            .filter(|a| {
+                a.dir == Direction::Incoming
+                    && self.relation(a.edge).derived == Some(Derived::NoticePeriod)
+            })
+            .map(|a| a.edge)
+            .collect();
+        for e in incoming {
+            self.remove_edge(e);
+        }
+        if let Some(t) = self.lookup(treaty.as_str()) {
+            self.refs_mut(t).rule_users.retain(|&u| u != ix);
+            self.gc_refs(t);
+        }
+        let mut node = self.node(ix).clone();
+        if let Detail::Event(d) = &mut node.detail {
+            d.rule = None;
+        }
+        self.replace_node(ix, node);
+    }
+
+    /// Applies event `ix`'s rule again (its treaty's notice period or its notification's date
+    /// changed), and what follows from the new date.
+    fn recompute_rule(&mut self, ix: NodeIndex) -> Result<(), GraphError> {
+        let Some(DateRule::NoticePeriod {
+            notification,
+            treaty,
+            ..
+        }) = self.node(ix).event().and_then(|d| d.rule.clone())
+        else {
+            return Ok(());
+        };
+        let before = self.node(ix).event().map(|d| d.date);
+        self.drop_rule(ix);
+        self.apply_rule(ix, notification.as_str(), treaty.as_str())?;
+        if self.node(ix).event().map(|d| d.date) != before {
+            self.propagate_date(ix)?;
+        }
+        Ok(())
+    }
+
+    /// After event `ix`'s date changed: the validity bounds it sets and the dates computed
+    /// from it follow, transitively.
+    fn propagate_date(&mut self, ix: NodeIndex) -> Result<(), GraphError> {
+        let date = self.node(ix).event().map(|d| d.date.date);
+        let Some(date) = date else { return Ok(()) };
+        for e in self.refs_of(ix).bound_users.clone() {
+            let mut edge = self.edge(e).clone();
+            for b in [&mut edge.rel.valid_from, &mut edge.rel.valid_until]
+                .into_iter()
+                .flatten()
+            {
+                if b.origin == BoundOrigin::Event(ix) {
+                    b.date = date;
+                }
+            }
+            self.edges.set(e.index(), Some(Arc::new(edge)));
+            self.check_interval(e)?;
+        }
+        for dep in self.rule_dependants(ix) {
+            self.recompute_rule(dep)?;
+        }
+        Ok(())
+    }
+
+    /// Sets who takes part in an event: its derived `ACTOR_IN`, `ADDRESSED_TO` and `CONCERNS`
+    /// relations, each carrying the event's evidence.
+    pub fn set_participants(
+        &mut self,
+        event: NodeIndex,
+        p: &Participants,
+    ) -> Result<(), GraphError> {
+        let old: Vec<EdgeIndex> = self
+            .own_derived(event)
+            .into_iter()
+            .filter(|&e| self.relation(e).derived == Some(Derived::Participant))
+            .collect();
+        for e in old {
+            self.remove_edge(e);
+        }
+        let event_id = self.node(event).id.to_string();
+        let edges = p
+            .actors
+            .iter()
+            .map(|a| (RelationType::ActorIn, a.as_str(), event_id.as_str()))
+            .chain(
+                p.addressed_to
+                    .iter()
+                    .map(|a| (RelationType::AddressedTo, event_id.as_str(), a.as_str())),
+            )
+            .chain(
+                p.concerns
+                    .iter()
+                    .map(|c| (RelationType::Concerns, event_id.as_str(), c.as_str())),
+            );
+        for (rel, from, to) in edges {
+            let (f, t) = (self.lookup_id(from)?, self.lookup_id(to)?);
+            self.check_ends(rel, f, t)?;
+            self.check_new_id(f, rel, t, None)?;
+            self.insert_edge(
+                f,
+                t,
+                Relation {
+                    id: None,
+                    rel,
+                    role: None,
+                    valid_from: None,
+                    valid_until: None,
+                    evidence: EvidenceRef::Event(event),
+                    derived: Some(Derived::Participant),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Sets a source's publisher: a derived `PUBLISHED_BY` relation whose evidence is the
+    /// byline, a quote of the source's own text.
+    pub fn set_publisher(
+        &mut self,
+        source: NodeIndex,
+        publisher: Option<(&str, &str)>,
+    ) -> Result<(), GraphError> {
+        let old: Vec<EdgeIndex> = self
+            .own_derived(source)
+            .into_iter()
+            .filter(|&e| self.relation(e).derived == Some(Derived::Publisher))
+            .collect();
+        for e in old {
+            self.remove_edge(e);
+        }
+        let Some((publisher, byline)) = publisher else {
+            return Ok(());
+        };
+        let source_id = self.node(source).id.to_string();
+        let to = self.lookup_id(publisher)?;
+        self.check_ends(RelationType::PublishedBy, source, to)?;
+        let id = generated_id(&source_id, RelationType::PublishedBy, publisher);
+        let evidence = self.check_evidence(
+            &format!("relation `{id}`"),
+            &[(source_id.clone(), byline.to_string())],
+        )?;
+        self.check_new_id(source, RelationType::PublishedBy, to, None)?;
+        self.insert_edge(
+            source,
+            to,
+            Relation {
+                id: None,
+                rel: RelationType::PublishedBy,
+                role: None,
+                valid_from: None,
+                valid_until: None,
+                evidence: EvidenceRef::Own(evidence),
+                derived: Some(Derived::Publisher),
+            },
+        );
+        Ok(())
+    }
+
+    /// The derived relations that belong to this node's own record (its participants, its
+    /// rule's `LEADS_TO`, its publisher), as opposed to those that tie it to another record.
+    pub fn own_derived(&self, ix: NodeIndex) -> Vec<EdgeIndex> {
+        self.adj(ix)
+            .iter()
+            .filter(|a| self.is_own(ix, a))
+            .map(|a| a.edge)
+            .collect()
+    }
+
+    fn is_own(&self, ix: NodeIndex, a: &Adj) -> bool {
+        let r = self.relation(a.edge);
+        match r.derived {
+            None => false,
+            Some(Derived::Participant) => match r.rel {
+                RelationType::ActorIn => a.dir == Direction::Incoming,
+                _ => a.dir == Direction::Outgoing && self.ends(a.edge).0 == ix,
+            },
+            Some(Derived::NoticePeriod) => a.dir == Direction::Incoming,
+            Some(Derived::Publisher) => a.dir == Direction::Outgoing,
+        }
+    }
+
+    /// The first record that refers to the node other than its own derived relations, and
+    /// other than by citing it (see [`Graph::first_citer`]).
+    pub fn first_referrer(&self, ix: NodeIndex) -> Option<Referrer> {
+        for a in self.adj(ix) {
+            if self.is_own(ix, a) {
+                continue;
+            }
+            let r = self.relation(a.edge);
+            return Some(match r.derived {
+                None => Referrer::Relation(self.relation_id(a.edge)),
+                Some(Derived::Publisher) => Referrer::Publisher(self.node(a.other).id.clone()),
+                // The event this node takes part in, or whose date is computed from it.
+                Some(Derived::Participant) => {
+                    let (from, to) = self.ends(a.edge);
+                    let ev = if r.rel == RelationType::ActorIn {
+                        to
+                    } else {
+                        from
+                    };
+                    Referrer::Event(self.node(ev).id.clone())
+                }
+                Some(Derived::NoticePeriod) => Referrer::Event(self.node(a.other).id.clone()),
+            });
+        }
+        let refs = self.refs_of(ix);
+        if let Some(&e) = refs.bound_users.first() {
+            return Some(Referrer::Relation(self.relation_id(e)));
+        }
+        if let Some(&ev) = refs.rule_users.first() {
+            return Some(Referrer::Event(self.node(ev).id.clone()));
+        }
+        None
+    }
+
+    /// Events whose date rule names this treaty.
+    pub fn rule_users(&self, ix: NodeIndex) -> Vec<NodeIndex> {
+        self.refs_of(ix).rule_users.clone()
+    }
+
+    /// The first event or relation citing the source, named for a message.
+    pub fn first_citer(&self, ix: NodeIndex) -> Option<Referrer> {
+        let mut citers = self.refs_of(ix).citers.clone();
+        citers.sort();
+        citers.first().map(|c| {
+            Referrer::Citation(match c {
+                Citer::Event(e) => format!("event `{}`", self.node(*e).id),
+                Citer::Relation(r) => format!("relation `{}`", self.relation_id(*r)),
+            })
+        })
+    }
+
+    /// Removes a node that nothing refers to (check [`Graph::first_referrer`] and
+    /// [`Graph::first_citer`] first), with its own derived relations.
+    pub fn remove_node(&mut self, ix: NodeIndex) {
+        self.drop_rule(ix);
+        for e in self.own_derived(ix) {
+            self.remove_edge(e);
+        }
+        if self.node(ix).kind == Kind::Event {
+            self.uncite(Citer::Event(ix));
+        }
+        // Anything left (a caller that did not check) goes too, so no edge dangles.
+        for e in self.adj(ix).iter().map(|a| a.edge).collect::<Vec<_>>() {
+            if self.contains_relation(e) {
+                self.remove_edge(e);
+            }
+        }
+        let node = self.node(ix).clone();
+        self.unindex_node(ix);
+        self.ids.remove(node.id.as_str());
+        self.refs.remove(&ix);
+        self.nodes.set(ix.index(), None);
+        self.node_total -= 1;
+        self.kind_counts[kind_slot(node.kind)] -= 1;
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Relations.
+
+    /// Adds a relation record between two existing nodes, checking the kinds at both ends,
+    /// the id, the evidence and the validity bounds.
+    pub fn add_relation(&mut self, r: NewRelation) -> Result<EdgeIndex, GraphError> {
+        let from = self.lookup_id(&r.from)?;
+        let to = self.lookup_id(&r.to)?;
+        self.check_ends(r.rel, from, to)?;
+        let explicit: Option<Arc<str>> = match r.id {
+            Some(id) if id.trim().is_empty() => {
+                return Err(GraphError::Empty {
+                    what: "a relation id".into(),
+                });
+            }
+            Some(id) => Some(Arc::from(id.as_str())),
+            None => None,
+        };
+        let label = explicit
+            .as_deref()
+            .map_or_else(|| generated_id(&r.from, r.rel, &r.to), str::to_string);
+        let evidence = self.check_evidence(&format!("relation `{label}`"), &r.evidence)?;
+        self.check_new_id(from, r.rel, to, explicit.as_deref())?;
+        let mut pending = vec![];
+        let mut bound = |g: &Graph, spec: Option<ValiditySpec>, until: bool| {
+            Ok::<_, GraphError>(match spec {
+                None => None,
+                Some(ValiditySpec::Date(date)) => Some(Bound {
+                    date,
+                    origin: BoundOrigin::Given,
+                }),
+                Some(ValiditySpec::Event(event)) => {
+                    let ix = g.lookup_id(&event)?;
+                    g.check_kind(ix, Some(&[Kind::Event]), "a validity bound")?;
+                    pending.push((until, ix));
+                    Some(Bound {
+                        date: g.node(ix).event().map_or(NaiveDate::MIN, |d| d.date.date),
+                        origin: BoundOrigin::Event(ix),
+                    })
+                }
+            })
+        };
+        let valid_from = bound(self, r.valid_from, false)?;
+        let valid_until = bound(self, r.valid_until, true)?;
+        let role = r
+            .role
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| Arc::from(s.as_str()));
+        let e = self.insert_edge(
+            from,
+            to,
+            Relation {
+                id: explicit,
+                rel: r.rel,
+                role,
+                valid_from,
+                valid_until,
+                evidence: EvidenceRef::Own(evidence),
+                derived: None,
+            },
+        );
+        for (_, ev) in pending {
+            self.refs_mut(ev).bound_users.push(e);
+        }
+        if !self.bulk {
+            self.check_interval(e)?;
+        }
+        Ok(e)
+    }
+
+    /// Replaces a relation record, keeping its id (given, or the one it was generated with),
+    /// so clients' references survive even when its ends change.
+    pub fn update_relation(
+        &mut self,
+        e: EdgeIndex,
+        mut r: NewRelation,
+    ) -> Result<EdgeIndex, GraphError> {
+        let id = self.relation_id(e);
+        let keeps_generated = self.relation(e).id.is_none()
+            && r.id.is_none()
+            && *id == *generated_id(&r.from, r.rel, &r.to);
+        r.id = (!keeps_generated).then(|| id.to_string());
+        self.remove_edge(e);
+        self.add_relation(r)
+    }
+
+    /// Removes a relation record (not a derived one: those go with their record).
+    pub fn remove_relation(&mut self, e: EdgeIndex) {
+        self.remove_edge(e);
+    }
+
+    /// Stores a relation and indexes it at both ends. Checks are the caller's.
+    pub(super) fn insert_edge(
+        &mut self,
+        from: NodeIndex,
+        to: NodeIndex,
+        rel: Relation,
+    ) -> EdgeIndex {
+        let e = EdgeIndex::new(self.edges.len());
+        let rel_type = rel.rel;
+        let explicit = rel.id.clone();
+        let own = matches!(rel.evidence, EvidenceRef::Own(_));
+        self.edges.push_back(Some(Arc::new(Edge { from, to, rel })));
+        if let Some(id) = explicit {
+            self.rel_ids.insert(id, e);
+        }
+        self.edge_total += 1;
+        self.type_counts[rel_type as usize] += 1;
+        let out = Adj {
+            edge: e,
+            other: to,
+            rel: rel_type,
+            dir: Direction::Outgoing,
+        };
+        let inc = Adj {
+            edge: e,
+            other: from,
+            rel: rel_type,
+            dir: Direction::Incoming,
+        };
+        self.push_adj(from, out);
+        self.push_adj(to, inc);
+        if own {
+            self.cite(Citer::Relation(e));
+        }
+        e
+    }
+
+    /// Removes a relation from its ends and every index.
+    pub(super) fn remove_edge(&mut self, e: EdgeIndex) {
+        let edge = self.edge(e).clone();
+        if matches!(edge.rel.evidence, EvidenceRef::Own(_)) {
+            self.uncite(Citer::Relation(e));
+        }
+        for b in [edge.rel.valid_from, edge.rel.valid_until]
+            .into_iter()
+            .flatten()
+        {
+            if let BoundOrigin::Event(ev) = b.origin
+                && self.contains(ev)
+            {
+                self.refs_mut(ev).bound_users.retain(|&u| u != e);
+                self.gc_refs(ev);
+            }
+        }
+        self.pop_adj(edge.from, e);
+        self.pop_adj(edge.to, e);
+        if let Some(id) = &edge.rel.id {
+            self.rel_ids.remove(id);
+        }
+        self.edges.set(e.index(), None);
+        self.edge_total -= 1;
+        self.type_counts[edge.rel.rel as usize] -= 1;
+    }
+
+    fn push_adj(&mut self, ix: NodeIndex, a: Adj) {
+        let before = self.degree(ix) as u32;
+        let pos = if self.bulk {
+            self.adj(ix).len()
+        } else {
+            let adj = self.adj(ix);
+            adj.partition_point(|x| self.cmp_adj(x, &a).is_lt())
+        };
+        if let Some(Some(slot)) = self.nodes.get_mut(ix.index()) {
+            Arc::make_mut(&mut slot.adj).insert(pos, a);
+        }
+        self.degree_changed(ix, before);
+    }
+
+    fn pop_adj(&mut self, ix: NodeIndex, e: EdgeIndex) {
+        let before = self.degree(ix) as u32;
+        if let Some(Some(slot)) = self.nodes.get_mut(ix.index()) {
+            Arc::make_mut(&mut slot.adj).retain(|a| a.edge != e);
+        }
+        self.degree_changed(ix, before);
+    }
+
+    fn degree_changed(&mut self, ix: NodeIndex, before: u32) {
+        if self.bulk {
+            return;
+        }
+        let after = self.degree(ix) as u32;
+        let node = self.node(ix);
+        let (kind, id) = (node.kind, node.id.clone());
+        let o = &mut self.orders[kind_slot(kind)].by_degree;
+        o.remove(&(before, id.clone()));
+        o.insert((after, id), ix);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Checks.
+
+    pub(super) fn lookup_id(&self, raw: &str) -> Result<NodeIndex, GraphError> {
+        let id = NodeId::parse(raw)?;
+        self.ids
+            .get(id.as_str())
+            .copied()
+            .ok_or(GraphError::UnknownNode {
+                id: raw.to_string(),
+            })
+    }
+
+    pub(super) fn check_kind(
+        &self,
+        ix: NodeIndex,
+        allowed: Option<&[Kind]>,
+        what: &str,
+    ) -> Result<(), GraphError> {
+        let node = self.node(ix);
+        match allowed {
+            Some(kinds) if !kinds.contains(&node.kind) => Err(GraphError::WrongKind {
+                id: node.id.to_string(),
+                actual: node.kind.as_str(),
+                what: what.to_string(),
+                expected: kinds
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_ends(
+        &self,
+        rel: RelationType,
+        from: NodeIndex,
+        to: NodeIndex,
+    ) -> Result<(), GraphError> {
+        let (from_kinds, to_kinds) = rel.allowed_ends();
+        self.check_kind(
+            from,
+            from_kinds,
+            &format!("the start of a {} relation", rel.as_str()),
+        )?;
+        self.check_kind(
+            to,
+            to_kinds,
+            &format!("the end of a {} relation", rel.as_str()),
+        )
+    }
+
+    /// A new relation's id must be free: the given one, or else `from:TYPE:to`.
+    fn check_new_id(
+        &mut self,
+        from: NodeIndex,
+        rel: RelationType,
+        to: NodeIndex,
+        explicit: Option<&str>,
+    ) -> Result<(), GraphError> {
+        let id = match explicit {
+            Some(id) => id.to_string(),
+            None => generated_id(self.node(from).id.as_str(), rel, self.node(to).id.as_str()),
+        };
+        let taken = if self.bulk {
+            // Relation lists are unsorted while loading: a set of the generated ids' parts
+            // answers instead of a scan of a hub's list.
+            match explicit {
+                Some(_) => self.rel_ids.contains_key(id.as_str()) || self.generated_taken(&id),
+                None => {
+                    let key = (from.index() as u32, rel as u8, to.index() as u32);
+                    self.rel_ids.contains_key(id.as_str()) || !self.bulk_pairs().insert(key)
+                }
+            }
+        } else {
+            self.lookup_relation(&id).is_some()
+        };
+        if taken {
+            return Err(GraphError::DuplicateRelation { id });
+        }
+        Ok(())
+    }
+
+    /// Whether a relation without a given id would be named `id` (bulk loads only).
+    fn generated_taken(&mut self, id: &str) -> bool {
+        let Some((from, rest)) = id.split_once(':') else {
+            return false;
+        };
+        let Some((rel, to)) = rest.split_once(':') else {
+            return false;
+        };
+        let (Some(rel), Some(f), Some(t)) =
+            (RelationType::parse(rel), self.lookup(from), self.lookup(to))
+        else {
+            return false;
+        };
+        self.bulk_pairs()
+            .contains(&(f.index() as u32, rel as u8, t.index() as u32))
+    }
+
+    fn bulk_pairs(&mut self) -> &mut std::collections::HashSet<(u32, u8, u32)> {
+        &mut self.bulk_state.get_or_insert_with(Default::default).pairs
+    }
+
+    fn pending_rules(&mut self) -> &mut Vec<(NodeIndex, String, String)> {
+        &mut self.bulk_state.get_or_insert_with(Default::default).rules
+    }
+
+    fn check_interval(&self, e: EdgeIndex) -> Result<(), GraphError> {
+        let rel = self.relation(e);
+        if let (Some(f), Some(u)) = (rel.valid_from, rel.valid_until)
+            && u.date <= f.date
+        {
+            return Err(GraphError::EmptyInterval {
+                id: self.relation_id(e).to_string(),
+                from: f.date,
+                until: u.date,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks that there is evidence and that each quote occurs in its source's text; the
+    /// result is the quotes' spans.
+    pub(super) fn check_evidence(
+        &self,
+        what: &str,
+        evidence: &[(String, String)],
+    ) -> Result<Arc<[Evidence]>, GraphError> {
+        if evidence.is_empty() {
+            return Err(GraphError::NoEvidence {
+                what: what.to_string(),
+            });
+        }
+        evidence
+            .iter()
+            .map(|(source, quote)| {
+                let ix = self.lookup_id(source)?;
+                let Some(src) = self.node(ix).source() else {
+                    return Err(GraphError::WrongKind {
+                        id: source.clone(),
+                        actual: self.node(ix).kind.as_str(),
+                        what: "the source of evidence".into(),
+                        expected: "source".into(),
+                    });
+                };
+                if quote.trim().is_empty() {
+                    return Err(GraphError::Empty {
+                        what: format!("a quote of {what}"),
+                    });
+                }
+                let start = memchr::memmem::find(src.text.as_bytes(), quote.as_bytes())
+                    .ok_or_else(|| GraphError::QuoteNotFound {
+                        source_id: source.clone(),
+                        quote: quote.clone(),
+                    })?;
+                Ok(Evidence {
+                    source: ix,
+                    start: start as u32,
+                    len: quote.len() as u32,
+                })
+            })
+            .collect()
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Reverse references.
+
+    pub(super) fn refs_of(&self, ix: NodeIndex) -> Arc<Refs> {
+        self.refs.get(&ix).cloned().unwrap_or_default()
+    }
+
+    pub(super) fn refs_mut(&mut self, ix: NodeIndex) -> &mut Refs {
+        Arc::make_mut(self.refs.entry(ix).or_default())
+    }
+
+    /// Drops an empty entry, so the map holds only nodes that are referred to.
+    fn gc_refs(&mut self, ix: NodeIndex) {
+        if self.refs.get(&ix).is_some_and(|r| r.is_empty()) {
+            self.refs.remove(&ix);
+        }
+    }
+
+    fn citer_evidence(&self, c: Citer) -> Vec<Evidence> {
+        match c {
+            Citer::Event(e) => self
+                .node(e)
+                .event()
+                .map(|d| d.evidence.to_vec())
+                .unwrap_or_default(),
+            Citer::Relation(r) => match &self.relation(r).evidence {
+                EvidenceRef::Own(ev) => ev.to_vec(),
+                EvidenceRef::Event(_) => vec![],
+            },
+        }
+    }
+
+    fn cite(&mut self, c: Citer) {
+        let mut sources: Vec<NodeIndex> = self.citer_evidence(c).iter().map(|e| e.source).collect();
+        sources.dedup();
+        for s in sources {
+            let refs = self.refs_mut(s);
+            if !refs.citers.contains(&c) {
+                refs.citers.push(c);
+            }
+        }
+    }
+
+    fn uncite(&mut self, c: Citer) {
+        let mut sources: Vec<NodeIndex> = self.citer_evidence(c).iter().map(|e| e.source).collect();
+        sources.dedup();
+        for s in sources {
+            if self.contains(s) {
+                self.refs_mut(s).citers.retain(|&x| x != c);
+                self.gc_refs(s);
+            }
+        }
+    }
+}
+
+/// The detail of a state, person, organisation or treaty; only treaties have a notice period.
+fn entity_detail(kind: Kind, n: &NewNode) -> Result<Detail, GraphError> {
+    if matches!(kind, Kind::Event | Kind::Source) {
+        return Err(GraphError::WrongKind {
+            id: n.id.clone(),
+            actual: kind.as_str(),
+            what: "an entity added this way".into(),
+            expected: "state, person, organization, treaty".into(),
+        });
+    }
+    match (kind, n.notice_period_months) {
+        (Kind::Treaty, months) => Ok(Detail::Treaty {
+            notice_period_months: months,
+        }),
+        (_, None) => Ok(Detail::None),
+        (_, Some(_)) => Err(GraphError::WrongKind {
+            id: n.id.clone(),
+            actual: kind.as_str(),
+            what: "a node with a notice period".into(),
+            expected: "treaty".into(),
+        }),
+    }
+}
+
+fn source_parts(s: NewSource) -> Result<(NewNode, Detail), GraphError> {
+    if s.text.trim().is_empty() {
+        return Err(GraphError::Empty {
+            what: format!("the text of source `{}`", s.id),
+        });
+    }
+    let detail = Detail::Source(SourceData {
+        title: s.title.clone(),
+        url: s.url,
+        published: s.published,
+        language: s.language,
+        text: s.text,
+    });
+    let names = NewNode {
+        id: s.id,
+        name: s.title,
+        description: s.description,
+        ..Default::default()
+    };
+    Ok((names, detail))
+}
+
+/// A node with checked, trimmed names: a name, labels by valid language tag, distinct aliases.
+fn clean_node(id: NodeId, kind: Kind, n: NewNode, detail: Detail) -> Result<Node, GraphError> {
+    let name = n.name.trim().to_string();
+    if name.is_empty() {
+        return Err(GraphError::Empty {
+            what: format!("the name of `{id}`"),
+        });
+    }
+    let mut labels = BTreeMap::new();
+    for (lang, label) in n.labels {
+        check_lang(&lang)?;
+        let label = label.trim().to_string();
+        if label.is_empty() {
+            return Err(GraphError::Empty {
+                what: format!("the `{lang}` label of `{id}`"),
+            });
+        }
+        labels.insert(lang, label);
+    }
+    let mut aliases: Vec<String> = vec![];
+    for a in n.aliases {
+        let a = a.trim().to_string();
+        if a.is_empty() {
+            return Err(GraphError::Empty {
+                what: format!("an alias of `{id}`"),
+            });
+        }
+        if a != name && !aliases.contains(&a) {
+            aliases.push(a);
+        }
+    }
+    Ok(Node {
+        id,
+        kind,
+        name,
+        labels,
+        aliases,
+        description: n.description.trim().to_string(),
+        detail,
+    })
+}
+
+/// A node's place in the by-name ordering: its normalised name, then its id.
+pub(super) fn name_key(n: &Node) -> NameKey {
+    (Arc::from(super::normalize(&n.name)), n.id.clone())
+}

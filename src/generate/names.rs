@@ -66,6 +66,13 @@ pub fn state(rng: &mut Rng) -> (String, Vec<String>, BTreeMap<String, String>) {
     let n = rng.range(1, 2);
     let stem = word(rng, n);
     let ending = *rng.pick(STATE_ENDINGS);
+    // `Venri` + `ia` reads better as `Venria`.
+    let vowel = |c: Option<char>| c.is_some_and(|c| "aeiou".contains(c));
+    let stem = if vowel(stem.chars().last()) && vowel(ending.chars().next()) {
+        stem[..stem.len() - 1].to_string()
+    } else {
+        stem
+    };
     let name = format!("{stem}{ending}");
     let mut labels = BTreeMap::new();
     if rng.chance(0.6) {

@@ -137,6 +137,36 @@ pub struct Args {
     /// Print the GraphQL schema (SDL) and exit.
     #[arg(long)]
     pub print_schema: bool,
+
+    #[command(subcommand)]
+    pub subcommand: Option<Subcommand>,
+}
+
+/// Commands beside serving (which needs none).
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+pub enum Subcommand {
+    /// Write a synthetic news graph as a seed directory, for load tests and benchmarks.
+    ///
+    /// The same --nodes and --seed always give byte-identical files. Serve the result with
+    /// `newsgraph --seed DIR`.
+    Generate(GenerateArgs),
+}
+
+/// What `newsgraph generate` writes.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct GenerateArgs {
+    /// Nodes in all (sources and events included), at least 100; 10^6 takes seconds.
+    #[arg(long, value_name = "N")]
+    pub nodes: usize,
+    /// The directory to write (created if missing; files of the same format are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The seed of the pseudo-random generator.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// jsonl: the bulk format, for any size; toml: the hand-edited format, for small graphs.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::generate::Format::Jsonl)]
+    pub format: crate::generate::Format,
 }
 
 /// How log lines are written.
@@ -174,6 +204,8 @@ pub enum Command {
     Compact,
     /// Print the SDL, exit.
     PrintSchema,
+    /// Write a synthetic graph as a seed directory, exit.
+    Generate(GenerateArgs),
 }
 
 /// The whole, valid configuration.
@@ -727,7 +759,15 @@ impl Settings {
 
         let write_token = write_token(&src, args.write_token_file)?;
 
-        let command = if args.print_schema {
+        let command = if let Some(Subcommand::Generate(g)) = args.subcommand {
+            if g.nodes < crate::generate::MIN_NODES {
+                return Err(ConfigError::Invalid {
+                    setting: "--nodes".into(),
+                    message: format!("must be at least {}", crate::generate::MIN_NODES),
+                });
+            }
+            Command::Generate(g)
+        } else if args.print_schema {
             Command::PrintSchema
         } else if args.check {
             Command::Check
@@ -1241,6 +1281,49 @@ mod tests {
         );
         let s = resolve(&["--compact"], &[("NEWSGRAPH_DATA_DIR", "data")]).unwrap();
         assert_eq!(s.command, Command::Compact);
+    }
+
+    #[test]
+    fn generate_is_a_subcommand_with_its_own_seed() {
+        let s = resolve(&["generate", "--nodes", "1000", "--out", "data/g"], &[]).unwrap();
+        assert_eq!(
+            s.command,
+            Command::Generate(GenerateArgs {
+                nodes: 1000,
+                out: "data/g".into(),
+                seed: 1,
+                format: crate::generate::Format::Jsonl,
+            })
+        );
+        // `--seed` after `generate` is the generator's number, not the seed directory.
+        let s = resolve(
+            &[
+                "generate", "--nodes", "200", "--out", "g", "--seed", "9", "--format", "toml",
+            ],
+            &[],
+        )
+        .unwrap();
+        assert!(matches!(
+            s.command,
+            Command::Generate(GenerateArgs {
+                seed: 9,
+                format: crate::generate::Format::Toml,
+                ..
+            })
+        ));
+        assert_eq!(s.seed, None);
+        let e = error(&["generate", "--nodes", "10", "--out", "g"], &[]);
+        assert!(e.contains("--nodes") && e.contains("at least 100"), "{e}");
+        assert!(Args::try_parse_from(["newsgraph", "generate", "--nodes", "500"]).is_err());
+        let help = command()
+            .find_subcommand_mut("generate")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        assert!(
+            help.contains("--nodes") && help.contains("byte-identical"),
+            "{help}"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The `newsgraph` binary: reads the configuration ([`newsgraph::config`]), sets up logging,
 //! opens the store (seed, snapshot, journal) and serves; or runs one of the maintenance
-//! commands (`--check`, `--export`, `--compact`, `--print-schema`).
+//! commands (`--check`, `--export`, `--compact`, `--print-schema`, `generate`).
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -90,6 +90,26 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         print!("{}", newsgraph::api::sdl());
         return Ok(());
     }
+    if let Command::Generate(g) = &settings.command {
+        let started = std::time::Instant::now();
+        let opts = newsgraph::generate::Options {
+            nodes: g.nodes,
+            seed: g.seed,
+        };
+        let s = newsgraph::generate::write_dir(&opts, &g.out, g.format)?;
+        println!(
+            "generated {}: {} nodes ({} events, {} sources), {} relations ({} event participations), {} bytes in {:.1} s",
+            g.out.display(),
+            s.nodes,
+            s.events,
+            s.sources,
+            s.relations,
+            s.participations,
+            s.bytes,
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
 
     let source = match &settings.seed {
         Some(dir) => seed::SeedSource::Dir(dir.clone()),
@@ -129,7 +149,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             println!("compacted: version {} is now the snapshot", store.version());
             return Ok(());
         }
-        Command::Serve | Command::PrintSchema => {}
+        Command::Serve | Command::PrintSchema | Command::Generate(_) => {}
     }
 
     let token = settings.write_token;

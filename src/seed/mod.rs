@@ -4,10 +4,12 @@
 //! `relations.toml`, plus the source texts they point to. The default seed is compiled into the
 //! binary; any directory in the same format can replace it. Every problem stops the load with
 //! the file, the record and the reason; the graph is built only from data that passed.
+//! Big seeds use the JSON Lines bulk format instead ([`jsonl`]), with the same records.
 
 mod build;
 mod export;
 mod from_graph;
+pub mod jsonl;
 mod records;
 
 pub use build::{
@@ -144,7 +146,6 @@ impl SeedSource {
 }
 
 /// Loads and validates a seed.
-/// Loads and validates a seed.
 pub fn load(seed: &SeedSource) -> Result<Graph, SeedError> {
     let records = read(seed)?;
     build(&records).map_err(|e| seed_error(seed, e))
@@ -152,6 +153,16 @@ pub fn load(seed: &SeedSource) -> Result<Graph, SeedError> {
 
 /// Describes a build error in terms of the seed's files.
 pub fn seed_error(seed: &SeedSource, e: BuildError) -> SeedError {
+    // A bulk seed's records are named by line (found again only now, on the error path).
+    if let Some(line) = e.index.and_then(|i| jsonl::line_of(seed, e.section, i))
+        && jsonl::is_bulk(seed).unwrap_or(false)
+    {
+        return SeedError::Invalid {
+            file: seed.display(jsonl::file(e.section)),
+            record: format!("line {line} (`{}`)", e.id),
+            problem: e.problem,
+        };
+    }
     match e.index {
         Some(i) => SeedError::Invalid {
             file: seed.display(e.section.file()),
@@ -168,6 +179,9 @@ pub fn seed_error(seed: &SeedSource, e: BuildError) -> SeedError {
 
 /// Reads a seed's files into a record set, with each source's text read from its file.
 pub fn read(seed: &SeedSource) -> Result<RecordSet, SeedError> {
+    if jsonl::is_bulk(seed)? {
+        return jsonl::read_bulk(seed).map(|(records, _)| records);
+    }
     let sources: SourcesFile = seed.parse(Section::Sources.file(), true)?;
     let entities: EntitiesFile = seed.parse(Section::Entities.file(), false)?;
     let events: EventsFile = seed.parse(Section::Events.file(), false)?;

@@ -5,6 +5,7 @@ mod durability;
 mod errors;
 mod filters;
 mod fuzz;
+mod generated;
 mod graph_neighborhood;
 mod graph_paths;
 mod helpers;

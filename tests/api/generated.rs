@@ -1,0 +1,527 @@
+//! The real binary on a generated graph of 10^4 nodes (`newsgraph generate`), its answers
+//! checked against an oracle worked out here by brute force from the generated JSON Lines:
+//! relations of entities, the time line of a date range, names, search, relation status on a
+//! date, shortest paths (a plain BFS) and counts. The graph loads in about two seconds in a
+//! debug build, so the whole test stays well under 30 s.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::path::Path;
+
+use chrono::{Days, Months, NaiveDate};
+use newsgraph::seed::{EntityRecord, EventRecord, RelationRecord, SourceRecord};
+use serde_json::json;
+
+use crate::helpers::{Binary, TestApp, newsgraph_command, run_to_exit};
+
+const NODES: usize = 10_000;
+
+/// One relation of the graph as the oracle sees it.
+#[derive(Debug, Clone)]
+struct Rel {
+    rel: String,
+    from: String,
+    to: String,
+    valid_from: Option<NaiveDate>,
+    valid_until: Option<NaiveDate>,
+}
+
+/// Every answer, worked out from the records alone.
+struct Oracle {
+    entities: Vec<EntityRecord>,
+    /// Event id → first and last day of its date.
+    dates: BTreeMap<String, (NaiveDate, NaiveDate)>,
+    rels: Vec<Rel>,
+    /// Undirected adjacency (relations walked both ways).
+    adj: HashMap<String, Vec<String>>,
+}
+
+fn lines<T: serde::de::DeserializeOwned>(dir: &Path, file: &str) -> Vec<T> {
+    std::fs::read_to_string(dir.join(file))
+        .unwrap_or_else(|e| panic!("{file}: {e}"))
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{file}: {e}: {l}")))
+        .collect()
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+/// `YYYY-MM-DD` or `YYYY-MM`: the first and last day it covers.
+fn period(s: &str) -> (NaiveDate, NaiveDate) {
+    if s.len() == 7 {
+        let first = day(&format!("{s}-01"));
+        let last = first.checked_add_months(Months::new(1)).unwrap() - Days::new(1);
+        (first, last)
+    } else {
+        (day(s), day(s))
+    }
+}
+
+impl Oracle {
+    fn new(dir: &Path) -> Oracle {
+        let sources: Vec<SourceRecord> = lines(dir, "sources.jsonl");
+        let entities: Vec<EntityRecord> = lines(dir, "entities.jsonl");
+        let events: Vec<EventRecord> = lines(dir, "events.jsonl");
+        let relations: Vec<RelationRecord> = lines(dir, "relations.jsonl");
+        let notice: HashMap<&str, u32> = entities
+            .iter()
+            .filter_map(|e| Some((e.id.as_str(), e.notice_period_months?)))
+            .collect();
+
+        let mut dates = BTreeMap::new();
+        for e in &events {
+            if let Some(d) = &e.date {
+                dates.insert(e.id.clone(), period(d));
+            }
+        }
+        let mut rels = vec![];
+        let plain = |rel: &str, from: &str, to: &str| Rel {
+            rel: rel.into(),
+            from: from.into(),
+            to: to.into(),
+            valid_from: None,
+            valid_until: None,
+        };
+        for e in &events {
+            if let Some(rule) = &e.date_rule {
+                // The generator's notifications are known to the day.
+                let (n, _) = dates[&rule.after];
+                let d = n
+                    .checked_add_months(Months::new(notice[rule.notice_period_of.as_str()]))
+                    .unwrap();
+                dates.insert(e.id.clone(), (d, d));
+                rels.push(plain("LEADS_TO", &rule.after, &e.id));
+            }
+            for a in &e.actors {
+                rels.push(plain("ACTOR_IN", a, &e.id));
+            }
+            for a in &e.addressed_to {
+                rels.push(plain("ADDRESSED_TO", &e.id, a));
+            }
+            for c in &e.concerns {
+                rels.push(plain("CONCERNS", &e.id, c));
+            }
+        }
+        for s in &sources {
+            rels.push(plain("PUBLISHED_BY", &s.id, s.publisher.as_ref().unwrap()));
+        }
+        for r in &relations {
+            let mut x = plain(&r.rel, &r.from, &r.to);
+            x.valid_from = r.valid_from.as_deref().map(day);
+            x.valid_until = match (&r.valid_until, &r.valid_until_event) {
+                (Some(d), _) => Some(day(d)),
+                (None, Some(e)) => Some(dates[e].0),
+                (None, None) => None,
+            };
+            rels.push(x);
+        }
+        let mut adj: HashMap<String, Vec<String>> = HashMap::new();
+        for r in &rels {
+            adj.entry(r.from.clone()).or_default().push(r.to.clone());
+            adj.entry(r.to.clone()).or_default().push(r.from.clone());
+        }
+        Oracle {
+            entities,
+            dates,
+            rels,
+            adj,
+        }
+    }
+
+    /// The relations at `id`: (type, direction, other end), sorted.
+    fn relations_of(&self, id: &str) -> Vec<(String, &'static str, String)> {
+        let mut out: Vec<_> = self
+            .rels
+            .iter()
+            .flat_map(|r| {
+                let mut v = vec![];
+                if r.from == id {
+                    v.push((r.rel.clone(), "OUTGOING", r.to.clone()));
+                }
+                if r.to == id {
+                    v.push((r.rel.clone(), "INCOMING", r.from.clone()));
+                }
+                v
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The events whose period overlaps `[from, to]`, oldest first, ties by id.
+    fn events_between(&self, from: NaiveDate, to: NaiveDate) -> Vec<String> {
+        let mut v: Vec<(NaiveDate, &String)> = self
+            .dates
+            .iter()
+            .filter(|(_, (first, last))| *last >= from && *first <= to)
+            .map(|(id, (first, _))| (*first, id))
+            .collect();
+        v.sort();
+        v.into_iter().map(|(_, id)| id.clone()).collect()
+    }
+
+    /// The number of hops of a shortest connection, if there is one within `max`.
+    fn distance(&self, from: &str, to: &str, max: usize) -> Option<usize> {
+        let mut seen = HashSet::from([from.to_string()]);
+        let mut queue = VecDeque::from([(from.to_string(), 0)]);
+        while let Some((at, d)) = queue.pop_front() {
+            if at == to {
+                return Some(d);
+            }
+            if d == max {
+                continue;
+            }
+            for next in self.adj.get(&at).into_iter().flatten() {
+                if seen.insert(next.clone()) {
+                    queue.push_back((next.clone(), d + 1));
+                }
+            }
+        }
+        None
+    }
+
+    fn degree(&self, id: &str) -> usize {
+        self.adj.get(id).map_or(0, Vec::len)
+    }
+}
+
+fn generate(dir: &Path) {
+    let mut cmd = newsgraph_command();
+    cmd.args([
+        "generate",
+        "--nodes",
+        &NODES.to_string(),
+        "--seed",
+        "2025",
+        "--out",
+    ])
+    .arg(dir);
+    let out = run_to_exit(cmd);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(&format!("{NODES} nodes")),
+        "generate failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn client(bin: &Binary) -> TestApp {
+    TestApp {
+        addr: bin.addr(),
+        client: reqwest::Client::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_generated_graph_answers_like_a_brute_force_oracle() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path());
+    let oracle = Oracle::new(dir.path());
+    let mut cmd = newsgraph_command();
+    cmd.arg("--seed").arg(dir.path());
+    let bin = Binary::start(cmd);
+    let app = client(&bin);
+
+    // Counts.
+    let states = oracle.entities.iter().filter(|e| e.kind == "state").count();
+    let data = app
+        .data("{ entities(kind: STATE) { totalCount } stats { nodeCount relationCount } }")
+        .await;
+    assert_eq!(data["entities"]["totalCount"], states);
+    assert_eq!(data["stats"]["nodeCount"], NODES);
+    assert_eq!(data["stats"]["relationCount"], oracle.rels.len());
+
+    check_relations(&app, &oracle).await;
+    check_hub_counts(&app, &oracle).await;
+    check_names_and_search(&app, &oracle).await;
+    check_time_line(&app, &oracle).await;
+    check_status(&app, &oracle).await;
+    check_paths(&app, &oracle).await;
+}
+
+/// The best-connected entity of each kind with at most 100 relations (one page): every
+/// relation, its type, direction and other end.
+async fn check_relations(app: &TestApp, oracle: &Oracle) {
+    let mut picked: Vec<String> = vec![];
+    for prefix in [
+        "state/", "person/", "treaty/", "org/m-", "org/io-", "event/", "source/",
+    ] {
+        let id = oracle
+            .entities
+            .iter()
+            .map(|e| e.id.as_str())
+            .chain(oracle.dates.keys().map(String::as_str))
+            .chain(
+                oracle
+                    .adj
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|k| k.starts_with("source/")),
+            )
+            .filter(|id| id.starts_with(prefix))
+            .filter(|id| oracle.degree(id) <= 100)
+            .max_by_key(|id| (oracle.degree(id), std::cmp::Reverse(*id)))
+            .unwrap_or_else(|| panic!("no {prefix} entity of small degree"))
+            .to_string();
+        picked.push(id);
+    }
+    for id in picked {
+        let data = app
+            .data_vars(
+                "query($id: ID!) { entity(id: $id) { relations(first: 100) {
+                    totalCount edges { type direction node { id } } } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        let conn = &data["entity"]["relations"];
+        let mut got: Vec<(String, &'static str, String)> = conn["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let dir = if e["direction"] == "OUTGOING" {
+                    "OUTGOING"
+                } else {
+                    "INCOMING"
+                };
+                (
+                    e["type"].as_str().unwrap().to_string(),
+                    dir,
+                    e["node"]["id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        got.sort();
+        let expected = oracle.relations_of(&id);
+        assert_eq!(conn["totalCount"], expected.len(), "{id}");
+        assert_eq!(got, expected, "relations of {id}");
+    }
+}
+
+/// Hubs: the count of their relations of each type.
+async fn check_hub_counts(app: &TestApp, oracle: &Oracle) {
+    const TYPES: [&str; 11] = [
+        "HOLDS_OFFICE",
+        "PART_OF",
+        "MEMBER_OF",
+        "PARTY_TO",
+        "SUPPORTS",
+        "AGGRESSION_AGAINST",
+        "PUBLISHED_BY",
+        "ACTOR_IN",
+        "ADDRESSED_TO",
+        "CONCERNS",
+        "LEADS_TO",
+    ];
+    let fields: Vec<String> = TYPES
+        .iter()
+        .map(|t| format!("{t}: relations(types: [{t}]) {{ totalCount }}"))
+        .collect();
+    let q = format!(
+        "query($id: ID!) {{ entity(id: $id) {{ degree all: relations {{ totalCount }} {} }} }}",
+        fields.join(" ")
+    );
+    for hub in ["org/un", "state/s-00000", "treaty/t-00000"] {
+        let expected = oracle.relations_of(hub);
+        assert!(expected.len() > 200, "{hub} is a hub: {}", expected.len());
+        let data = app.data_vars(&q, json!({ "id": hub })).await;
+        let e = &data["entity"];
+        assert_eq!(e["all"]["totalCount"], expected.len(), "{hub}");
+        assert_eq!(e["degree"], expected.len(), "{hub}");
+        for t in TYPES {
+            let n = expected.iter().filter(|r| r.0 == t).count();
+            assert_eq!(e[t]["totalCount"], n, "{hub} {t}");
+        }
+    }
+}
+
+/// Names, aliases and labels as generated; an exact name finds its entity first.
+async fn check_names_and_search(app: &TestApp, oracle: &Oracle) {
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for e in &oracle.entities {
+        for n in std::iter::once(&e.name)
+            .chain(&e.aliases)
+            .chain(e.labels.values())
+        {
+            *uses.entry(n.to_lowercase()).or_default() += 1;
+        }
+    }
+    let with_alias = oracle
+        .entities
+        .iter()
+        .filter(|e| e.kind == "person" && !e.aliases.is_empty())
+        .take(3);
+    let with_labels = oracle
+        .entities
+        .iter()
+        .filter(|e| e.kind == "state" && e.labels.len() == 2)
+        .take(2);
+    let treaty = oracle
+        .entities
+        .iter()
+        .filter(|e| e.kind == "treaty")
+        .take(1);
+    let mut searched = 0;
+    for e in with_alias.chain(with_labels).chain(treaty) {
+        let data = app
+            .data_vars(
+                "query($id: ID!, $q: String!) {
+                   entity(id: $id) { name aliases labels { lang value } }
+                   search(query: $q, first: 3) { nodes { id } }
+                 }",
+                json!({ "id": e.id, "q": e.name }),
+            )
+            .await;
+        let got = &data["entity"];
+        assert_eq!(got["name"], e.name.as_str());
+        assert_eq!(got["aliases"], json!(e.aliases));
+        let labels: BTreeMap<String, String> = got["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["lang"].as_str().unwrap().to_string(),
+                    l["value"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(labels, e.labels, "{}", e.id);
+        if uses[&e.name.to_lowercase()] == 1 {
+            assert_eq!(
+                data["search"]["nodes"][0]["id"],
+                e.id.as_str(),
+                "{}",
+                e.name
+            );
+            searched += 1;
+        }
+    }
+    assert!(searched >= 3, "too few unique names searched");
+}
+
+/// `events(from:, to:)`: ids and order, month-precision events included when they overlap.
+async fn check_time_line(app: &TestApp, oracle: &Oracle) {
+    let ranges = [("2014-03-10", "2014-04-02"), ("2019-12-20", "2020-01-05")];
+    let mut month_seen = false;
+    for (from, to) in ranges {
+        let expected = oracle.events_between(day(from), day(to));
+        assert!(
+            !expected.is_empty() && expected.len() <= 100,
+            "{}",
+            expected.len()
+        );
+        month_seen |= expected.iter().any(|id| {
+            let (a, b) = oracle.dates[id];
+            a != b
+        });
+        let data = app
+            .data_vars(
+                "query($from: Date!, $to: Date!) { events(from: $from, to: $to, first: 100) {
+                    totalCount nodes { id } } }",
+                json!({ "from": from, "to": to }),
+            )
+            .await;
+        let got: Vec<String> = data["events"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(data["events"]["totalCount"], expected.len());
+        assert_eq!(got, expected, "events from {from} to {to}");
+    }
+    assert!(month_seen, "no month-precision event in the ranges checked");
+}
+
+/// `relationStatus` the day before, on and after bounds, for relations ended by an event
+/// (a withdrawal taking effect) and offices with dates.
+async fn check_status(app: &TestApp, oracle: &Oracle) {
+    let bounded = |rel: &'static str| {
+        oracle
+            .rels
+            .iter()
+            .filter(move |r| r.rel == rel && r.valid_from.is_some() && r.valid_until.is_some())
+            .take(3)
+    };
+    let ended: Vec<&Rel> = bounded("PARTY_TO").chain(bounded("HOLDS_OFFICE")).collect();
+    assert_eq!(ended.len(), 6);
+    for r in ended {
+        let (since, until) = (r.valid_from.unwrap(), r.valid_until.unwrap());
+        for (on, holds) in [
+            (since - Days::new(1), false),
+            (since, true),
+            (until - Days::new(1), true),
+            (until, false),
+        ] {
+            let data = app
+                .data_vars(
+                    "query($from: ID!, $type: RelationType!, $to: ID!, $on: Date!) {
+                       relationStatus(from: $from, type: $type, to: $to, on: $on) { holds } }",
+                    json!({ "from": r.from, "type": r.rel, "to": r.to, "on": on.to_string() }),
+                )
+                .await;
+            assert_eq!(
+                data["relationStatus"]["holds"], holds,
+                "{} {} {} on {on}",
+                r.from, r.rel, r.to
+            );
+        }
+    }
+}
+
+/// `path`: found, and as short as a BFS says, within `maxHops`; not found beyond it.
+async fn check_paths(app: &TestApp, oracle: &Oracle) {
+    let persons: Vec<&str> = oracle
+        .entities
+        .iter()
+        .filter(|e| e.kind == "person")
+        .map(|e| e.id.as_str())
+        .collect();
+    let treaties: Vec<&str> = oracle
+        .entities
+        .iter()
+        .filter(|e| e.kind == "treaty")
+        .map(|e| e.id.as_str())
+        .collect();
+    let mut pairs: Vec<(&str, &str, usize)> = (0..8)
+        .map(|i| {
+            (
+                persons[i * 97 % persons.len()],
+                treaties[i * 7 % treaties.len()],
+                4,
+            )
+        })
+        .collect();
+    pairs.extend((0..4).map(|i| (persons[i * 13], persons[i * 13 + 500], 4)));
+    pairs.extend((0..4).map(|i| (persons[i * 31 + 1], "org/nato", 1)));
+    let (mut found, mut missing) = (0, 0);
+    for (from, to, max) in pairs {
+        let expected = oracle.distance(from, to, max);
+        let data = app
+            .data_vars(
+                "query($from: ID!, $to: ID!, $max: Int!) {
+                   path(from: $from, to: $to, maxHops: $max) { found path { length } } }",
+                json!({ "from": from, "to": to, "max": max }),
+            )
+            .await;
+        let p = &data["path"];
+        match expected {
+            Some(d) => {
+                found += 1;
+                assert_eq!(p["found"], true, "{from} -> {to}");
+                assert_eq!(p["path"]["length"], d, "{from} -> {to}");
+            }
+            None => {
+                missing += 1;
+                assert_eq!(p["found"], false, "{from} -> {to} within {max}");
+            }
+        }
+    }
+    assert!(
+        found >= 4 && missing >= 1,
+        "found {found}, missing {missing}"
+    );
+}

@@ -105,6 +105,7 @@ impl GraphBuilder {
     pub fn new() -> Self {
         let mut g = Graph::empty();
         g.bulk = true;
+        g.bulk_state = Some(Default::default());
         GraphBuilder { g }
     }
 
@@ -150,7 +151,9 @@ impl GraphBuilder {
     /// Computes derived dates, resolves event-based validity bounds, checks every interval,
     /// sorts and indexes what was deferred, and ranks the graph.
     pub fn finish(mut self) -> Result<Graph, GraphError> {
+        let t = std::time::Instant::now();
         self.resolve_dates()?;
+        tracing::debug!(ms = t.elapsed().as_millis() as u64, "bulk load: dates");
         let g = &mut self.g;
         // Validity bounds set by events take the events' (possibly just computed) dates.
         let bounded: Vec<EdgeIndex> = g
@@ -173,7 +176,7 @@ impl GraphBuilder {
                     b.date = g.node(ix).event().map_or(b.date, |d| d.date.date);
                 }
             }
-            g.edges.set(e.index(), Some(std::sync::Arc::new(edge)));
+            g.edges.set(e.index(), Some(edge));
         }
         for e in g.edge_indices() {
             let rel = g.relation(e);
@@ -209,15 +212,27 @@ impl GraphBuilder {
                 slot.adj = std::sync::Arc::new(adj);
             }
         }
+        tracing::debug!(ms = t.elapsed().as_millis() as u64, "bulk load: sorted");
         g.bulk = false;
-        g.bulk_state = None;
+        if let Some(b) = g.bulk_state.take() {
+            g.ids = b.ids.into_iter().collect();
+            g.refs = b
+                .refs
+                .into_iter()
+                .filter(|(_, r)| !r.is_empty())
+                .map(|(ix, r)| (ix, std::sync::Arc::new(r)))
+                .collect();
+        }
         for &ix in &ixs {
             let n = g.node(ix);
             let key = (g.degree(ix) as u32, n.id.clone());
             let kind = n.kind;
             g.orders[kind_slot(kind)].by_degree.insert(key, ix);
         }
-        g.rank = std::sync::Arc::new(super::rank::compute(g));
+        tracing::debug!(ms = t.elapsed().as_millis() as u64, "bulk load: indexed");
+        if let Some(rank) = super::rank::compute_if_small(g) {
+            g.rank = std::sync::Arc::new(rank);
+        }
         Ok(self.g)
     }
 

@@ -19,7 +19,7 @@ pub use build::{EventDate, GraphBuilder, NewEvent, NewNode, NewRelation, NewSour
 pub use model::*;
 pub use neighborhood::Subgraph;
 pub use paths::{Hop, Path, TraversalFilter};
-pub use rank::compute as compute_rank;
+pub use rank::{RANK_WHILE_LOADING, compute as compute_rank, compute_if_small as rank_if_small};
 pub use search::{EvidenceMatch, MatchedOn, SearchHit, normalize};
 pub use store::{
     DateKey, DegreeKey, Direction, Graph, KindOrders, NameKey, PARTICIPATION, Rank, RelationView,

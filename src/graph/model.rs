@@ -368,8 +368,29 @@ impl Evidence {
 /// (a participant, or the effect of a notice period), shared rather than copied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EvidenceRef {
+    /// One quote, the common case, kept inline (no allocation).
+    One(Evidence),
     Own(Arc<[Evidence]>),
     Event(NodeIndex),
+}
+
+impl EvidenceRef {
+    /// Its own quotes, kept as compactly as their number allows.
+    pub fn own(list: Arc<[Evidence]>) -> EvidenceRef {
+        match *list {
+            [one] => EvidenceRef::One(one),
+            _ => EvidenceRef::Own(list),
+        }
+    }
+
+    /// Its own quotes (none when they are an event's).
+    pub fn as_own(&self) -> Option<&[Evidence]> {
+        match self {
+            EvidenceRef::One(e) => Some(std::slice::from_ref(e)),
+            EvidenceRef::Own(list) => Some(list),
+            EvidenceRef::Event(_) => None,
+        }
+    }
 }
 
 /// Why a relation exists when it is not a relation record of its own: it is part of another
@@ -569,7 +590,7 @@ mod tests {
                 date: day(27),
                 origin: BoundOrigin::Given,
             }),
-            evidence: EvidenceRef::Own(Arc::new([])),
+            evidence: EvidenceRef::own(Arc::new([])),
             derived: None,
         };
         assert!(r.holds_on(day(26)));

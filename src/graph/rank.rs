@@ -44,7 +44,17 @@ pub fn compute(g: &Graph) -> Rank {
         version: g.version(),
         scores: by_index,
         order,
+        ready: true,
     }
+}
+
+/// Graphs up to this many relations are ranked as they are loaded (it takes milliseconds);
+/// bigger ones in the background once the server serves, so loading is not held up.
+pub const RANK_WHILE_LOADING: usize = 200_000;
+
+/// The ranking of a small graph now, or `None` for a big one (rank it off the load path).
+pub fn compute_if_small(g: &Graph) -> Option<Rank> {
+    (g.relation_count() <= RANK_WHILE_LOADING).then(|| compute(g))
 }
 
 fn scores(g: &Graph) -> (Vec<NodeIndex>, Vec<f64>) {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use imbl::OrdMap;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
-use super::model::{Evidence, EvidenceRef, Kind, Node};
+use super::model::{Evidence, Kind, Node};
 use super::store::{Citer, Graph};
 
 /// Which text of a node a search matched.
@@ -197,9 +197,9 @@ pub(super) fn search_evidence(g: &Graph, query: &str) -> Vec<EvidenceMatch> {
         for c in &refs.citers {
             let (evs, what): (&[Evidence], Citer) = match *c {
                 Citer::Event(e) => (g.node(e).event().map_or(&[][..], |d| &d.evidence), *c),
-                Citer::Relation(r) => match &g.relation(r).evidence {
-                    EvidenceRef::Own(ev) => (ev, *c),
-                    EvidenceRef::Event(_) => continue,
+                Citer::Relation(r) => match g.relation(r).evidence.as_own() {
+                    Some(ev) => (ev, *c),
+                    None => continue,
                 },
             };
             for ev in evs.iter().filter(|ev| ev.source == source) {

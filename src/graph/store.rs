@@ -127,6 +127,8 @@ pub struct Rank {
     pub scores: Vec<f64>,
     /// Node indexes by score, highest first, ties by id.
     pub order: Vec<NodeIndex>,
+    /// False until a ranking has run (a big graph is ranked after it starts serving).
+    pub ready: bool,
 }
 
 /// The knowledge graph with its query indexes.
@@ -134,7 +136,7 @@ pub struct Rank {
 pub struct Graph {
     pub(super) version: u64,
     pub(super) nodes: Vector<Option<Slot>>,
-    pub(super) edges: Vector<Option<Arc<Edge>>>,
+    pub(super) edges: Vector<Option<Edge>>,
     pub(super) ids: HashMap<NodeId, NodeIndex>,
     /// Relations whose id was given, by that id.
     pub(super) rel_ids: HashMap<Arc<str>, EdgeIndex>,
@@ -159,9 +161,14 @@ pub struct Graph {
 #[derive(Debug, Clone, Default)]
 pub(super) struct BulkState {
     /// `(from, type, to)` of every relation without a given id, to refuse duplicates.
-    pub pairs: std::collections::HashSet<(u32, u8, u32)>,
+    pub pairs: std::collections::HashSet<u64>,
     /// Events whose date rule is applied at the end: `(event, notification, treaty)`.
     pub rules: Vec<(NodeIndex, String, String)>,
+    /// Ids while loading: a plain hash map is several times faster to fill and ask than the
+    /// persistent one, which is built from it once at the end.
+    pub ids: std::collections::HashMap<NodeId, NodeIndex>,
+    /// Reverse references while loading, for the same reason.
+    pub refs: std::collections::HashMap<NodeIndex, Refs>,
 }
 
 pub(super) fn kind_slot(k: Kind) -> usize {
@@ -241,7 +248,10 @@ impl Graph {
     }
 
     pub fn lookup(&self, id: &str) -> Option<NodeIndex> {
-        self.ids.get(id).copied()
+        match &self.bulk_state {
+            Some(b) => b.ids.get(id).copied(),
+            None => self.ids.get(id).copied(),
+        }
     }
 
     pub(super) fn slot(&self, ix: NodeIndex) -> Option<&Slot> {
@@ -325,6 +335,7 @@ impl Graph {
     /// The evidence of a relation: its own, or its event's.
     pub fn evidence(&self, e: EdgeIndex) -> &[Evidence] {
         match &self.relation(e).evidence {
+            EvidenceRef::One(ev) => std::slice::from_ref(ev),
             EvidenceRef::Own(ev) => ev,
             EvidenceRef::Event(ix) => self.node(*ix).event().map_or(&[], |d| &d.evidence),
         }

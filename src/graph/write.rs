@@ -57,8 +57,7 @@ impl Graph {
     /// Adds an event. A computed date needs its notification and treaty to exist already,
     /// except in a bulk load, where it is computed when the load finishes.
     pub fn add_event(&mut self, e: NewEvent) -> Result<NodeIndex, GraphError> {
-        let what = format!("event `{}`", e.id);
-        let evidence = self.check_evidence(&what, &e.evidence)?;
+        let evidence = self.check_evidence(|| format!("event `{}`", e.id), &e.evidence)?;
         let (date, rule) = match &e.date {
             EventDate::Given(d) => (*d, None),
             // A placeholder until the rule is applied below or by the bulk load's end.
@@ -103,7 +102,7 @@ impl Graph {
         detail: Detail,
     ) -> Result<NodeIndex, GraphError> {
         let id = NodeId::parse(&n.id)?;
-        if self.ids.contains_key(id.as_str()) {
+        if self.lookup(id.as_str()).is_some() {
             return Err(GraphError::DuplicateId { id: id.to_string() });
         }
         let node = clean_node(id.clone(), kind, n, detail)?;
@@ -112,7 +111,14 @@ impl Graph {
             node: Arc::new(node),
             adj: Arc::new(Vec::new()),
         }));
-        self.ids.insert(id, ix);
+        match &mut self.bulk_state {
+            Some(b) if self.bulk => {
+                b.ids.insert(id, ix);
+            }
+            _ => {
+                self.ids.insert(id, ix);
+            }
+        }
         self.node_total += 1;
         self.kind_counts[kind_slot(kind)] += 1;
         self.index_node(ix);
@@ -121,7 +127,9 @@ impl Graph {
 
     /// Adds the node to the orderings and the search index.
     fn index_node(&mut self, ix: NodeIndex) {
-        let node = self.node(ix).clone();
+        let Some(node) = self.slot(ix).map(|s| s.node.clone()) else {
+            return;
+        };
         let o = &mut self.orders[kind_slot(node.kind)];
         o.by_id.insert(node.id.clone(), ix);
         o.by_name.insert(name_key(&node), ix);
@@ -150,7 +158,9 @@ impl Graph {
     }
 
     fn unindex_node(&mut self, ix: NodeIndex) {
-        let node = self.node(ix).clone();
+        let Some(node) = self.slot(ix).map(|s| s.node.clone()) else {
+            return;
+        };
         let d = self.degree(ix) as u32;
         let o = &mut self.orders[kind_slot(node.kind)];
         o.by_id.remove(&node.id);
@@ -253,10 +263,10 @@ impl Graph {
             }
             Citer::Relation(r) => {
                 let mut edge = self.edge(r).clone();
-                if let EvidenceRef::Own(evs) = &edge.rel.evidence {
-                    edge.rel.evidence = EvidenceRef::Own(find(evs)?);
+                if let Some(evs) = edge.rel.evidence.as_own() {
+                    edge.rel.evidence = EvidenceRef::own(find(evs)?);
                 }
-                self.edges.set(r.index(), Some(Arc::new(edge)));
+                self.edges.set(r.index(), Some(edge));
             }
         }
         Ok(())
@@ -267,8 +277,7 @@ impl Graph {
     /// it, follow.
     pub fn update_event(&mut self, ix: NodeIndex, e: NewEvent) -> Result<(), GraphError> {
         let old = self.node(ix).clone();
-        let what = format!("event `{}`", old.id);
-        let evidence = self.check_evidence(&what, &e.evidence)?;
+        let evidence = self.check_evidence(|| format!("event `{}`", old.id), &e.evidence)?;
         let old_date = old.event().map(|d| d.date);
         // The old rule goes; a new one is applied below.
         self.drop_rule(ix);
@@ -483,7 +492,7 @@ impl Graph {
                     b.date = date;
                 }
             }
-            self.edges.set(e.index(), Some(Arc::new(edge)));
+            self.edges.set(e.index(), Some(edge));
             self.check_interval(e)?;
         }
         for dep in self.rule_dependants(ix) {
@@ -566,7 +575,7 @@ impl Graph {
         self.check_ends(RelationType::PublishedBy, source, to)?;
         let id = generated_id(&source_id, RelationType::PublishedBy, publisher);
         let evidence = self.check_evidence(
-            &format!("relation `{id}`"),
+            || format!("relation `{id}`"),
             &[(source_id.clone(), byline.to_string())],
         )?;
         self.check_new_id(source, RelationType::PublishedBy, to, None)?;
@@ -579,7 +588,7 @@ impl Graph {
                 role: None,
                 valid_from: None,
                 valid_until: None,
-                evidence: EvidenceRef::Own(evidence),
+                evidence: EvidenceRef::own(evidence),
                 derived: Some(Derived::Publisher),
             },
         );
@@ -703,10 +712,13 @@ impl Graph {
             Some(id) => Some(Arc::from(id.as_str())),
             None => None,
         };
-        let label = explicit
-            .as_deref()
-            .map_or_else(|| generated_id(&r.from, r.rel, &r.to), str::to_string);
-        let evidence = self.check_evidence(&format!("relation `{label}`"), &r.evidence)?;
+        let label = || {
+            let id = explicit
+                .as_deref()
+                .map_or_else(|| generated_id(&r.from, r.rel, &r.to), str::to_string);
+            format!("relation `{id}`")
+        };
+        let evidence = self.check_evidence(label, &r.evidence)?;
         self.check_new_id(from, r.rel, to, explicit.as_deref())?;
         let mut pending = vec![];
         let mut bound = |g: &Graph, spec: Option<ValiditySpec>, until: bool| {
@@ -742,7 +754,7 @@ impl Graph {
                 role,
                 valid_from,
                 valid_until,
-                evidence: EvidenceRef::Own(evidence),
+                evidence: EvidenceRef::own(evidence),
                 derived: None,
             },
         );
@@ -786,8 +798,8 @@ impl Graph {
         let e = EdgeIndex::new(self.edges.len());
         let rel_type = rel.rel;
         let explicit = rel.id.clone();
-        let own = matches!(rel.evidence, EvidenceRef::Own(_));
-        self.edges.push_back(Some(Arc::new(Edge { from, to, rel })));
+        let own = rel.evidence.as_own().is_some();
+        self.edges.push_back(Some(Edge { from, to, rel }));
         if let Some(id) = explicit {
             self.rel_ids.insert(id, e);
         }
@@ -816,7 +828,7 @@ impl Graph {
     /// Removes a relation from its ends and every index.
     pub(super) fn remove_edge(&mut self, e: EdgeIndex) {
         let edge = self.edge(e).clone();
-        if matches!(edge.rel.evidence, EvidenceRef::Own(_)) {
+        if edge.rel.evidence.as_own().is_some() {
             self.uncite(Citer::Relation(e));
         }
         for b in [edge.rel.valid_from, edge.rel.valid_until]
@@ -878,13 +890,14 @@ impl Graph {
     // Checks.
 
     pub(super) fn lookup_id(&self, raw: &str) -> Result<NodeIndex, GraphError> {
-        let id = NodeId::parse(raw)?;
-        self.ids
-            .get(id.as_str())
-            .copied()
-            .ok_or(GraphError::UnknownNode {
-                id: raw.to_string(),
-            })
+        if let Some(ix) = self.lookup(raw) {
+            return Ok(ix);
+        }
+        // Only a miss pays for telling a malformed id from an unknown one.
+        NodeId::parse(raw)?;
+        Err(GraphError::UnknownNode {
+            id: raw.to_string(),
+        })
     }
 
     pub(super) fn check_kind(
@@ -936,25 +949,23 @@ impl Graph {
         to: NodeIndex,
         explicit: Option<&str>,
     ) -> Result<(), GraphError> {
-        let id = match explicit {
-            Some(id) => id.to_string(),
-            None => generated_id(self.node(from).id.as_str(), rel, self.node(to).id.as_str()),
-        };
-        let taken = if self.bulk {
+        let generated = |g: &Graph| generated_id(g.node(from).id.as_str(), rel, g.node(to).id.as_str());
+        let taken = match (self.bulk, explicit) {
             // Relation lists are unsorted while loading: a set of the generated ids' parts
             // answers instead of a scan of a hub's list.
-            match explicit {
-                Some(_) => self.rel_ids.contains_key(id.as_str()) || self.generated_taken(&id),
-                None => {
-                    let key = (from.index() as u32, rel as u8, to.index() as u32);
-                    self.rel_ids.contains_key(id.as_str()) || !self.bulk_pairs().insert(key)
-                }
+            (true, Some(id)) => self.rel_ids.contains_key(id) || self.generated_taken(id),
+            (true, None) => {
+                let key = pair_key(from, rel, to);
+                (!self.rel_ids.is_empty() && self.rel_ids.contains_key(generated(self).as_str()))
+                    || !self.bulk_pairs().insert(key)
             }
-        } else {
-            self.lookup_relation(&id).is_some()
+            (false, Some(id)) => self.lookup_relation(id).is_some(),
+            (false, None) => self.lookup_relation(&generated(self)).is_some(),
         };
         if taken {
-            return Err(GraphError::DuplicateRelation { id });
+            return Err(GraphError::DuplicateRelation {
+                id: explicit.map_or_else(|| generated(self), str::to_string),
+            });
         }
         Ok(())
     }
@@ -972,11 +983,11 @@ impl Graph {
         else {
             return false;
         };
-        self.bulk_pairs()
-            .contains(&(f.index() as u32, rel as u8, t.index() as u32))
+        let key = pair_key(f, rel, t);
+        self.bulk_pairs().contains(&key)
     }
 
-    fn bulk_pairs(&mut self) -> &mut std::collections::HashSet<(u32, u8, u32)> {
+    fn bulk_pairs(&mut self) -> &mut std::collections::HashSet<u64> {
         &mut self.bulk_state.get_or_insert_with(Default::default).pairs
     }
 
@@ -1002,13 +1013,11 @@ impl Graph {
     /// result is the quotes' spans.
     pub(super) fn check_evidence(
         &self,
-        what: &str,
+        what: impl Fn() -> String,
         evidence: &[(String, String)],
     ) -> Result<Arc<[Evidence]>, GraphError> {
         if evidence.is_empty() {
-            return Err(GraphError::NoEvidence {
-                what: what.to_string(),
-            });
+            return Err(GraphError::NoEvidence { what: what() });
         }
         evidence
             .iter()
@@ -1024,7 +1033,7 @@ impl Graph {
                 };
                 if quote.trim().is_empty() {
                     return Err(GraphError::Empty {
-                        what: format!("a quote of {what}"),
+                        what: format!("a quote of {}", what()),
                     });
                 }
                 let start = memchr::memmem::find(src.text.as_bytes(), quote.as_bytes())
@@ -1045,15 +1054,28 @@ impl Graph {
     // Reverse references.
 
     pub(super) fn refs_of(&self, ix: NodeIndex) -> Arc<Refs> {
+        if let Some(b) = &self.bulk_state
+            && self.bulk
+        {
+            return Arc::new(b.refs.get(&ix).cloned().unwrap_or_default());
+        }
         self.refs.get(&ix).cloned().unwrap_or_default()
     }
 
     pub(super) fn refs_mut(&mut self, ix: NodeIndex) -> &mut Refs {
+        if self.bulk
+            && let Some(b) = &mut self.bulk_state
+        {
+            return b.refs.entry(ix).or_default();
+        }
         Arc::make_mut(self.refs.entry(ix).or_default())
     }
 
     /// Drops an empty entry, so the map holds only nodes that are referred to.
     fn gc_refs(&mut self, ix: NodeIndex) {
+        if self.bulk {
+            return;
+        }
         if self.refs.get(&ix).is_some_and(|r| r.is_empty()) {
             self.refs.remove(&ix);
         }
@@ -1066,10 +1088,12 @@ impl Graph {
                 .event()
                 .map(|d| d.evidence.to_vec())
                 .unwrap_or_default(),
-            Citer::Relation(r) => match &self.relation(r).evidence {
-                EvidenceRef::Own(ev) => ev.to_vec(),
-                EvidenceRef::Event(_) => vec![],
-            },
+            Citer::Relation(r) => self
+                .relation(r)
+                .evidence
+                .as_own()
+                .map(<[Evidence]>::to_vec)
+                .unwrap_or_default(),
         }
     }
 
@@ -1182,6 +1206,11 @@ fn clean_node(id: NodeId, kind: Kind, n: NewNode, detail: Detail) -> Result<Node
         description: n.description.trim().to_string(),
         detail,
     })
+}
+
+/// `(from, type, to)` of a relation in one word, for the bulk load's duplicate check.
+fn pair_key(from: NodeIndex, rel: RelationType, to: NodeIndex) -> u64 {
+    ((from.index() as u64) << 32) ^ ((to.index() as u64) << 4) ^ rel as u64
 }
 
 /// A node's place in the by-name ordering: its normalised name, then its id.

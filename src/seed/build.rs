@@ -56,99 +56,103 @@ pub struct BuildError {
     pub problem: String,
 }
 
-/// A record's place, for error messages.
-#[derive(Debug, Clone)]
-struct Location {
-    section: Section,
-    index: usize,
-    id: String,
-}
-
-struct Loader {
+/// Turns records into builder calls, one record at a time, in the order that lets edges point
+/// at any node whatever the order in the files: every node first (sources, entities, events),
+/// then publishers, participants and relations. A caller may stream each phase's records from
+/// a file (the bulk format does) instead of holding them all.
+pub struct Loader {
     builder: GraphBuilder,
 }
 
+impl Default for Loader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn fail(section: Section, index: usize, id: &str, problem: impl ToString) -> BuildError {
+    BuildError {
+        section,
+        index: Some(index),
+        id: id.to_string(),
+        problem: problem.to_string(),
+    }
+}
+
 impl Loader {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Loader {
             builder: GraphBuilder::new(),
         }
     }
 
-    fn fail(&self, loc: &Location, problem: impl ToString) -> BuildError {
-        BuildError {
-            section: loc.section,
-            index: Some(loc.index),
-            id: loc.id.clone(),
-            problem: problem.to_string(),
+    /// Phase 1: a source node.
+    pub fn source(&mut self, i: usize, s: &SourceRecord) -> Result<(), BuildError> {
+        let f = |p: String| fail(Section::Sources, i, &s.id, p);
+        let input = source_input(s).map_err(f)?;
+        self.builder
+            .add_source(input)
+            .map_err(|e| fail(Section::Sources, i, &s.id, e))?;
+        Ok(())
+    }
+
+    /// Phase 2: an entity node.
+    pub fn entity(&mut self, i: usize, e: &EntityRecord) -> Result<(), BuildError> {
+        let (kind, input) = entity_input(e).map_err(|p| fail(Section::Entities, i, &e.id, p))?;
+        self.builder
+            .add_entity(kind, input)
+            .map_err(|err| fail(Section::Entities, i, &e.id, err))?;
+        Ok(())
+    }
+
+    /// Phase 3: an event node.
+    pub fn event(&mut self, i: usize, e: &EventRecord) -> Result<(), BuildError> {
+        let (input, _) = event_input(e).map_err(|p| fail(Section::Events, i, &e.id, p))?;
+        self.builder
+            .add_event(input)
+            .map_err(|err| fail(Section::Events, i, &e.id, err))?;
+        Ok(())
+    }
+
+    /// Phase 4: a source's publisher.
+    pub fn publisher(&mut self, i: usize, s: &SourceRecord) -> Result<(), BuildError> {
+        match (&s.publisher, &s.byline) {
+            (None, _) => Ok(()),
+            (Some(_), None) => Err(fail(
+                Section::Sources,
+                i,
+                &s.id,
+                "`publisher` needs a `byline`: the text naming the publisher",
+            )),
+            (Some(p), Some(b)) => self
+                .builder
+                .set_publisher(&s.id, p, b)
+                .map_err(|e| fail(Section::Sources, i, &s.id, e)),
         }
     }
 
-    fn run(mut self, records: &RecordSet) -> Result<Graph, BuildError> {
-        let RecordSet {
-            sources,
-            entities,
-            events,
-            relations,
-        } = records;
-        let place = |section, index, id: &str| Location {
-            section,
-            index,
-            id: id.to_string(),
-        };
+    /// Phase 5: an event's participants.
+    pub fn participants(&mut self, i: usize, e: &EventRecord) -> Result<(), BuildError> {
+        self.builder
+            .set_participants(&e.id, &participants(e))
+            .map_err(|err| fail(Section::Events, i, &e.id, err))
+    }
 
-        // Nodes first, so that edges may point at any node whatever the order in the files.
-        for (i, s) in sources.iter().enumerate() {
-            let loc = place(Section::Sources, i, &s.id);
-            let input = source_input(s).map_err(|p| self.fail(&loc, p))?;
-            self.builder
-                .add_source(input)
-                .map_err(|e| self.fail(&loc, e))?;
-        }
-        for (i, e) in entities.iter().enumerate() {
-            let loc = place(Section::Entities, i, &e.id);
-            let (kind, input) = entity_input(e).map_err(|p| self.fail(&loc, p))?;
-            self.builder
-                .add_entity(kind, input)
-                .map_err(|err| self.fail(&loc, err))?;
-        }
-        for (i, e) in events.iter().enumerate() {
-            let loc = place(Section::Events, i, &e.id);
-            let (input, _) = event_input(e).map_err(|p| self.fail(&loc, p))?;
-            self.builder
-                .add_event(input)
-                .map_err(|err| self.fail(&loc, err))?;
-        }
-        // Then edges: publishers, event participants, relations.
-        for (i, s) in sources.iter().enumerate() {
-            let loc = place(Section::Sources, i, &s.id);
-            match (&s.publisher, &s.byline) {
-                (None, _) => {}
-                (Some(_), None) => {
-                    return Err(self.fail(
-                        &loc,
-                        "`publisher` needs a `byline`: the text naming the publisher",
-                    ));
-                }
-                (Some(p), Some(b)) => self
-                    .builder
-                    .set_publisher(&s.id, p, b)
-                    .map_err(|e| self.fail(&loc, e))?,
-            }
-        }
-        for (i, e) in events.iter().enumerate() {
-            let loc = place(Section::Events, i, &e.id);
-            self.builder
-                .set_participants(&e.id, &participants(e))
-                .map_err(|err| self.fail(&loc, err))?;
-        }
-        for (i, r) in relations.iter().enumerate() {
-            let loc = place(Section::Relations, i, &r.effective_id());
-            let input = relation_input(r).map_err(|p| self.fail(&loc, p))?;
-            self.builder
-                .add_relation(input)
-                .map_err(|err| self.fail(&loc, err))?;
-        }
+    /// Phase 6: a relation.
+    pub fn relation(&mut self, i: usize, r: &RelationRecord) -> Result<(), BuildError> {
+        let input = relation_input(r).map_err(|p| fail(Section::Relations, i, &r.effective_id(), p))?;
+        self.builder
+            .add_relation(input)
+            .map_err(|err| fail(Section::Relations, i, &r.effective_id(), err))?;
+        Ok(())
+    }
+
+    /// Checks what needs every record and returns the graph. `locate` finds the record a
+    /// problem found only now is about (an event or relation id), on the error path only.
+    pub fn finish(
+        self,
+        locate: impl Fn(&str) -> Option<(Section, usize)>,
+    ) -> Result<Graph, BuildError> {
         self.builder.finish().map_err(|e| {
             let id = match &e {
                 GraphError::DateRule { id, .. } | GraphError::EmptyInterval { id, .. } => {
@@ -156,18 +160,7 @@ impl Loader {
                 }
                 _ => String::new(),
             };
-            // Only on the error path: find the record the problem is about.
-            let found = events
-                .iter()
-                .position(|x| x.id == id)
-                .map(|i| (Section::Events, i))
-                .or_else(|| {
-                    relations
-                        .iter()
-                        .position(|x| x.effective_id() == id)
-                        .map(|i| (Section::Relations, i))
-                });
-            match found {
+            match locate(&id) {
                 Some((section, index)) => BuildError {
                     section,
                     index: Some(index),
@@ -181,6 +174,45 @@ impl Loader {
                     problem: e.to_string(),
                 },
             }
+        })
+    }
+
+    fn run(mut self, records: &RecordSet) -> Result<Graph, BuildError> {
+        let RecordSet {
+            sources,
+            entities,
+            events,
+            relations,
+        } = records;
+        for (i, s) in sources.iter().enumerate() {
+            self.source(i, s)?;
+        }
+        for (i, e) in entities.iter().enumerate() {
+            self.entity(i, e)?;
+        }
+        for (i, e) in events.iter().enumerate() {
+            self.event(i, e)?;
+        }
+        for (i, s) in sources.iter().enumerate() {
+            self.publisher(i, s)?;
+        }
+        for (i, e) in events.iter().enumerate() {
+            self.participants(i, e)?;
+        }
+        for (i, r) in relations.iter().enumerate() {
+            self.relation(i, r)?;
+        }
+        self.finish(|id| {
+            events
+                .iter()
+                .position(|x| x.id == id)
+                .map(|i| (Section::Events, i))
+                .or_else(|| {
+                    relations
+                        .iter()
+                        .position(|x| x.effective_id() == id)
+                        .map(|i| (Section::Relations, i))
+                })
         })
     }
 }

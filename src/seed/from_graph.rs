@@ -8,7 +8,7 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use super::records::*;
 use crate::graph::{
-    BoundOrigin, DateRule, Derived, Detail, Direction, EvidenceRef, Graph, Kind, RelationType,
+    BoundOrigin, DateRule, Derived, Detail, Direction, Graph, Kind, RelationType,
 };
 
 /// Every record of the graph, in the order the nodes and relations were added.
@@ -138,10 +138,7 @@ pub fn relation_record(g: &Graph, e: EdgeIndex) -> RelationRecord {
     };
     let (valid_from, valid_from_event) = bound(r.valid_from);
     let (valid_until, valid_until_event) = bound(r.valid_until);
-    let evidence = match &r.evidence {
-        EvidenceRef::Own(ev) => ev.clone(),
-        EvidenceRef::Event(_) => Arc::from(g.evidence(e)),
-    };
+    let evidence: Arc<[crate::graph::Evidence]> = Arc::from(g.evidence(e));
     RelationRecord {
         id: r.id.as_deref().map(str::to_string),
         rel: r.rel.as_str().to_string(),

@@ -12,7 +12,12 @@ use std::io::{BufRead, BufReader, Cursor};
 
 use serde::de::DeserializeOwned;
 
-use super::{RecordSet, Section, SeedError, SeedSource, SourceRecord};
+use super::build::{BuildError, Loader};
+use super::{
+    EntityRecord, EventRecord, RecordSet, RelationRecord, Section, SeedError, SeedSource,
+    SourceRecord,
+};
+use crate::graph::Graph;
 
 /// The bulk file of each section.
 pub fn file(section: Section) -> &'static str {
@@ -148,6 +153,151 @@ pub fn read_bulk(seed: &SeedSource) -> Result<(RecordSet, LineNumbers), SeedErro
         relations,
     };
     Ok((records, lines))
+}
+
+/// Why a streamed load stopped: a file could not be read or parsed, or a record is invalid.
+enum LoadError {
+    Seed(SeedError),
+    Build(BuildError),
+}
+
+impl From<SeedError> for LoadError {
+    fn from(e: SeedError) -> Self {
+        LoadError::Seed(e)
+    }
+}
+
+impl From<BuildError> for LoadError {
+    fn from(e: BuildError) -> Self {
+        LoadError::Build(e)
+    }
+}
+
+/// Loads a bulk seed straight into the graph, streaming each file once per loading phase
+/// (sources and events are read twice: as nodes, then for their edges), so the records never
+/// all sit in memory at once beside the graph.
+pub fn load(seed: &SeedSource) -> Result<Graph, SeedError> {
+    let mut loader = Loader::new();
+    let streamed = (|| -> Result<(), LoadError> {
+        let t = std::time::Instant::now();
+        let phase = |name: &str| tracing::debug!(phase = name, ms = t.elapsed().as_millis() as u64, "bulk load");
+        each(seed, Section::Sources, true, |i, line, mut s: SourceRecord| {
+            resolve_text(seed, line, &mut s)?;
+            Ok(loader.source(i, &s)?)
+        })?;
+        phase("sources");
+        each(seed, Section::Entities, false, |i, _, e: EntityRecord| {
+            Ok(loader.entity(i, &e)?)
+        })?;
+        phase("entities");
+        each(seed, Section::Events, false, |i, _, e: EventRecord| {
+            Ok(loader.event(i, &e)?)
+        })?;
+        phase("events");
+        each(seed, Section::Sources, true, |i, _, s: SourceRecord| {
+            Ok(loader.publisher(i, &s)?)
+        })?;
+        phase("publishers");
+        each(seed, Section::Events, false, |i, _, e: EventRecord| {
+            Ok(loader.participants(i, &e)?)
+        })?;
+        phase("participants");
+        each(seed, Section::Relations, false, |i, _, r: RelationRecord| {
+            Ok(loader.relation(i, &r)?)
+        })?;
+        phase("relations");
+        Ok(())
+    })();
+    match streamed {
+        Ok(()) => {}
+        Err(LoadError::Seed(e)) => return Err(e),
+        Err(LoadError::Build(e)) => return Err(super::seed_error(seed, e)),
+    }
+    loader
+        .finish(|id| locate(seed, id))
+        .map_err(|e| super::seed_error(seed, e))
+}
+
+/// The record an event or relation id names, by reading the files again (error path only).
+fn locate(seed: &SeedSource, id: &str) -> Option<(Section, usize)> {
+    let mut found = None;
+    let _ = each(seed, Section::Events, false, |i, _, e: EventRecord| {
+        if found.is_none() && e.id == id {
+            found = Some((Section::Events, i));
+        }
+        Ok(())
+    });
+    if found.is_none() {
+        let _ = each(seed, Section::Relations, false, |i, _, r: RelationRecord| {
+            if found.is_none() && r.effective_id() == id {
+                found = Some((Section::Relations, i));
+            }
+            Ok(())
+        });
+    }
+    found
+}
+
+fn resolve_text(seed: &SeedSource, line: u32, s: &mut SourceRecord) -> Result<(), SeedError> {
+    let invalid = |problem: String| SeedError::Invalid {
+        file: seed.display(file(Section::Sources)),
+        record: format!("line {line} (`{}`)", s.id),
+        problem,
+    };
+    match (&s.text_file, &s.text) {
+        (Some(path), None) => {
+            let text = seed
+                .read(path)?
+                .ok_or_else(|| invalid(format!("text file `{path}` not found")))?;
+            s.text = Some(text);
+            Ok(())
+        }
+        (None, Some(_)) => Ok(()),
+        _ => Err(invalid("give exactly one of `text_file` and `text`".into())),
+    }
+}
+
+/// Visits the records of one section's file in order: `f(index, line, record)`.
+fn each<T: DeserializeOwned>(
+    seed: &SeedSource,
+    section: Section,
+    required: bool,
+    mut f: impl FnMut(usize, u32, T) -> Result<(), LoadError>,
+) -> Result<(), LoadError> {
+    let rel = file(section);
+    let Some(mut reader) = seed.open(rel)? else {
+        if required {
+            return Err(SeedError::Read {
+                file: seed.display(rel),
+                reason: "missing (a bulk seed directory needs at least sources.jsonl)".into(),
+            }
+            .into());
+        }
+        return Ok(());
+    };
+    let mut buf = String::new();
+    let mut n: u32 = 0;
+    let mut index = 0;
+    loop {
+        buf.clear();
+        n += 1;
+        let read = reader.read_line(&mut buf).map_err(|e| SeedError::Read {
+            file: seed.display(rel),
+            reason: format!("line {n}: {e}"),
+        })?;
+        if read == 0 {
+            return Ok(());
+        }
+        if buf.trim().is_empty() {
+            continue;
+        }
+        let record = serde_json::from_str(&buf).map_err(|e| SeedError::Syntax {
+            file: seed.display(rel),
+            reason: format!("line {n}: {}", json_reason(&e)),
+        })?;
+        f(index, n, record)?;
+        index += 1;
+    }
 }
 
 /// The records of one section's file, one per non-blank line; their line numbers go to `at`.

@@ -13,7 +13,7 @@ pub mod jsonl;
 mod records;
 
 pub use build::{
-    BuildError, Section, build, entity_input, event_input, participants, relation_input,
+    BuildError, Loader, Section, build, entity_input, event_input, participants, relation_input,
     source_input,
 };
 pub use export::{ExportError, export};
@@ -147,6 +147,9 @@ impl SeedSource {
 
 /// Loads and validates a seed.
 pub fn load(seed: &SeedSource) -> Result<Graph, SeedError> {
+    if jsonl::is_bulk(seed)? {
+        return jsonl::load(seed);
+    }
     let records = read(seed)?;
     build(&records).map_err(|e| seed_error(seed, e))
 }

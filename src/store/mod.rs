@@ -139,8 +139,10 @@ impl Store {
             // from there, not from 0.
             let version = g.version().max(j.last_seq());
             g.set_version(version);
-            if version > 0 {
-                g.set_rank(crate::graph::compute_rank(&g));
+            if version > 0
+                && let Some(rank) = crate::graph::rank_if_small(&g)
+            {
+                g.set_rank(rank);
             }
             journal = Some(j);
             graph = Some(g);
@@ -156,7 +158,12 @@ impl Store {
             changes,
             rank_wake: Mutex::new(None),
         });
-        Ok(Store { inner })
+        let store = Store { inner };
+        let g = store.graph();
+        if !g.rank().ready || g.rank().version != g.version() {
+            store.wake_ranking();
+        }
+        Ok(store)
     }
 
     /// The current graph version. Cheap; hold it for as long as one answer needs.
@@ -277,7 +284,7 @@ fn rank_loop(inner: Weak<Inner>, wake: mpsc::Receiver<()>) {
         while wake.try_recv().is_ok() {}
         let Some(inner) = inner.upgrade() else { return };
         let g = inner.current.load_full();
-        if g.rank().version == g.version() {
+        if g.rank().ready && g.rank().version == g.version() {
             continue;
         }
         let rank = Arc::new(crate::graph::compute_rank(&g));

@@ -980,6 +980,81 @@ mod tests {
     }
 
     #[test]
+    fn connection_limits_and_the_apq_byte_bound_come_from_flag_environment_and_file() {
+        let d = HttpConfig::default();
+        let s = resolve(&[], &[]).unwrap();
+        assert_eq!(
+            (
+                s.http.apq_cache_bytes,
+                s.http.header_timeout,
+                s.http.body_timeout,
+                s.http.idle_timeout,
+                s.http.max_connections,
+                s.http.max_concurrent_requests
+            ),
+            (
+                d.apq_cache_bytes,
+                d.header_timeout,
+                d.body_timeout,
+                d.idle_timeout,
+                d.max_connections,
+                d.max_concurrent_requests
+            )
+        );
+        let file = config_file(
+            "apq_cache_bytes = 5000\nheader_timeout_secs = 3\nbody_timeout_secs = 4\n\
+             idle_timeout_secs = 5\nmax_connections = 6\nmax_concurrent_requests = 7\n",
+        );
+        let path = file.path().to_str().unwrap();
+        let h = resolve(&["--config", path], &[]).unwrap().http;
+        assert_eq!(
+            (
+                h.apq_cache_bytes,
+                h.header_timeout.as_secs(),
+                h.body_timeout.as_secs(),
+                h.idle_timeout.as_secs(),
+                h.max_connections,
+                h.max_concurrent_requests
+            ),
+            (5000, 3, 4, 5, 6, 7)
+        );
+        let h = resolve(
+            &["--config", path, "--max-connections", "60", "--idle-timeout-secs", "50"],
+            &[
+                ("NEWSGRAPH_MAX_CONNECTIONS", "600"),
+                ("NEWSGRAPH_HEADER_TIMEOUT_SECS", "30"),
+                ("NEWSGRAPH_APQ_CACHE_BYTES", "9000"),
+                ("NEWSGRAPH_MAX_CONCURRENT_REQUESTS", "70"),
+                ("NEWSGRAPH_BODY_TIMEOUT_SECS", "40"),
+            ],
+        )
+        .unwrap()
+        .http;
+        assert_eq!(
+            (
+                h.max_connections,
+                h.idle_timeout.as_secs(),
+                h.header_timeout.as_secs(),
+                h.apq_cache_bytes,
+                h.max_concurrent_requests,
+                h.body_timeout.as_secs()
+            ),
+            (60, 50, 30, 9000, 70, 40)
+        );
+        for flag in [
+            "--apq-cache-bytes",
+            "--header-timeout-secs",
+            "--body-timeout-secs",
+            "--idle-timeout-secs",
+            "--max-connections",
+            "--max-concurrent-requests",
+        ] {
+            let e = error(&[flag, "0"], &[]);
+            assert!(e.contains(flag), "{flag}: {e}");
+        }
+    }
+
+    #[test]
     fn the_config_file_can_be_named_in_the_environment() {
         let file = config_file("max_nesting = 7\ncors_origins = [\"https://app.example\"]\n");
         let s = resolve(&[], &[("NEWSGRAPH_CONFIG", file.path().to_str().unwrap())]).unwrap();

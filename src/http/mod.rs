@@ -5,6 +5,8 @@
 mod graphql;
 pub mod layers;
 pub mod metrics;
+mod server;
+mod shed;
 mod ws;
 
 use std::sync::Arc;
@@ -155,9 +157,14 @@ impl AppState {
 
 /// The application's routes, with the layers every response passes through.
 pub fn router(state: AppState) -> Router {
+    // Load beyond the bound is shed at once (503, Retry-After) rather than queued.
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        state.config.max_concurrent_requests,
+    ));
     let mut r = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::handler))
+        .route_layer(axum::middleware::from_fn_with_state(slots, shed::shed))
         .route("/healthz", get(healthz))
         .route("/readyz", get(layers::readyz))
         .route("/metrics", get(layers::metrics_handler));
@@ -173,7 +180,17 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until the process is stopped.
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).await
+    serve_until(listener, state, std::future::pending()).await
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight and returns.
+pub async fn serve_until(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let config = state.config.clone();
+    server::serve_until(listener, router(state), &config, shutdown).await
 }
 
 async fn graphiql() -> impl IntoResponse {

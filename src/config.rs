@@ -1019,7 +1019,14 @@ mod tests {
             (5000, 3, 4, 5, 6, 7)
         );
         let h = resolve(
-            &["--config", path, "--max-connections", "60", "--idle-timeout-secs", "50"],
+            &[
+                "--config",
+                path,
+                "--max-connections",
+                "60",
+                "--idle-timeout-secs",
+                "50",
+            ],
             &[
                 ("NEWSGRAPH_MAX_CONNECTIONS", "600"),
                 ("NEWSGRAPH_HEADER_TIMEOUT_SECS", "30"),

@@ -167,7 +167,21 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
             "send the request as application/json (UTF-8)".into(),
         );
     }
-    let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+    let read = axum::body::to_bytes(body, state.config.max_body_bytes);
+    let Ok(read) = tokio::time::timeout(state.config.body_timeout, read).await else {
+        // A client trickling its body holds a connection and a request slot: not for long.
+        return error_response(
+            media,
+            StatusCode::REQUEST_TIMEOUT,
+            true,
+            code::TIMEOUT,
+            format!(
+                "the request body took longer than {} s to arrive",
+                state.config.body_timeout.as_secs_f64()
+            ),
+        );
+    };
+    let bytes = match read {
         Ok(b) => b,
         Err(_) => {
             return error_response(
@@ -328,7 +342,13 @@ async fn run(
             );
         }
         if has_code(&resp, code::RESULT_TOO_LARGE) {
-            return error_response(media, StatusCode::OK, false, code::RESULT_TOO_LARGE, message());
+            return error_response(
+                media,
+                StatusCode::OK,
+                false,
+                code::RESULT_TOO_LARGE,
+                message(),
+            );
         }
     }
     write(&state, &headers, media, resp, is_get)

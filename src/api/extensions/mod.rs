@@ -25,8 +25,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
-    NextPrepareRequest, NextRequest, NextSubscribe, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
+    NextRequest, NextSubscribe, NextValidation,
 };
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{
@@ -305,12 +305,11 @@ impl Extension for GuardExtension {
         }
         // Parsed here, once, and checked before async-graphql's own checks (which expand
         // fragments) ever see it; the document then travels in the request.
-        let doc = async_graphql::parser::parse_query(&request.query)
-            .map_err(|e| {
-                let mut err = ServerError::from(e);
-                set_code(&mut err, code::PARSE_FAILED);
-                err
-            })?;
+        let doc = async_graphql::parser::parse_query(&request.query).map_err(|e| {
+            let mut err = ServerError::from(e);
+            set_code(&mut err, code::PARSE_FAILED);
+            err
+        })?;
         let info = request
             .data
             .get(&std::any::TypeId::of::<Arc<RequestInfo>>())
@@ -378,10 +377,7 @@ impl Extension for GuardExtension {
         // One graph version per operation: a transport that put none in (the WebSocket) gets
         // the current one, for the whole operation.
         let run = async {
-            match (
-                ctx.data_opt::<Arc<Graph>>(),
-                ctx.data_opt::<Arc<Store>>(),
-            ) {
+            match (ctx.data_opt::<Arc<Graph>>(), ctx.data_opt::<Arc<Store>>()) {
                 (None, Some(store)) => {
                     let mut data = Data::default();
                     data.insert(store.graph());

@@ -348,3 +348,35 @@ async fn regression_a_subscription_event_over_the_response_cap_is_an_error_not_a
     );
     assert_eq!(ws_code(&msg), "RESULT_TOO_LARGE", "{msg:#}");
 }
+
+#[tokio::test]
+async fn regression_a_subscription_event_over_the_item_budget_is_an_error() {
+    let mut config = HttpConfig::default();
+    config.limits.max_items = 3;
+    let store = newsgraph::store::Store::open(&newsgraph::seed::SeedSource::BuiltIn, None).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let token = crate::helpers::TOKEN;
+    let state = AppState::new(Arc::new(store), Some(token.into()), config, Metrics::new());
+    tokio::spawn(newsgraph::http::serve(listener, state));
+    let mut ws = connect_initialised(addr).await;
+    let sub = json!({"id": "heavy", "type": "subscribe", "payload": {"query": "subscription { graphChanges { version entities { relations(first: 50) { nodes { id } } } } }"}});
+    ws.send(Message::Text(sub.to_string().into()))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let resp = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({"query": "mutation { updateEntity(id: \"state/estonia\", patch: { description: \"changed\" }) { id } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let msg = next(&mut ws).await.expect("an answer").expect("no close");
+    assert_eq!(
+        (msg["id"].as_str(), msg["type"].as_str(), ws_code(&msg)),
+        (Some("heavy"), Some("error"), "RESULT_TOO_LARGE"),
+        "{msg:#}"
+    );
+}

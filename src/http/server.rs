@@ -3,7 +3,7 @@
 //! each connection is served by hyper's HTTP/1 builder with a timer, and:
 //!
 //! - at most `max_connections` are open at once (WebSockets included: the slot travels with
-//!   the socket); beyond it the loop stops accepting, so new clients wait in the kernel's
+//!   the socket), and never more than the open-files limit leaves room for; beyond it the loop stops accepting, so new clients wait in the kernel's
 //!   listen backlog instead of taking descriptors, and are accepted as slots free up;
 //! - a client has `header_timeout` to send a request's headers, counted from the connection's
 //!   opening or the end of the previous answer (so it also bounds an idle keep-alive);
@@ -39,7 +39,10 @@ pub async fn serve_until(
     config: &HttpConfig,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let slots = Arc::new(Semaphore::new(config.max_connections));
+    let slots = Arc::new(Semaphore::new(connection_cap(
+        config.max_connections,
+        open_files_limit(),
+    )));
     let stop = CancellationToken::new();
     // Every connection task holds a sender; when all are dropped, all have finished.
     let (running, mut finished) = mpsc::channel::<()>(1);
@@ -85,6 +88,38 @@ pub async fn serve_until(
     drop(running);
     let _ = finished.recv().await;
     Ok(())
+}
+
+/// Descriptors kept for everything but client connections: the listener, the journal, logs,
+/// the seed files, a connection being refused.
+const RESERVED_FDS: usize = 64;
+
+/// The connection cap, kept under the process's limit on open files so that a full server
+/// still has descriptors to work with (and to accept with once a slot frees).
+fn connection_cap(configured: usize, open_files: Option<usize>) -> usize {
+    match open_files {
+        Some(n) if n < configured.saturating_add(RESERVED_FDS) => {
+            let cap = n.saturating_sub(RESERVED_FDS).max(1);
+            tracing::warn!(
+                configured,
+                open_files = n,
+                cap,
+                "the open-files limit (ulimit -n) is below --max-connections; capping connections"
+            );
+            cap
+        }
+        _ => configured,
+    }
+}
+
+/// The soft limit on open files, from `/proc/self/limits` (Linux; elsewhere unknown).
+fn open_files_limit() -> Option<usize> {
+    parse_open_files(&std::fs::read_to_string("/proc/self/limits").ok()?)
+}
+
+fn parse_open_files(limits: &str) -> Option<usize> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }
 
 /// Serves one connection until it closes, the idle timeout passes or the server stops.
@@ -220,5 +255,25 @@ impl AsyncWrite for Watched {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().tcp).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_connection_cap_stays_under_the_open_files_limit() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units\n\
+                      Max open files            1024                 1048576              files\n";
+        assert_eq!(parse_open_files(limits), Some(1024));
+        assert_eq!(
+            parse_open_files("Max open files unlimited unlimited files"),
+            None
+        );
+        assert_eq!(connection_cap(10_000, Some(1024)), 1024 - RESERVED_FDS);
+        assert_eq!(connection_cap(10_000, Some(1_048_576)), 10_000);
+        assert_eq!(connection_cap(10_000, None), 10_000);
+        assert_eq!(connection_cap(10, Some(20)), 1);
     }
 }

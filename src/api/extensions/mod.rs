@@ -14,7 +14,8 @@
 //!   a persisted query is remembered only once it has passed all of the above;
 //! - `execute`: one graph version, the item budget, the timeout and the response cap;
 //! - `request` / `subscribe`: every error leaves with an `extensions.code`; each event of a
-//!   subscription gets its own budget and cap, and one too large ends the subscription.
+//!   subscription gets its own budget, cap and timeout, and one over them ends the
+//!   subscription with an error.
 
 mod apq;
 mod checks;
@@ -276,6 +277,7 @@ impl Extension for GuardExtension {
             budget: Arc::new(Budget::new(self.config.limits.max_items)),
             config: self.config.clone(),
             state: self.state.clone(),
+            busy: Duration::ZERO,
             done: false,
         }
         .boxed()
@@ -443,6 +445,9 @@ struct Events<'s> {
     budget: Arc<Budget>,
     config: Arc<Pipeline>,
     state: Arc<Mutex<State>>,
+    /// Time spent inside `poll_next` since the last event: the work of resolving the next one
+    /// (waiting for a write returns at once, so it is not counted).
+    busy: Duration,
     done: bool,
 }
 
@@ -455,11 +460,24 @@ impl Stream for Events<'_> {
         }
         let this = &mut *self;
         // An event's fields resolve while the stream is polled: the budget is in scope then.
+        let started = std::time::Instant::now();
         let polled = BUDGET.sync_scope(this.budget.clone(), || this.inner.poll_next_unpin(cx));
+        this.busy += started.elapsed();
         let Poll::Ready(Some(resp)) = polled else {
             return polled;
         };
         this.budget = Arc::new(Budget::new(this.config.limits.max_items));
+        let timeout = this.config.timeout;
+        if std::mem::take(&mut this.busy) > timeout {
+            // Resolvers run synchronously, so this cannot stop the event's work; it stops the
+            // subscription, so that the next write does not pay for it again.
+            this.done = true;
+            return Poll::Ready(Some(Response::from_errors(vec![coded(
+                code::TIMEOUT,
+                format!("the event took longer than {} s", timeout.as_secs_f64()),
+                None,
+            )])));
+        }
         let mut resp = capped(finish(resp, &this.state), this.config.max_response_bytes);
         if resp
             .errors

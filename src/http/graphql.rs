@@ -310,9 +310,14 @@ async fn run(
         Some(OperationType::Subscription) => "subscription",
         _ => "query",
     };
-    // Labelled only by a name the document defines, so made-up names cannot fill the labels.
+    // Labelled only by a name the document defines, so made-up names cannot fill the labels:
+    // a name that defines nothing is refused and counted as `other` (not a GraphQL name).
+    let label = match (&p.operation_name, outcome.operation_name) {
+        (Some(_), None) => Some(String::new()),
+        (_, defined) => defined,
+    };
     state.metrics.observe_graphql(
-        outcome.operation_name.as_deref(),
+        label.as_deref(),
         kind,
         started.elapsed().as_secs_f64(),
         &codes,

@@ -319,6 +319,10 @@ async fn regression_made_up_operation_names_never_become_metric_labels() {
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(!metrics.contains("MadeUp"), "{metrics}");
     assert!(
+        metrics.contains(r#"graphql_operations_total{operation="other",type="query"} 5"#),
+        "{metrics}"
+    );
+    assert!(
         metrics.contains(r#"graphql_operations_total{operation="Real",type="query"} 1"#),
         "{metrics}"
     );

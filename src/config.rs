@@ -106,6 +106,30 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub apq_cache_size: Option<usize>,
 
+    /// Most bytes of persisted query text (APQ) to remember.
+    #[arg(long, value_name = "BYTES")]
+    pub apq_cache_bytes: Option<usize>,
+
+    /// Seconds a client has to send a request's headers (and, between requests, to start the next).
+    #[arg(long, value_name = "SECONDS")]
+    pub header_timeout_secs: Option<u64>,
+
+    /// Seconds a client has to send a request's body.
+    #[arg(long, value_name = "SECONDS")]
+    pub body_timeout_secs: Option<u64>,
+
+    /// Seconds a connection may stay open with nothing sent either way.
+    #[arg(long, value_name = "SECONDS")]
+    pub idle_timeout_secs: Option<u64>,
+
+    /// Most connections open at once; beyond it new ones wait to be accepted.
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+
+    /// Most requests served at once; beyond it requests are shed with 503 and Retry-After.
+    #[arg(long, value_name = "N")]
+    pub max_concurrent_requests: Option<usize>,
+
     /// Most subscriptions one WebSocket connection may hold.
     #[arg(long, value_name = "N")]
     pub max_subscriptions_per_connection: Option<usize>,
@@ -338,6 +362,12 @@ keys! {
     MAX_RESPONSE_BYTES = "--max-response-bytes", "NEWSGRAPH_MAX_RESPONSE_BYTES", "max_response_bytes";
     CORS_ORIGINS = "--cors-origin", "NEWSGRAPH_CORS_ORIGINS", "cors_origins";
     APQ_CACHE_SIZE = "--apq-cache-size", "NEWSGRAPH_APQ_CACHE_SIZE", "apq_cache_size";
+    APQ_CACHE_BYTES = "--apq-cache-bytes", "NEWSGRAPH_APQ_CACHE_BYTES", "apq_cache_bytes";
+    HEADER_TIMEOUT_SECS = "--header-timeout-secs", "NEWSGRAPH_HEADER_TIMEOUT_SECS", "header_timeout_secs";
+    BODY_TIMEOUT_SECS = "--body-timeout-secs", "NEWSGRAPH_BODY_TIMEOUT_SECS", "body_timeout_secs";
+    IDLE_TIMEOUT_SECS = "--idle-timeout-secs", "NEWSGRAPH_IDLE_TIMEOUT_SECS", "idle_timeout_secs";
+    MAX_CONNECTIONS = "--max-connections", "NEWSGRAPH_MAX_CONNECTIONS", "max_connections";
+    MAX_CONCURRENT_REQUESTS = "--max-concurrent-requests", "NEWSGRAPH_MAX_CONCURRENT_REQUESTS", "max_concurrent_requests";
     MAX_SUBSCRIPTIONS = "--max-subscriptions-per-connection", "NEWSGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION", "max_subscriptions_per_connection";
     WS_INIT_TIMEOUT_SECS = "--ws-init-timeout-secs", "NEWSGRAPH_WS_INIT_TIMEOUT_SECS", "ws_init_timeout_secs";
     PRODUCTION = "--production", "NEWSGRAPH_PRODUCTION", "production";
@@ -361,6 +391,12 @@ fn default_text(file_key: &str) -> Option<String> {
         "timeout_secs" => d.timeout.as_secs().to_string(),
         "max_response_bytes" => d.max_response_bytes.to_string(),
         "apq_cache_size" => d.apq_cache_size.to_string(),
+        "apq_cache_bytes" => d.apq_cache_bytes.to_string(),
+        "header_timeout_secs" => d.header_timeout.as_secs().to_string(),
+        "body_timeout_secs" => d.body_timeout.as_secs().to_string(),
+        "idle_timeout_secs" => d.idle_timeout.as_secs().to_string(),
+        "max_connections" => d.max_connections.to_string(),
+        "max_concurrent_requests" => d.max_concurrent_requests.to_string(),
         "max_subscriptions_per_connection" => d.max_subscriptions_per_connection.to_string(),
         "ws_init_timeout_secs" => d.ws_init_timeout.as_secs().to_string(),
         "log_format" => "text".to_string(),
@@ -389,6 +425,12 @@ struct FileConfig {
     max_response_bytes: Option<usize>,
     cors_origins: Option<Vec<String>>,
     apq_cache_size: Option<usize>,
+    apq_cache_bytes: Option<usize>,
+    header_timeout_secs: Option<u64>,
+    body_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
+    max_concurrent_requests: Option<usize>,
     max_subscriptions_per_connection: Option<usize>,
     ws_init_timeout_secs: Option<u64>,
     production: Option<bool>,
@@ -743,6 +785,42 @@ impl Settings {
             apq_cache_size: src
                 .pick(&APQ_CACHE_SIZE, args.apq_cache_size, f.apq_cache_size)?
                 .map_or(d.apq_cache_size, |(n, _)| n),
+            apq_cache_bytes: src.limit(
+                &APQ_CACHE_BYTES,
+                args.apq_cache_bytes,
+                f.apq_cache_bytes,
+                d.apq_cache_bytes,
+            )?,
+            header_timeout: Duration::from_secs(src.limit(
+                &HEADER_TIMEOUT_SECS,
+                args.header_timeout_secs,
+                f.header_timeout_secs,
+                d.header_timeout.as_secs(),
+            )?),
+            body_timeout: Duration::from_secs(src.limit(
+                &BODY_TIMEOUT_SECS,
+                args.body_timeout_secs,
+                f.body_timeout_secs,
+                d.body_timeout.as_secs(),
+            )?),
+            idle_timeout: Duration::from_secs(src.limit(
+                &IDLE_TIMEOUT_SECS,
+                args.idle_timeout_secs,
+                f.idle_timeout_secs,
+                d.idle_timeout.as_secs(),
+            )?),
+            max_connections: src.limit(
+                &MAX_CONNECTIONS,
+                args.max_connections,
+                f.max_connections,
+                d.max_connections,
+            )?,
+            max_concurrent_requests: src.limit(
+                &MAX_CONCURRENT_REQUESTS,
+                args.max_concurrent_requests,
+                f.max_concurrent_requests,
+                d.max_concurrent_requests,
+            )?,
             max_subscriptions_per_connection: src.limit(
                 &MAX_SUBSCRIPTIONS,
                 args.max_subscriptions_per_connection,
@@ -939,6 +1017,88 @@ mod tests {
 
         let s = resolve(&["--config", path], &[]).unwrap();
         assert_eq!(s.addr, "0.0.0.0:9003".parse().unwrap(), "file over default");
+    }
+
+    #[test]
+    fn connection_limits_and_the_apq_byte_bound_come_from_flag_environment_and_file() {
+        let d = HttpConfig::default();
+        let s = resolve(&[], &[]).unwrap();
+        assert_eq!(
+            (
+                s.http.apq_cache_bytes,
+                s.http.header_timeout,
+                s.http.body_timeout,
+                s.http.idle_timeout,
+                s.http.max_connections,
+                s.http.max_concurrent_requests
+            ),
+            (
+                d.apq_cache_bytes,
+                d.header_timeout,
+                d.body_timeout,
+                d.idle_timeout,
+                d.max_connections,
+                d.max_concurrent_requests
+            )
+        );
+        let file = config_file(
+            "apq_cache_bytes = 5000\nheader_timeout_secs = 3\nbody_timeout_secs = 4\n\
+             idle_timeout_secs = 5\nmax_connections = 6\nmax_concurrent_requests = 7\n",
+        );
+        let path = file.path().to_str().unwrap();
+        let h = resolve(&["--config", path], &[]).unwrap().http;
+        assert_eq!(
+            (
+                h.apq_cache_bytes,
+                h.header_timeout.as_secs(),
+                h.body_timeout.as_secs(),
+                h.idle_timeout.as_secs(),
+                h.max_connections,
+                h.max_concurrent_requests
+            ),
+            (5000, 3, 4, 5, 6, 7)
+        );
+        let h = resolve(
+            &[
+                "--config",
+                path,
+                "--max-connections",
+                "60",
+                "--idle-timeout-secs",
+                "50",
+            ],
+            &[
+                ("NEWSGRAPH_MAX_CONNECTIONS", "600"),
+                ("NEWSGRAPH_HEADER_TIMEOUT_SECS", "30"),
+                ("NEWSGRAPH_APQ_CACHE_BYTES", "9000"),
+                ("NEWSGRAPH_MAX_CONCURRENT_REQUESTS", "70"),
+                ("NEWSGRAPH_BODY_TIMEOUT_SECS", "40"),
+            ],
+        )
+        .unwrap()
+        .http;
+        assert_eq!(
+            (
+                h.max_connections,
+                h.idle_timeout.as_secs(),
+                h.header_timeout.as_secs(),
+                h.apq_cache_bytes,
+                h.max_concurrent_requests,
+                h.body_timeout.as_secs()
+            ),
+            (60, 50, 30, 9000, 70, 40)
+        );
+        for flag in [
+            "--apq-cache-bytes",
+            "--header-timeout-secs",
+            "--body-timeout-secs",
+            "--idle-timeout-secs",
+            "--max-connections",
+            "--max-concurrent-requests",
+        ] {
+            let e = error(&[flag, "0"], &[]);
+            assert!(e.contains(flag), "{flag}: {e}");
+        }
     }
 
     #[test]

@@ -177,9 +177,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     metrics.set_graph(graph.node_count(), graph.relation_count(), store.version());
     drop(graph);
     let state = http::AppState::new(Arc::new(store), token, settings.http, metrics);
-    axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    http::serve_until(listener, state, shutdown_signal()).await?;
     // Every acknowledged write was fsynced before it was answered: nothing is left to flush.
     tracing::info!("stopped");
     Ok(())

@@ -20,6 +20,8 @@ pub mod code {
     pub const RESULT_TOO_LARGE: &str = "RESULT_TOO_LARGE";
     /// The query asks for `__schema` or `__type` on a server with introspection off.
     pub const INTROSPECTION_DISABLED: &str = "INTROSPECTION_DISABLED";
+    /// The server is at its bound of concurrent requests (HTTP 503 with `Retry-After`).
+    pub const OVERLOADED: &str = "OVERLOADED";
     /// The request took longer than the timeout.
     pub const TIMEOUT: &str = "TIMEOUT";
     /// The request body is larger than allowed.

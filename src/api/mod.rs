@@ -5,6 +5,7 @@
 mod analysis;
 mod error;
 mod execute;
+pub mod extensions;
 mod facets;
 mod listing;
 mod mutation;
@@ -16,15 +17,13 @@ mod types;
 
 use std::sync::Arc;
 
-use async_graphql::extensions::apollo_persisted_queries::{
-    ApolloPersistedQueries, LruCacheStorage,
-};
 use async_graphql::{Schema, SchemaBuilder};
 
 use crate::store::Store;
 
 pub use error::{ApiError, code};
 pub use execute::{execute, is_request_error};
+pub use extensions::{Outcome, Pipeline, RequestInfo};
 pub use mutation::{MutationRoot, WriteAccess};
 pub use pagination::{DEFAULT_PAGE, MAX_PAGE};
 pub use query::QueryRoot;
@@ -72,12 +71,15 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRo
         .register_output_type::<types::Entity>()
 }
 
-/// The schema as served, writing to `store`, within `limits`; `apq_cache_size` persisted
-/// queries are remembered (0: APQ off). Queries read the graph version the HTTP layer puts in
-/// each request; mutations and subscriptions use the store.
-pub fn schema(store: Arc<Store>, limits: &Limits, apq_cache_size: usize) -> NewsSchema {
+/// The schema as served, writing to `store`, with every transport's operations going through
+/// the one pipeline of checks (`pipeline`). Queries over HTTP read the graph version the HTTP
+/// layer puts in each request; other operations get one version each from the pipeline;
+/// mutations and subscriptions use the store.
+pub fn schema(store: Arc<Store>, pipeline: &Pipeline) -> NewsSchema {
+    let limits = &pipeline.limits;
     let mut b = schema_builder()
         .data(store)
+        .extension(extensions::Guard::new(pipeline.clone()))
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_directives(limits.max_directives)
@@ -86,11 +88,6 @@ pub fn schema(store: Arc<Store>, limits: &Limits, apq_cache_size: usize) -> News
     if !limits.introspection {
         // Production: no schema for strangers, not even through "Did you mean ...?" hints.
         b = b.disable_introspection().disable_suggestions();
-    }
-    if apq_cache_size > 0 {
-        b = b.extension(ApolloPersistedQueries::new(LruCacheStorage::new(
-            apq_cache_size,
-        )));
     }
     b.finish()
 }

@@ -949,7 +949,8 @@ impl Graph {
         to: NodeIndex,
         explicit: Option<&str>,
     ) -> Result<(), GraphError> {
-        let generated = |g: &Graph| generated_id(g.node(from).id.as_str(), rel, g.node(to).id.as_str());
+        let generated =
+            |g: &Graph| generated_id(g.node(from).id.as_str(), rel, g.node(to).id.as_str());
         let taken = match (self.bulk, explicit) {
             // Relation lists are unsorted while loading: a set of the generated ids' parts
             // answers instead of a scan of a hub's list.

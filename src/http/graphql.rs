@@ -2,11 +2,13 @@
 //! `application/json` (and only that, so an HTML form or `text/plain` fetch can never execute
 //! anything: CSRF), `GET` for queries only, answers in `application/graphql-response+json` or
 //! `application/json` as the client accepts, with the status codes the specification asks for
-//! each. Bodies, query texts and their nesting are bounded before anything is parsed.
+//! each. Bodies are bounded before anything is parsed; every check on the query itself is the
+//! schema's pipeline (`api::extensions`), shared with the WebSocket.
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, Response as GqlResponse, Variables};
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
@@ -15,7 +17,7 @@ use axum::response::Response;
 use serde_json::{Map, Value};
 
 use super::AppState;
-use crate::api::{self, code};
+use crate::api::{self, RequestInfo, code};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
@@ -133,43 +135,6 @@ fn params(obj: Map<String, Value>) -> Result<Params, String> {
     Ok(p)
 }
 
-/// The deepest nesting of `{`, `[` and `(` outside strings and comments: checked before
-/// parsing so that no input can drive the recursive parser deep. Linear, no allocation.
-fn nesting(q: &str) -> usize {
-    let b = q.as_bytes();
-    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
-    while i < b.len() {
-        match b[i] {
-            b'#' => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'"' if b[i..].starts_with(b"\"\"\"") => {
-                i += 3;
-                while i < b.len() && !b[i..].starts_with(b"\"\"\"") {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 2;
-            }
-            b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'{' | b'[' | b'(' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        i += 1;
-    }
-    max
-}
-
 /// `POST /graphql`.
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let Some(media) = negotiate(&headers) else {
@@ -202,7 +167,21 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
             "send the request as application/json (UTF-8)".into(),
         );
     }
-    let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+    let read = axum::body::to_bytes(body, state.config.max_body_bytes);
+    let Ok(read) = tokio::time::timeout(state.config.body_timeout, read).await else {
+        // A client trickling its body holds a connection and a request slot: not for long.
+        return error_response(
+            media,
+            StatusCode::REQUEST_TIMEOUT,
+            true,
+            code::TIMEOUT,
+            format!(
+                "the request body took longer than {} s to arrive",
+                state.config.body_timeout.as_secs_f64()
+            ),
+        );
+    };
+    let bytes = match read {
         Ok(b) => b,
         Err(_) => {
             return error_response(
@@ -288,8 +267,8 @@ pub async fn get(
     }
 }
 
-/// Checks the query's size, builds the GraphQL request, executes it within the timeout and
-/// writes the answer.
+/// Builds the GraphQL request, runs it through the schema's pipeline (which makes every check,
+/// on the document as resolved, persisted queries included) and writes the answer.
 async fn run(
     state: AppState,
     headers: HeaderMap,
@@ -298,51 +277,10 @@ async fn run(
     is_get: bool,
 ) -> Response {
     let started = Instant::now();
-    let query = p.query.unwrap_or_default();
-    let limit = |msg: String| {
-        error_response(
-            media,
-            StatusCode::BAD_REQUEST,
-            false,
-            code::QUERY_TOO_COMPLEX,
-            msg,
-        )
-    };
-    if query.len() > state.config.max_query_bytes {
-        return limit(format!(
-            "the query is longer than {} bytes",
-            state.config.max_query_bytes
-        ));
-    }
-    if nesting(&query) > state.config.max_nesting {
-        return limit(format!(
-            "the query nests deeper than {} levels",
-            state.config.max_nesting
-        ));
-    }
-    // Parsed once here; the document travels with the request, so neither the API layer nor
-    // async-graphql parses it again.
-    let doc = async_graphql::parser::parse_query(&query).ok();
-    let op_type = doc
-        .as_ref()
-        .and_then(|d| operation_type(d, p.operation_name.as_deref()));
-    if is_get && op_type == Some(OperationType::Mutation) {
-        // GET must never change anything (a link or an <img> could trigger it).
-        let mut res = error_response(
-            media,
-            StatusCode::METHOD_NOT_ALLOWED,
-            true,
-            code::BAD_REQUEST,
-            "mutations must be sent with POST".into(),
-        );
-        res.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return res;
-    }
-    let mut req = Request::new(query).data(state.access(&headers));
-    if let Some(doc) = doc {
-        req.set_parsed_query(doc);
-    }
+    let info = Arc::new(RequestInfo::new(is_get));
+    let mut req = Request::new(p.query.unwrap_or_default())
+        .data(state.access(&headers))
+        .data(info.clone());
     if let Some(name) = &p.operation_name {
         req = req.operation_name(name.clone());
     }
@@ -356,34 +294,8 @@ async fn run(
             }
         }
     }
-    let operation_name = p.operation_name.clone();
-    let exec = api::execute(
-        &state.schema,
-        state.store.graph(),
-        req,
-        &state.config.limits,
-    );
-    let resp = match tokio::time::timeout(state.config.timeout, exec).await {
-        Ok(r) => r,
-        Err(_) => {
-            state.metrics.observe_graphql(
-                operation_name.as_deref(),
-                "query",
-                started.elapsed().as_secs_f64(),
-                &[code::TIMEOUT],
-            );
-            return error_response(
-                media,
-                StatusCode::GATEWAY_TIMEOUT,
-                true,
-                code::TIMEOUT,
-                format!(
-                    "the request took longer than {} s",
-                    state.config.timeout.as_secs_f64()
-                ),
-            );
-        }
-    };
+    let resp = api::execute(&state.schema, state.store.graph(), req).await;
+    let outcome = info.outcome();
     let codes: Vec<&str> = resp
         .errors
         .iter()
@@ -393,17 +305,57 @@ async fn run(
             _ => None,
         })
         .collect();
-    let kind = match op_type {
+    let kind = match outcome.kind {
         Some(OperationType::Mutation) => "mutation",
         Some(OperationType::Subscription) => "subscription",
         _ => "query",
     };
+    // Labelled only by a name the document defines, so made-up names cannot fill the labels:
+    // a name that defines nothing is refused and counted as `other` (not a GraphQL name).
+    let label = match (&p.operation_name, outcome.operation_name) {
+        (Some(_), None) => Some(String::new()),
+        (_, defined) => defined,
+    };
     state.metrics.observe_graphql(
-        operation_name.as_deref(),
+        label.as_deref(),
         kind,
         started.elapsed().as_secs_f64(),
         &codes,
     );
+    if outcome.mutation_over_get {
+        let mut res = error_response(
+            media,
+            StatusCode::METHOD_NOT_ALLOWED,
+            true,
+            code::BAD_REQUEST,
+            "mutations must be sent with POST".into(),
+        );
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return res;
+    }
+    if api::is_request_error(&resp) {
+        // Limits met while running keep their own statuses.
+        let message = || resp.errors[0].message.clone();
+        if has_code(&resp, code::TIMEOUT) {
+            return error_response(
+                media,
+                StatusCode::GATEWAY_TIMEOUT,
+                true,
+                code::TIMEOUT,
+                message(),
+            );
+        }
+        if has_code(&resp, code::RESULT_TOO_LARGE) {
+            return error_response(
+                media,
+                StatusCode::OK,
+                false,
+                code::RESULT_TOO_LARGE,
+                message(),
+            );
+        }
+    }
     write(&state, &headers, media, resp, is_get)
 }
 
@@ -511,32 +463,9 @@ fn has_code(resp: &GqlResponse, wanted: &str) -> bool {
     })
 }
 
-/// The type of the operation the request selects.
-fn operation_type(doc: &ExecutableDocument, operation_name: Option<&str>) -> Option<OperationType> {
-    doc.operations
-        .iter()
-        .find(|(name, _)| match (operation_name, name) {
-            (Some(wanted), Some(name)) => wanted == name.as_str(),
-            (Some(_), None) => false,
-            (None, _) => true,
-        })
-        .map(|(_, op)| op.node.ty)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nesting_counts_brackets_outside_strings_and_comments() {
-        assert_eq!(nesting("{ a { b } }"), 2);
-        assert_eq!(nesting("{ a(x: [[1]]) }"), 4);
-        assert_eq!(nesting(r#"{ a(s: "{{{{{{") }"#), 2);
-        assert_eq!(nesting("{ a # {{{{{{\n }"), 1);
-        assert_eq!(nesting(r#"{ a(s: """ {{{{ \""" """) }"#), 2);
-        assert_eq!(nesting(&"{".repeat(10_000)), 10_000);
-        assert_eq!(nesting("}}}}{"), 1);
-    }
 
     fn accept(v: &str) -> HeaderMap {
         let mut h = HeaderMap::new();

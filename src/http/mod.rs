@@ -5,6 +5,8 @@
 mod graphql;
 pub mod layers;
 pub mod metrics;
+mod server;
+mod shed;
 mod ws;
 
 use std::sync::Arc;
@@ -43,6 +45,20 @@ pub struct HttpConfig {
     pub cors_origins: Vec<String>,
     /// How many persisted queries (Apollo APQ) to remember; 0 turns APQ off.
     pub apq_cache_size: usize,
+    /// How many bytes of persisted query text to remember, at most.
+    pub apq_cache_bytes: usize,
+    /// How long a client has to send a request's headers; between requests on a kept-alive
+    /// connection, also how long it may wait before starting the next.
+    pub header_timeout: std::time::Duration,
+    /// How long a client has to send a request's body (408 beyond).
+    pub body_timeout: std::time::Duration,
+    /// How long a connection may stay open with nothing read or written.
+    pub idle_timeout: std::time::Duration,
+    /// Most connections open at once (WebSockets included); beyond it, new ones wait in the
+    /// listen backlog until one closes, so idle sockets cannot exhaust file descriptors.
+    pub max_connections: usize,
+    /// Most requests served at once; beyond it, 503 with `Retry-After` instead of a queue.
+    pub max_concurrent_requests: usize,
     /// Most subscriptions one WebSocket connection may hold at once.
     pub max_subscriptions_per_connection: usize,
     /// How long a WebSocket client has to send `connection_init` (then 4408).
@@ -61,8 +77,29 @@ impl Default for HttpConfig {
             graphiql: true,
             cors_origins: vec![],
             apq_cache_size: 1000,
+            apq_cache_bytes: 4 * 1024 * 1024,
+            header_timeout: std::time::Duration::from_secs(10),
+            body_timeout: std::time::Duration::from_secs(30),
+            idle_timeout: std::time::Duration::from_secs(60),
+            max_connections: 10_000,
+            max_concurrent_requests: 512,
             max_subscriptions_per_connection: 20,
             ws_init_timeout: std::time::Duration::from_secs(10),
+        }
+    }
+}
+
+impl HttpConfig {
+    /// The checks every transport's operations pass, from these settings.
+    pub fn pipeline(&self) -> api::Pipeline {
+        api::Pipeline {
+            limits: self.limits.clone(),
+            max_query_bytes: self.max_query_bytes,
+            max_nesting: self.max_nesting,
+            timeout: self.timeout,
+            max_response_bytes: self.max_response_bytes,
+            apq_cache_size: self.apq_cache_size,
+            apq_cache_bytes: self.apq_cache_bytes,
         }
     }
 }
@@ -86,7 +123,7 @@ impl AppState {
         metrics: Metrics,
     ) -> Self {
         AppState {
-            schema: api::schema(store.clone(), &config.limits, config.apq_cache_size),
+            schema: api::schema(store.clone(), &config.pipeline()),
             store,
             config: Arc::new(config),
             metrics,
@@ -120,9 +157,14 @@ impl AppState {
 
 /// The application's routes, with the layers every response passes through.
 pub fn router(state: AppState) -> Router {
+    // Load beyond the bound is shed at once (503, Retry-After) rather than queued.
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        state.config.max_concurrent_requests,
+    ));
     let mut r = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::handler))
+        .route_layer(axum::middleware::from_fn_with_state(slots, shed::shed))
         .route("/healthz", get(healthz))
         .route("/readyz", get(layers::readyz))
         .route("/metrics", get(layers::metrics_handler));
@@ -138,7 +180,17 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until the process is stopped.
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).await
+    serve_until(listener, state, std::future::pending()).await
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight and returns.
+pub async fn serve_until(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let config = state.config.clone();
+    server::serve_until(listener, router(state), &config, shutdown).await
 }
 
 async fn graphiql() -> impl IntoResponse {

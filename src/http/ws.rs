@@ -1,8 +1,10 @@
 //! Subscriptions over WebSocket: async-graphql speaks the protocol (`graphql-transport-ws`,
 //! and the legacy `graphql-ws`); this module guards the connection around it. It closes a
 //! connection that sends no `connection_init` in time (4408, as the protocol says), refuses a
-//! subscription beyond the per-connection cap with an `error` message for that id, and counts
-//! open connections for the metrics.
+//! subscription beyond the per-connection cap with an `error` message for that id, closes a
+//! socket whose message exceeds the body limit (1009), sends refused operations as the
+//! protocol's `error` message, and counts open connections for the metrics. Every check on the
+//! operations themselves is the schema's pipeline (`api::extensions`), shared with HTTP.
 //!
 //! The guard sits on both directions: client messages pass through a filter before they reach
 //! async-graphql, and its replies pass through a channel to the socket, so the guard can also
@@ -41,8 +43,12 @@ pub async fn handler(
         .map(str::trim)
         .find(|p| ALL_WEBSOCKET_PROTOCOLS.contains(p))
         == Some("graphql-transport-ws");
+    // Messages are capped like request bodies; a larger one closes the socket with 1009.
+    let max = state.config.max_body_bytes;
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .max_message_size(max)
+        .max_frame_size(max)
         .on_upgrade(move |socket| serve(state, protocol, strict, socket))
 }
 
@@ -76,7 +82,8 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, strict: bool, socket:
     state.metrics.ws_opened();
     let (mut sink, mut incoming) = socket.split();
     let cap = state.config.max_subscriptions_per_connection;
-    let init_timeout = state.config.ws_init_timeout;
+    // Counted from the socket's opening: no message, `ping` included, moves it.
+    let init_deadline = tokio::time::Instant::now() + state.config.ws_init_timeout;
     let active: Arc<Mutex<HashSet<String>>> = Arc::default();
 
     // async-graphql's replies, and the guard's own messages, both go through here.
@@ -93,7 +100,7 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, strict: bool, socket:
                 let next = if initialised {
                     incoming.next().await
                 } else {
-                    match tokio::time::timeout(init_timeout, incoming.next()).await {
+                    match tokio::time::timeout_at(init_deadline, incoming.next()).await {
                         Ok(m) => m,
                         Err(_) => {
                             let _ = guard_tx
@@ -104,6 +111,11 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, strict: bool, socket:
                     }
                 };
                 let Some(msg) = next else { break };
+                if msg.is_err() {
+                    // Most often a message over the cap (tungstenite refuses it unread).
+                    let _ = guard_tx.send(Out::Close(1009, "Message too big")).await;
+                    break;
+                }
                 if let Ok(Message::Binary(_)) = &msg
                     && strict
                 {
@@ -179,6 +191,8 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, strict: bool, socket:
     let writer = {
         let active = active.clone();
         async move {
+            // Operations answered with `error`: async-graphql's `complete` after it is dropped.
+            let mut errored: HashSet<String> = HashSet::new();
             loop {
                 tokio::select! {
                     reply = reply_rx.recv() => {
@@ -190,13 +204,28 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, strict: bool, socket:
                             }
                             break;
                         };
-                        // A subscription the server finished frees its place.
+                        let mut reply = reply;
                         if let Message::Text(t) = &reply
                             && let Ok(v) = serde_json::from_str::<serde_json::Value>(t.as_str())
-                            && matches!(v["type"].as_str(), Some("complete" | "error"))
                             && let Some(id) = v["id"].as_str()
                         {
-                            active.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+                            let id = id.to_string();
+                            let kind = v["type"].as_str().unwrap_or("");
+                            if kind == "complete" && errored.remove(&id) {
+                                continue;
+                            }
+                            if strict && kind == "next" && let Some(errors) = request_errors(&v["payload"]) {
+                                // A refused operation (or an event over the limits, which ends
+                                // its subscription): the protocol's `error`, as for validation.
+                                errored.insert(id.clone());
+                                let msg = serde_json::json!({ "id": id, "type": "error", "payload": errors });
+                                reply = Message::Text(msg.to_string().into());
+                                active.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+                            }
+                            // A subscription the server finished frees its place.
+                            if kind == "complete" || kind == "error" {
+                                active.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+                            }
                         }
                         let closing = matches!(reply, Message::Close(_));
                         if sink.send(reply).await.is_err() || closing {
@@ -231,4 +260,13 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, strict: bool, socket:
         _ = &mut work => { let _ = tokio::time::timeout(grace, &mut writer).await; }
     }
     state.metrics.ws_closed();
+}
+
+/// The errors of a `next` payload that is a request error (errors, none with a path, and no
+/// data), which `graphql-transport-ws` sends as an `error` message.
+fn request_errors(payload: &serde_json::Value) -> Option<serde_json::Value> {
+    let errors = payload.get("errors")?.as_array()?;
+    let no_data = payload.get("data").is_none_or(|d| d.is_null());
+    let no_paths = errors.iter().all(|e| e.get("path").is_none());
+    (no_data && !errors.is_empty() && no_paths).then(|| serde_json::Value::Array(errors.clone()))
 }

@@ -140,7 +140,8 @@ impl Loader {
 
     /// Phase 6: a relation.
     pub fn relation(&mut self, i: usize, r: &RelationRecord) -> Result<(), BuildError> {
-        let input = relation_input(r).map_err(|p| fail(Section::Relations, i, &r.effective_id(), p))?;
+        let input =
+            relation_input(r).map_err(|p| fail(Section::Relations, i, &r.effective_id(), p))?;
         self.builder
             .add_relation(input)
             .map_err(|err| fail(Section::Relations, i, &r.effective_id(), err))?;

@@ -7,9 +7,7 @@ use std::sync::Arc;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use super::records::*;
-use crate::graph::{
-    BoundOrigin, DateRule, Derived, Detail, Direction, Graph, Kind, RelationType,
-};
+use crate::graph::{BoundOrigin, DateRule, Derived, Detail, Direction, Graph, Kind, RelationType};
 
 /// Every record of the graph, in the order the nodes and relations were added.
 pub fn records(g: &Graph) -> RecordSet {

@@ -180,11 +180,22 @@ pub fn load(seed: &SeedSource) -> Result<Graph, SeedError> {
     let mut loader = Loader::new();
     let streamed = (|| -> Result<(), LoadError> {
         let t = std::time::Instant::now();
-        let phase = |name: &str| tracing::debug!(phase = name, ms = t.elapsed().as_millis() as u64, "bulk load");
-        each(seed, Section::Sources, true, |i, line, mut s: SourceRecord| {
-            resolve_text(seed, line, &mut s)?;
-            Ok(loader.source(i, &s)?)
-        })?;
+        let phase = |name: &str| {
+            tracing::debug!(
+                phase = name,
+                ms = t.elapsed().as_millis() as u64,
+                "bulk load"
+            )
+        };
+        each(
+            seed,
+            Section::Sources,
+            true,
+            |i, line, mut s: SourceRecord| {
+                resolve_text(seed, line, &mut s)?;
+                Ok(loader.source(i, &s)?)
+            },
+        )?;
         phase("sources");
         each(seed, Section::Entities, false, |i, _, e: EntityRecord| {
             Ok(loader.entity(i, &e)?)
@@ -202,9 +213,12 @@ pub fn load(seed: &SeedSource) -> Result<Graph, SeedError> {
             Ok(loader.participants(i, &e)?)
         })?;
         phase("participants");
-        each(seed, Section::Relations, false, |i, _, r: RelationRecord| {
-            Ok(loader.relation(i, &r)?)
-        })?;
+        each(
+            seed,
+            Section::Relations,
+            false,
+            |i, _, r: RelationRecord| Ok(loader.relation(i, &r)?),
+        )?;
         phase("relations");
         Ok(())
     })();
@@ -228,12 +242,17 @@ fn locate(seed: &SeedSource, id: &str) -> Option<(Section, usize)> {
         Ok(())
     });
     if found.is_none() {
-        let _ = each(seed, Section::Relations, false, |i, _, r: RelationRecord| {
-            if found.is_none() && r.effective_id() == id {
-                found = Some((Section::Relations, i));
-            }
-            Ok(())
-        });
+        let _ = each(
+            seed,
+            Section::Relations,
+            false,
+            |i, _, r: RelationRecord| {
+                if found.is_none() && r.effective_id() == id {
+                    found = Some((Section::Relations, i));
+                }
+                Ok(())
+            },
+        );
     }
     found
 }

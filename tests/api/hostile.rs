@@ -1,5 +1,6 @@
 //! Hostile input: requests built to exhaust the server. Each must get a clear error with a
-//! stable code, and the server must go on answering everyone else.
+//! stable code, over HTTP and over the WebSocket alike, and the server must go on answering
+//! everyone else. (`transports.rs` runs the whole list side by side on both.)
 
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use newsgraph::http::{AppState, HttpConfig, Metrics};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
+use crate::websocket::{connect_initialised, operation, ws_code};
 
 /// A server with `config` instead of the defaults.
 async fn spawn_with(config: HttpConfig) -> TestApp {
@@ -51,8 +53,21 @@ async fn still_serves(app: &TestApp) {
     assert_eq!(body["data"]["entity"]["name"], "Norway", "{body:#}");
 }
 
-/// Asserts a refusal with `status` and `code`, then that the server still serves.
+/// Asserts that the same request sent over the WebSocket is refused with the same code.
+async fn refused_over_ws(app: &TestApp, payload: Value, expected: &str) {
+    let mut ws = connect_initialised(app.addr).await;
+    let msg = operation(&mut ws, "1", payload).await;
+    assert_eq!(
+        (msg["type"].as_str(), ws_code(&msg)),
+        (Some("error"), expected),
+        "{msg:#}"
+    );
+}
+
+/// Asserts a refusal with `status` and `code` over HTTP and with `code` over the WebSocket,
+/// then that the server still serves.
 async fn refused(app: &TestApp, body: Value, status: u16, expected: &str) {
+    refused_over_ws(app, body.clone(), expected).await;
     let (s, b) = post_raw(app, "application/json", body.to_string().into_bytes()).await;
     assert_eq!((s, code(&b)), (status, expected), "{b:#}");
     assert!(
@@ -307,6 +322,7 @@ async fn introspection_can_be_switched_off() {
         let body = app.query(q).await;
         assert_eq!(code(&body), "INTROSPECTION_DISABLED", "{body:#}");
         assert!(body.get("data").is_none(), "{body:#}");
+        refused_over_ws(&app, json!({ "query": q }), "INTROSPECTION_DISABLED").await;
     }
     // Nor do error messages hint at field names.
     let body = app.query("{ entitie { totalCount } }").await;

@@ -1,6 +1,7 @@
 //! The `api` integration test binary: the server over HTTP and the `newsgraph` executable.
 
 mod cli;
+mod connections;
 mod durability;
 mod errors;
 mod filters;
@@ -19,5 +20,6 @@ mod reader_questions;
 mod readme;
 mod search;
 mod time_travel;
+mod transports;
 mod websocket;
 mod writes;

@@ -1,5 +1,6 @@
 //! The WebSocket transport's guards, spoken to with a plain WebSocket client: the protocol's
-//! close code for a missing `connection_init`, and the per-connection subscription cap.
+//! close codes (a missing `connection_init`, however the client pings), the per-connection
+//! subscription cap, the message size cap, and the limits on each subscription event.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-async fn spawn_with(config: HttpConfig) -> std::net::SocketAddr {
+pub async fn spawn_with(config: HttpConfig) -> std::net::SocketAddr {
     let store = newsgraph::store::Store::open(&newsgraph::seed::SeedSource::BuiltIn, None).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -19,10 +20,10 @@ async fn spawn_with(config: HttpConfig) -> std::net::SocketAddr {
     addr
 }
 
-type Socket =
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(addr: std::net::SocketAddr) -> Socket {
+pub async fn connect(addr: std::net::SocketAddr) -> Socket {
     let mut req = format!("ws://{addr}/graphql/ws")
         .into_client_request()
         .unwrap();
@@ -43,7 +44,7 @@ async fn connect(addr: std::net::SocketAddr) -> Socket {
 }
 
 /// The next text message as JSON, or the close code; `None` on timeout.
-async fn next(ws: &mut Socket) -> Option<Result<Value, u16>> {
+pub async fn next(ws: &mut Socket) -> Option<Result<Value, u16>> {
     loop {
         let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
             .await
@@ -54,6 +55,49 @@ async fn next(ws: &mut Socket) -> Option<Result<Value, u16>> {
             _ => continue,
         }
     }
+}
+
+/// Opens a socket and completes `connection_init`.
+pub async fn connect_initialised(addr: std::net::SocketAddr) -> Socket {
+    let mut ws = connect(addr).await;
+    ws.send(Message::Text(
+        json!({"type": "connection_init"}).to_string().into(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        next(&mut ws).await.unwrap().unwrap()["type"],
+        "connection_ack"
+    );
+    ws
+}
+
+/// Sends `payload` as operation `id` and returns the first message about it (`next` or
+/// `error`).
+pub async fn operation(ws: &mut Socket, id: &str, payload: Value) -> Value {
+    let sub = json!({"id": id, "type": "subscribe", "payload": payload});
+    ws.send(Message::Text(sub.to_string().into()))
+        .await
+        .unwrap();
+    loop {
+        let msg = next(ws)
+            .await
+            .expect("an answer in time")
+            .expect("no close");
+        if msg["id"] == id {
+            return msg;
+        }
+    }
+}
+
+/// The code of the first error of a `next` or `error` message.
+pub fn ws_code(msg: &Value) -> &str {
+    let first = if msg["type"] == "error" {
+        &msg["payload"][0]
+    } else {
+        &msg["payload"]["errors"][0]
+    };
+    first["extensions"]["code"].as_str().unwrap_or("<none>")
 }
 
 #[tokio::test]
@@ -197,4 +241,142 @@ async fn protocol_violations_close_with_the_protocols_codes() {
     ws.send(Message::Text(sub("same").into())).await.unwrap();
     ws.send(Message::Text(sub("same").into())).await.unwrap();
     assert_eq!(next(&mut ws).await, Some(Err(4409)));
+}
+
+#[tokio::test]
+async fn regression_pings_do_not_reset_the_init_timeout() {
+    let config = HttpConfig {
+        ws_init_timeout: Duration::from_secs(1),
+        ..HttpConfig::default()
+    };
+    let mut ws = connect(spawn_with(config).await).await;
+    let started = std::time::Instant::now();
+    let code = loop {
+        ws.send(Message::Text(json!({"type": "ping"}).to_string().into()))
+            .await
+            .ok();
+        match tokio::time::timeout(Duration::from_millis(300), ws.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame.map(|f| u16::from(f.code)),
+            Ok(None | Some(Err(_))) => break None,
+            _ => {}
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "a pinging client held an uninitialised socket"
+        );
+    };
+    assert_eq!(code, Some(4408));
+}
+
+#[tokio::test]
+async fn regression_a_4_mib_message_is_refused_with_1009() {
+    let mut ws = connect_initialised(spawn_with(HttpConfig::default()).await).await;
+    let pad = "x".repeat(4 * 1024 * 1024);
+    let sub = json!({"id": "1", "type": "subscribe", "payload": {"query": "{ __typename }", "variables": {"pad": pad}}});
+    let _ = ws.send(Message::Text(sub.to_string().into())).await;
+    assert_eq!(next(&mut ws).await, Some(Err(1009)));
+}
+
+#[tokio::test]
+async fn regression_every_error_over_the_socket_has_a_code_and_refusals_are_error_messages() {
+    let mut ws = connect_initialised(spawn_with(HttpConfig::default()).await).await;
+    for (i, (query, code)) in [
+        ("{", "GRAPHQL_PARSE_FAILED"),
+        ("{ nope }", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ __typename(x: 1) }", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ entities(first: 1000) { totalCount } }", "BAD_USER_INPUT"),
+        (
+            "query A { __typename } query B { __typename }",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let msg = operation(&mut ws, &i.to_string(), json!({ "query": query })).await;
+        assert_eq!(
+            (msg["type"].as_str(), ws_code(&msg)),
+            (Some("error"), code),
+            "{query}: {msg:#}"
+        );
+    }
+    // An error while resolving has its code too, in a `next` with data.
+    let msg = operation(
+        &mut ws,
+        "x",
+        json!({ "query": "{ entity(id: \"state/nowhere\") { id } }" }),
+    )
+    .await;
+    assert_eq!(
+        (msg["type"].as_str(), ws_code(&msg)),
+        (Some("next"), "NOT_FOUND"),
+        "{msg:#}"
+    );
+}
+
+#[tokio::test]
+async fn regression_a_subscription_event_over_the_response_cap_is_an_error_not_a_push() {
+    let config = HttpConfig {
+        max_response_bytes: 150,
+        ..HttpConfig::default()
+    };
+    let store = newsgraph::store::Store::open(&newsgraph::seed::SeedSource::BuiltIn, None).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let token = crate::helpers::TOKEN;
+    let state = AppState::new(Arc::new(store), Some(token.into()), config, Metrics::new());
+    tokio::spawn(newsgraph::http::serve(listener, state));
+    let mut ws = connect_initialised(addr).await;
+    let sub = json!({"id": "big", "type": "subscribe", "payload": {"query": "subscription { graphChanges { version entities { id name description aliases } } }"}});
+    ws.send(Message::Text(sub.to_string().into()))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let resp = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({"query": "mutation { updateEntity(id: \"state/estonia\", patch: { description: \"A Baltic state whose description is long enough to push the event over the cap, and then some more words\" }) { id } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let msg = next(&mut ws).await.expect("an answer").expect("no close");
+    assert_eq!(
+        (msg["id"].as_str(), msg["type"].as_str()),
+        (Some("big"), Some("error")),
+        "{msg:#}"
+    );
+    assert_eq!(ws_code(&msg), "RESULT_TOO_LARGE", "{msg:#}");
+}
+
+#[tokio::test]
+async fn regression_a_subscription_event_over_the_item_budget_is_an_error() {
+    let mut config = HttpConfig::default();
+    config.limits.max_items = 3;
+    let store = newsgraph::store::Store::open(&newsgraph::seed::SeedSource::BuiltIn, None).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let token = crate::helpers::TOKEN;
+    let state = AppState::new(Arc::new(store), Some(token.into()), config, Metrics::new());
+    tokio::spawn(newsgraph::http::serve(listener, state));
+    let mut ws = connect_initialised(addr).await;
+    let sub = json!({"id": "heavy", "type": "subscribe", "payload": {"query": "subscription { graphChanges { version entities { relations(first: 50) { nodes { id } } } } }"}});
+    ws.send(Message::Text(sub.to_string().into()))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let resp = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({"query": "mutation { updateEntity(id: \"state/estonia\", patch: { description: \"changed\" }) { id } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let msg = next(&mut ws).await.expect("an answer").expect("no close");
+    assert_eq!(
+        (msg["id"].as_str(), msg["type"].as_str(), ws_code(&msg)),
+        (Some("heavy"), Some("error"), "RESULT_TOO_LARGE"),
+        "{msg:#}"
+    );
 }

@@ -1,0 +1,566 @@
+//! The request pipeline: every check, budget and cap a GraphQL operation passes, as one
+//! async-graphql extension registered once on the schema. HTTP (`Schema::execute`), the
+//! WebSocket (`Schema::execute_stream`, queries and each event of a subscription) and
+//! persisted queries resolved by hash all run through it, so they share the limits and the
+//! error codes. In the order async-graphql calls it:
+//!
+//! - `prepare_request`: resolves a persisted query's hash; bounds the text's length and its
+//!   bracket nesting before anything parses it; parses it once, decides the operation's kind
+//!   from the document (GET never runs a mutation, whichever way the text arrived); page
+//!   sizes, `__typename` arguments, introspection and the field count after fragment expansion
+//!   (counted without expanding), all before async-graphql's own checks walk the document;
+//! - `parse_query`: codes for async-graphql's checks on the document (directives, recursion);
+//! - `validation`: codes for async-graphql's own rules (depth, complexity, directives, ...);
+//!   a persisted query is remembered only once it has passed all of the above;
+//! - `execute`: one graph version, the item budget, the timeout and the response cap;
+//! - `request` / `subscribe`: every error leaves with an `extensions.code`; each event of a
+//!   subscription gets its own budget, cap and timeout, and one over them ends the
+//!   subscription with an error.
+
+mod apq;
+mod checks;
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
+    NextRequest, NextSubscribe, NextValidation,
+};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::{
+    Data, ErrorExtensionValues, Pos, Request, Response, ServerError, ServerResult,
+    ValidationResult, Value, Variables,
+};
+use futures_util::stream::{BoxStream, Stream, StreamExt};
+
+use super::Limits;
+use super::error::code;
+use super::execute::{BUDGET, Budget};
+use crate::graph::Graph;
+use crate::store::Store;
+pub use apq::{ApqCache, sha256_hex};
+pub use checks::nesting;
+
+/// Everything the pipeline enforces; one per schema.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    /// Limits on the parsed query and the result's items.
+    pub limits: Limits,
+    /// Longest query text, in bytes (after a persisted query's hash is resolved).
+    pub max_query_bytes: usize,
+    /// Deepest `{ [ (` nesting in the text, checked before parsing.
+    pub max_nesting: usize,
+    /// Longest an operation (or one subscription event) may execute.
+    pub timeout: Duration,
+    /// Largest serialised answer (of an operation or one subscription event).
+    pub max_response_bytes: usize,
+    /// Persisted queries remembered; 0 turns APQ off.
+    pub apq_cache_size: usize,
+    /// Bytes of persisted query text remembered, at most.
+    pub apq_cache_bytes: usize,
+}
+
+impl Default for Pipeline {
+    fn default() -> Self {
+        Pipeline {
+            limits: Limits::default(),
+            max_query_bytes: 32 * 1024,
+            max_nesting: 64,
+            timeout: Duration::from_secs(10),
+            max_response_bytes: 8 * 1024 * 1024,
+            apq_cache_size: 1000,
+            apq_cache_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// What a transport tells the pipeline about one request, and learns back from it. HTTP puts
+/// one in each request's data; the WebSocket needs none.
+#[derive(Debug, Default)]
+pub struct RequestInfo {
+    /// The request came as `GET`: mutations are refused.
+    pub is_get: bool,
+    outcome: Mutex<Outcome>,
+}
+
+/// What the pipeline found out about a request.
+#[derive(Debug, Default, Clone)]
+pub struct Outcome {
+    /// The operation's name, only if the document defines an operation of that name.
+    pub operation_name: Option<String>,
+    /// The kind of the selected operation, once the document parsed.
+    pub kind: Option<OperationType>,
+    /// A mutation was refused because the request came by GET.
+    pub mutation_over_get: bool,
+}
+
+impl RequestInfo {
+    pub fn new(is_get: bool) -> Self {
+        RequestInfo {
+            is_get,
+            outcome: Mutex::default(),
+        }
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn update(&self, f: impl FnOnce(&mut Outcome)) {
+        f(&mut self.outcome.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+}
+
+/// Registers the pipeline: `ExtensionFactory` for the schema builder.
+pub struct Guard {
+    config: Arc<Pipeline>,
+    apq: Option<Arc<ApqCache>>,
+}
+
+impl Guard {
+    pub fn new(config: Pipeline) -> Self {
+        let apq = (config.apq_cache_size > 0)
+            .then(|| Arc::new(ApqCache::new(config.apq_cache_size, config.apq_cache_bytes)));
+        Guard {
+            config: Arc::new(config),
+            apq,
+        }
+    }
+}
+
+impl ExtensionFactory for Guard {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(GuardExtension {
+            config: self.config.clone(),
+            apq: self.apq.clone(),
+            state: Arc::default(),
+        })
+    }
+}
+
+/// One request's pass through the pipeline.
+struct GuardExtension {
+    config: Arc<Pipeline>,
+    apq: Option<Arc<ApqCache>>,
+    state: Arc<Mutex<State>>,
+}
+
+#[derive(Default)]
+struct State {
+    /// A persisted query to remember once it has passed validation.
+    register: Option<(String, String)>,
+    /// Errors of the checks on the document, all of them (async-graphql keeps only one).
+    refused: Vec<ServerError>,
+}
+
+impl GuardExtension {
+    /// Records the selected operation's defined name and kind for the transport, and refuses a
+    /// mutation that came by GET: decided on the document as resolved, however it arrived.
+    fn kind_allowed(
+        &self,
+        doc: &ExecutableDocument,
+        wanted: Option<&str>,
+        info: Option<&RequestInfo>,
+    ) -> ServerResult<()> {
+        let Some(info) = info else { return Ok(()) };
+        let selected = doc
+            .operations
+            .iter()
+            .find(|(name, _)| match (wanted, name) {
+                (Some(w), Some(n)) => w == n.as_str(),
+                (Some(_), None) => false,
+                (None, _) => true,
+            })
+            .map(|(name, op)| (name.map(|n| n.to_string()), op.node.ty));
+        let is_mutation = matches!(selected, Some((_, OperationType::Mutation)));
+        info.update(|o| {
+            o.operation_name = selected.as_ref().and_then(|(n, _)| n.clone());
+            o.kind = selected.as_ref().map(|(_, k)| *k);
+            o.mutation_over_get = info.is_get && is_mutation;
+        });
+        if info.is_get && is_mutation {
+            // GET must never change anything (a link or an <img> could trigger it).
+            return Err(coded(
+                code::BAD_REQUEST,
+                "mutations must be sent with POST".into(),
+                None,
+            ));
+        }
+        Ok(())
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Resolves Apollo's `extensions.persistedQuery`: a hash alone is looked up; a hash with
+    /// its text is checked and remembered later, if the text passes.
+    fn persisted(&self, request: &mut Request) -> ServerResult<()> {
+        let Some(pq) = request.extensions.get("persistedQuery") else {
+            return Ok(());
+        };
+        let Some(cache) = &self.apq else {
+            // APQ off: answered as Apollo's servers do, so clients fall back to plain queries.
+            return Err(coded(
+                code::PERSISTED_QUERY_NOT_FOUND,
+                "PersistedQueryNotFound".into(),
+                None,
+            ));
+        };
+        let hash = match pq {
+            Value::Object(o) => match (o.get("version"), o.get("sha256Hash")) {
+                (Some(Value::Number(v)), Some(Value::String(h))) if v.as_i64() == Some(1) => {
+                    h.to_ascii_lowercase()
+                }
+                _ => {
+                    return Err(coded(
+                        code::BAD_REQUEST,
+                        "`persistedQuery` needs `version: 1` and a `sha256Hash`".into(),
+                        None,
+                    ));
+                }
+            },
+            _ => {
+                return Err(coded(
+                    code::BAD_REQUEST,
+                    "`persistedQuery` must be an object".into(),
+                    None,
+                ));
+            }
+        };
+        if request.query.is_empty() {
+            match cache.get(&hash) {
+                Some(q) => request.query = q.to_string(),
+                None => {
+                    return Err(coded(
+                        code::PERSISTED_QUERY_NOT_FOUND,
+                        "PersistedQueryNotFound".into(),
+                        None,
+                    ));
+                }
+            }
+        } else if request.query.len() <= self.config.max_query_bytes {
+            if sha256_hex(&request.query) != hash {
+                return Err(coded(
+                    code::BAD_REQUEST,
+                    "the query's SHA-256 is not `sha256Hash`".into(),
+                    None,
+                ));
+            }
+            self.state().register = Some((hash, request.query.clone()));
+        }
+        Ok(())
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for GuardExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let resp = next.run(ctx).await;
+        finish(resp, &self.state)
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        Events {
+            inner: next.run(ctx, stream),
+            budget: Arc::new(Budget::new(self.config.limits.max_items)),
+            config: self.config.clone(),
+            state: self.state.clone(),
+            busy: Duration::ZERO,
+            done: false,
+        }
+        .boxed()
+    }
+
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        self.persisted(&mut request)?;
+        let c = &self.config;
+        if request.query.len() > c.max_query_bytes {
+            return Err(coded(
+                code::QUERY_TOO_COMPLEX,
+                format!("the query is longer than {} bytes", c.max_query_bytes),
+                None,
+            ));
+        }
+        if checks::nesting(&request.query) > c.max_nesting {
+            return Err(coded(
+                code::QUERY_TOO_COMPLEX,
+                format!("the query nests deeper than {} levels", c.max_nesting),
+                None,
+            ));
+        }
+        // Parsed here, once, and checked before async-graphql's own checks (which expand
+        // fragments) ever see it; the document then travels in the request.
+        let doc = async_graphql::parser::parse_query(&request.query).map_err(|e| {
+            let mut err = ServerError::from(e);
+            set_code(&mut err, code::PARSE_FAILED);
+            err
+        })?;
+        let info = request
+            .data
+            .get(&std::any::TypeId::of::<Arc<RequestInfo>>())
+            .and_then(|d| d.downcast_ref::<Arc<RequestInfo>>())
+            .cloned();
+        self.kind_allowed(&doc, request.operation_name.as_deref(), info.as_deref())?;
+        let errors = checks::document(&doc, &request.variables, &self.config.limits);
+        if let Some(first) = errors.first().cloned() {
+            self.state().refused = errors;
+            return Err(first);
+        }
+        request.set_parsed_query(doc);
+        next.run(ctx, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables).await.map_err(|mut e| {
+            // async-graphql checks directives and recursion as it takes the parsed document.
+            let c = if is_limit_message(&e.message) {
+                code::QUERY_TOO_COMPLEX
+            } else {
+                code::PARSE_FAILED
+            };
+            set_code(&mut e, c);
+            e
+        })
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    let c = classify(&e);
+                    set_code(&mut e, c);
+                    e
+                })
+                .collect::<Vec<_>>()
+        })?;
+        let register = self.state().register.take();
+        if let (Some(cache), Some((hash, query))) = (&self.apq, register) {
+            cache.insert(hash, &query);
+        }
+        Ok(result)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let c = &self.config;
+        let budget = Arc::new(Budget::new(c.limits.max_items));
+        // One graph version per operation: a transport that put none in (the WebSocket) gets
+        // the current one, for the whole operation.
+        let run = async {
+            match (ctx.data_opt::<Arc<Graph>>(), ctx.data_opt::<Arc<Store>>()) {
+                (None, Some(store)) => {
+                    let mut data = Data::default();
+                    data.insert(store.graph());
+                    next.run_with_data(ctx, operation_name, data).await
+                }
+                _ => next.run(ctx, operation_name).await,
+            }
+        };
+        let resp = match tokio::time::timeout(c.timeout, BUDGET.scope(budget, run)).await {
+            Ok(r) => r,
+            Err(_) => {
+                return Response::from_errors(vec![coded(
+                    code::TIMEOUT,
+                    format!("the request took longer than {} s", c.timeout.as_secs_f64()),
+                    None,
+                )]);
+            }
+        };
+        capped(resp, c.max_response_bytes)
+    }
+}
+
+/// Replaces an answer larger than `max` bytes, serialised, with an error.
+fn capped(resp: Response, max: usize) -> Response {
+    if serialised_len(&resp, max) > max {
+        return Response::from_errors(vec![coded(
+            code::RESULT_TOO_LARGE,
+            format!("the result is larger than {max} bytes; ask for less"),
+            None,
+        )]);
+    }
+    resp
+}
+
+/// The length of `resp` as JSON, counting without keeping the text and stopping soon after
+/// `max`.
+fn serialised_len(resp: &Response, max: usize) -> usize {
+    struct Count {
+        n: usize,
+        max: usize,
+    }
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.n += buf.len();
+            if self.n > self.max {
+                return Err(std::io::Error::other("over the cap"));
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count { n: 0, max };
+    let _ = serde_json::to_writer(&mut c, resp);
+    c.n
+}
+
+/// Each event of one subscription (or the one answer of a query sent over the WebSocket),
+/// each resolved within its own item budget and size cap, with a code on every error.
+struct Events<'s> {
+    inner: BoxStream<'s, Response>,
+    budget: Arc<Budget>,
+    config: Arc<Pipeline>,
+    state: Arc<Mutex<State>>,
+    /// Time spent inside `poll_next` since the last event: the work of resolving the next one
+    /// (waiting for a write returns at once, so it is not counted).
+    busy: Duration,
+    done: bool,
+}
+
+impl Stream for Events<'_> {
+    type Item = Response;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Response>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let this = &mut *self;
+        // An event's fields resolve while the stream is polled: the budget is in scope then.
+        let started = std::time::Instant::now();
+        let polled = BUDGET.sync_scope(this.budget.clone(), || this.inner.poll_next_unpin(cx));
+        this.busy += started.elapsed();
+        let Poll::Ready(Some(resp)) = polled else {
+            return polled;
+        };
+        this.budget = Arc::new(Budget::new(this.config.limits.max_items));
+        let timeout = this.config.timeout;
+        if std::mem::take(&mut this.busy) > timeout {
+            // Resolvers run synchronously, so this cannot stop the event's work; it stops the
+            // subscription, so that the next write does not pay for it again.
+            this.done = true;
+            return Poll::Ready(Some(Response::from_errors(vec![coded(
+                code::TIMEOUT,
+                format!("the event took longer than {} s", timeout.as_secs_f64()),
+                None,
+            )])));
+        }
+        let mut resp = capped(finish(resp, &this.state), this.config.max_response_bytes);
+        if resp
+            .errors
+            .iter()
+            .any(|e| has_code(e, code::RESULT_TOO_LARGE))
+        {
+            // An event too large for the limits ends its subscription with an error, rather
+            // than a partial push the client might take for the whole.
+            let err = resp
+                .errors
+                .into_iter()
+                .find(|e| has_code(e, code::RESULT_TOO_LARGE))
+                .map(|mut e| {
+                    e.path.clear();
+                    e.locations.clear();
+                    e
+                });
+            resp = Response::from_errors(err.into_iter().collect());
+        }
+        if super::is_request_error(&resp) {
+            this.done = true;
+        }
+        Poll::Ready(Some(resp))
+    }
+}
+
+/// The last step for every answer: the document checks' errors all reported, and a code on
+/// every error.
+fn finish(mut resp: Response, state: &Mutex<State>) -> Response {
+    let refused = std::mem::take(&mut state.lock().unwrap_or_else(|p| p.into_inner()).refused);
+    if !refused.is_empty() {
+        resp = Response::from_errors(refused);
+    }
+    for err in &mut resp.errors {
+        if err
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some())
+        {
+            continue;
+        }
+        let c = classify(err);
+        set_code(err, c);
+    }
+    resp
+}
+
+/// The code for an error async-graphql raised without one.
+fn classify(err: &ServerError) -> &'static str {
+    let m = err.message.as_str();
+    if m.starts_with("Invalid value for argument") || m.starts_with("Failed to parse") {
+        // Argument and variable values of the wrong shape: the client's data, not its query.
+        code::BAD_USER_INPUT
+    } else if is_limit_message(m) {
+        code::QUERY_TOO_COMPLEX
+    } else {
+        code::VALIDATION_FAILED
+    }
+}
+
+fn is_limit_message(m: &str) -> bool {
+    m.contains("nested too deep")
+        || m.contains("too complex")
+        || m.contains("directives")
+        || m.contains("recursion depth")
+}
+
+fn has_code(err: &ServerError, wanted: &str) -> bool {
+    err.extensions
+        .as_ref()
+        .and_then(|e| e.get("code"))
+        .is_some_and(|c| matches!(c, Value::String(s) if s == wanted))
+}
+
+fn set_code(err: &mut ServerError, c: &str) {
+    err.extensions
+        .get_or_insert_with(ErrorExtensionValues::default)
+        .set("code", Value::from(c));
+}
+
+/// An error with a code, at `pos` if given.
+pub(crate) fn coded(c: &str, message: String, pos: Option<Pos>) -> ServerError {
+    let mut err = ServerError::new(message, pos);
+    set_code(&mut err, c);
+    err
+}

@@ -103,6 +103,7 @@ impl Sink for RecordSet {
 
 /// The generated graph as records in memory (for tests and small graphs).
 pub fn records(opts: &Options) -> Result<(RecordSet, Summary), GenerateError> {
+    Plan::new(opts.nodes)?;
     let mut set = RecordSet::default();
     let summary = generate(opts, &mut set).map_err(|e| GenerateError::Write {
         path: PathBuf::from("memory"),
@@ -122,6 +123,7 @@ pub fn write_dir(opts: &Options, dir: &Path, format: Format) -> Result<Summary, 
         Format::Jsonl => ("jsonl", "toml"),
         Format::Toml => ("toml", "jsonl"),
     };
+    Plan::new(opts.nodes)?;
     std::fs::create_dir_all(dir).map_err(|e| fail(dir, &e))?;
     for section in ["sources", "entities", "events", "relations"] {
         let path = dir.join(format!("{section}.{other}"));
@@ -694,7 +696,8 @@ struct Gen<'w> {
     summary: Summary,
 }
 
-/// Writes the whole graph to `sink`.
+/// Writes the whole graph to `sink` (fails, writing nothing, when `opts.nodes` is below
+/// [`MIN_NODES`]).
 pub fn generate(opts: &Options, sink: &mut dyn Sink) -> io::Result<Summary> {
     let plan = Plan::new(opts.nodes).map_err(io::Error::other)?;
     let world = build_world(opts, plan);

@@ -6,13 +6,13 @@
 //! Every fact is a sentence of an article: each source is one story, and the events and
 //! relations it supports are generated with it, their quotes appended to its text, so the
 //! output streams (one article's text in memory at a time) and every quote is found verbatim.
-//! Randomness is a splitmix64 stream per item ([`rng`]), so the same `nodes` and `seed` give
+//! Randomness is a splitmix64 stream per item (`rng`), so the same `nodes` and `seed` give
 //! byte-identical output. A few nodes are hubs by construction: every state is a member of the
 //! UN, notes go to the UN, NATO and the EU, and states and treaties are drawn with a skew, so
 //! the first states and treaties collect tens of thousands of relations at 10^6 nodes.
 //!
-//! [`world`] draws the cast (counts, hubs, names), [`story`] the facts of each article,
-//! [`output`] writes JSON Lines; [`names`] invents names, [`rng`] is the PRNG.
+//! `world` draws the cast (counts, hubs, names), `story` the facts of each article,
+//! `output` writes JSON Lines; `names` invents names, `rng` is the PRNG.
 
 mod names;
 mod output;

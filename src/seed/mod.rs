@@ -139,6 +139,7 @@ impl SeedSource {
 }
 
 /// Loads and validates a seed.
+/// Loads and validates a seed.
 pub fn load(seed: &SeedSource) -> Result<Graph, SeedError> {
     let records = read(seed)?;
     build(&records).map_err(|e| seed_error(seed, e))

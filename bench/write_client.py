@@ -7,6 +7,7 @@ Only talks to 127.0.0.1. Python 3 standard library only."""
 import argparse
 import http.client
 import json
+import sys
 import threading
 import time
 
@@ -53,7 +54,7 @@ def main():
             if resp.status != 200 or b'"errors"' in data:
                 bad += 1
                 if bad == 1:
-                    print(f"write error: {resp.status} {data[:300]!r}", flush=True)
+                    print(f"write error: {resp.status} {data[:300]!r}", file=sys.stderr, flush=True)
         conn.close()
         with lock:
             latencies.extend(mine)

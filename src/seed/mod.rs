@@ -146,6 +146,7 @@ impl SeedSource {
 }
 
 /// Loads and validates a seed.
+/// Loads and validates a seed.
 pub fn load(seed: &SeedSource) -> Result<Graph, SeedError> {
     if jsonl::is_bulk(seed)? {
         return jsonl::load(seed);

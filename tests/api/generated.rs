@@ -525,3 +525,39 @@ async fn check_paths(app: &TestApp, oracle: &Oracle) {
         "found {found}, missing {missing}"
     );
 }
+
+#[test]
+fn generate_writes_seeds_that_check_accepts_and_refuses_tiny_graphs() {
+    for format in ["jsonl", "toml"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = newsgraph_command();
+        cmd.args(["generate", "--nodes", "300", "--format", format, "--out"])
+            .arg(dir.path());
+        let out = run_to_exit(cmd);
+        assert!(out.status.success(), "{format}: {out:?}");
+        let summary = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            summary.contains("300 nodes")
+                && summary.contains("relations")
+                && summary.contains("bytes"),
+            "{summary}"
+        );
+        let mut cmd = newsgraph_command();
+        cmd.arg("--seed").arg(dir.path()).arg("--check");
+        let out = run_to_exit(cmd);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("ok, 300 nodes"),
+            "{format}: {out:?}"
+        );
+    }
+    let mut cmd = newsgraph_command();
+    cmd.args(["generate", "--nodes", "10", "--out", "/nonexistent/never"]);
+    let out = run_to_exit(cmd);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--nodes") && stderr.contains("at least 100"),
+        "{stderr}"
+    );
+}

@@ -182,6 +182,16 @@ impl PageArgs {
     /// Cuts a page out of a list the graph keeps in order, by seeking to the cursor.
     /// `total` is left 0: connections compute it only when it is asked for.
     pub fn seek<K: Clone>(&self, list: &Seek<'_, K>) -> ApiResult<Page<NodeIndex>> {
+        let page = self.seek_keys(list)?;
+        Ok(Page {
+            items: page.items.into_iter().map(|(c, (_, ix))| (c, ix)).collect(),
+            info: page.info,
+            total: page.total,
+        })
+    }
+
+    /// [`PageArgs::seek`], with each item's key.
+    pub fn seek_keys<K: Clone>(&self, list: &Seek<'_, K>) -> ApiResult<Page<(K, NodeIndex)>> {
         let first = page_size("first", self.first)?;
         let last = page_size("last", self.last)?;
         if first.is_some() && last.is_some() {
@@ -220,9 +230,9 @@ impl PageArgs {
             Some((k, _)) => (list.before)(Some(k)).next().is_some(),
             None => after.is_some() && (list.before)(after.as_ref()).next().is_some(),
         };
-        let page: Vec<(String, NodeIndex)> = items
+        let page: Vec<(String, (K, NodeIndex))> = items
             .drain(..)
-            .map(|(k, ix)| (encode_cursor(&(list.encode)(&k)), ix))
+            .map(|(k, ix)| (encode_cursor(&(list.encode)(&k)), (k, ix)))
             .collect();
         Ok(Page {
             info: PageInfo {

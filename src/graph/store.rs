@@ -47,7 +47,7 @@ pub struct RelationView {
 
 /// An entry of a node's relation list: twelve bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Adj {
+pub struct Adj {
     pub edge: EdgeIndex,
     pub other: NodeIndex,
     pub rel: RelationType,
@@ -55,7 +55,7 @@ pub(super) struct Adj {
 }
 
 impl Adj {
-    pub(super) fn view(&self) -> RelationView {
+    pub fn view(&self) -> RelationView {
         RelationView {
             edge: self.edge,
             direction: self.dir,
@@ -358,6 +358,17 @@ impl Graph {
 
     pub(super) fn adj(&self, ix: NodeIndex) -> &[Adj] {
         self.slot(ix).map_or(&[], |s| s.adj.as_slice())
+    }
+
+    /// A node's relations in list order (type, the other end's id, the relation id).
+    pub fn relation_list(&self, ix: NodeIndex) -> &[Adj] {
+        self.adj(ix)
+    }
+
+    /// The positions in [`Graph::relation_list`] of one type's relations. O(log degree).
+    pub fn relation_type_range(&self, ix: NodeIndex, rel: RelationType) -> std::ops::Range<usize> {
+        let adj = self.adj(ix);
+        adj.partition_point(|a| a.rel < rel)..adj.partition_point(|a| a.rel <= rel)
     }
 
     /// The part of a node's (sorted) relation list of one type.

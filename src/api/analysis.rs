@@ -510,8 +510,8 @@ impl GraphStats {
     }
 
     /// The graph version the centrality scores (PageRank) were computed on. PageRank is
-    /// recomputed in the background after writes, so it may trail `version` by a little;
-    /// null while a big graph's first ranking runs (centrality reads 0 meanwhile).
+    /// recomputed in the background after writes, so it may trail the current version by a
+    /// little; null while a big graph's first ranking runs (centrality reads 0 meanwhile).
     async fn centrality_version(&self) -> Option<u64> {
         let rank = self.g.rank();
         rank.ready.then_some(rank.version)

@@ -99,6 +99,43 @@ pub fn sdl() -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::extensions::Pipeline;
+    use crate::seed::SeedSource;
+    use crate::store::Store;
+
+    /// Regression: a write answered TIMEOUT (504) had committed, and its retry was refused.
+    /// The read timeout cuts off queries, never a mutation that is applying.
+    #[tokio::test]
+    async fn a_mutation_slower_than_the_timeout_still_commits_and_says_so() {
+        let store = Arc::new(Store::open(&SeedSource::BuiltIn, None).unwrap());
+        let pipeline = Pipeline {
+            timeout: Duration::from_micros(1),
+            ..Pipeline::default()
+        };
+        let schema = super::schema(store.clone(), &pipeline);
+        // A batch that takes far longer than the timeout to apply (and waits on a blocking
+        // task, so a timeout would fire while it applies).
+        let changes: Vec<serde_json::Value> = (0..1000)
+            .map(|i| {
+                serde_json::json!({ "addEntity": {
+                    "id": format!("state/s-{i}"), "kind": "STATE", "name": format!("S {i}") } })
+            })
+            .collect();
+        let write = async_graphql::Request::new(
+            "mutation($c: [ChangeInput!]!) { applyChanges(changes: $c) { applied } }",
+        )
+        .variables(async_graphql::Variables::from_json(
+            serde_json::json!({ "c": changes }),
+        ))
+        .data(super::WriteAccess::Granted);
+        let resp = schema.execute(write).await;
+        assert!(resp.errors.is_empty(), "{:?}", resp.errors);
+        assert!(store.graph().lookup("state/s-999").is_some());
+    }
+
     /// The checked-in SDL is what frontends build against; it must match the code. When it is
     /// stale this test rewrites it (review and commit the diff) and fails.
     #[test]

@@ -220,7 +220,7 @@ impl NodeRef {
         // hub's first page costs O(page + log degree), not O(degree).
         let list = g.relation_list(ix);
         let ranges: Vec<std::ops::Range<usize>> = match &types {
-            None => vec![0..list.len()],
+            None => std::iter::once(0..list.len()).collect(),
             Some(t) => t.iter().map(|&t| g.relation_type_range(ix, t)).collect(),
         };
         let keep = {
@@ -289,7 +289,7 @@ impl NodeRef {
         let count = move || -> usize {
             let list = counted.relation_list(ix);
             let ranges: Vec<std::ops::Range<usize>> = match &types {
-                None => vec![0..list.len()],
+                None => std::iter::once(0..list.len()).collect(),
                 Some(t) => t
                     .iter()
                     .map(|&t| counted.relation_type_range(ix, t))

@@ -157,6 +157,8 @@ struct State {
     register: Option<(String, String)>,
     /// Errors of the checks on the document, all of them (async-graphql keeps only one).
     refused: Vec<ServerError>,
+    /// The operation is a mutation: the read timeout does not cut it off once it runs.
+    mutation: bool,
 }
 
 impl GuardExtension {
@@ -168,7 +170,6 @@ impl GuardExtension {
         wanted: Option<&str>,
         info: Option<&RequestInfo>,
     ) -> ServerResult<()> {
-        let Some(info) = info else { return Ok(()) };
         let selected = doc
             .operations
             .iter()
@@ -179,6 +180,8 @@ impl GuardExtension {
             })
             .map(|(name, op)| (name.map(|n| n.to_string()), op.node.ty));
         let is_mutation = matches!(selected, Some((_, OperationType::Mutation)));
+        self.state().mutation = is_mutation;
+        let Some(info) = info else { return Ok(()) };
         info.update(|o| {
             o.operation_name = selected.as_ref().and_then(|(n, _)| n.clone());
             o.kind = selected.as_ref().map(|(_, k)| *k);
@@ -388,6 +391,12 @@ impl Extension for GuardExtension {
                 _ => next.run(ctx, operation_name).await,
             }
         };
+        // A write that started applying finishes and answers what it did: cutting it off
+        // would report as failed a write that commits anyway. Writes are bounded before they
+        // start instead (batch size; each change costs what it touches).
+        if self.state().mutation {
+            return capped(BUDGET.scope(budget, run).await, c.max_response_bytes);
+        }
         let resp = match tokio::time::timeout(c.timeout, BUDGET.scope(budget, run)).await {
             Ok(r) => r,
             Err(_) => {

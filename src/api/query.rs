@@ -204,7 +204,9 @@ impl ReadQuery {
     /// Entities, filtered and sorted (by id unless `orderBy` says otherwise); cursors stay
     /// valid under any order. With `relatedTo`, only entities joined to that entity by a relation
     /// (of `relationTypes`, in `direction` seen from the listed entity, valid `asOf`).
-    /// O(n log n) for the whole filtered list, then O(page).
+    /// By kinds alone, in ID, NAME or DEGREE order, a page is a seek into orderings the graph
+    /// keeps: O(page · log n). With `text`, `relatedTo` or CENTRALITY order the filtered list
+    /// is sorted per request: O(m log m) for its m entities.
     #[allow(clippy::too_many_arguments)]
     async fn entities(
         &self,
@@ -310,7 +312,8 @@ impl ReadQuery {
     /// The time line: events oldest first (ties by id; newest first with `orderBy`),
     /// optionally within `[from, to]` (an event known only to a month or year is included when
     /// its period overlaps the range), involving one entity, of some kinds, matching a text.
-    /// O(events) for the filtered list, then O(page).
+    /// Over the whole time line or a date range, a page is a seek: O(page · log n); with
+    /// `involving`, `eventKinds` or `text`, O(events filtered).
     #[allow(clippy::too_many_arguments)]
     async fn events(
         &self,

@@ -130,21 +130,7 @@ pub fn read_bulk(seed: &SeedSource) -> Result<(RecordSet, LineNumbers), SeedErro
     let events = parse(seed, Section::Events, false, &mut lines.events)?;
     let relations = parse(seed, Section::Relations, false, &mut lines.relations)?;
     for (s, line) in sources.iter_mut().zip(&lines.sources) {
-        let invalid = |problem: String| SeedError::Invalid {
-            file: seed.display(file(Section::Sources)),
-            record: format!("line {line} (`{}`)", s.id),
-            problem,
-        };
-        match (&s.text_file, &s.text) {
-            (Some(path), None) => {
-                let text = seed
-                    .read(path)?
-                    .ok_or_else(|| invalid(format!("text file `{path}` not found")))?;
-                s.text = Some(text);
-            }
-            (None, Some(_)) => {}
-            _ => return Err(invalid("give exactly one of `text_file` and `text`".into())),
-        }
+        resolve_text(seed, *line, s)?;
     }
     let records = RecordSet {
         sources,
@@ -258,22 +244,8 @@ fn locate(seed: &SeedSource, id: &str) -> Option<(Section, usize)> {
 }
 
 fn resolve_text(seed: &SeedSource, line: u32, s: &mut SourceRecord) -> Result<(), SeedError> {
-    let invalid = |problem: String| SeedError::Invalid {
-        file: seed.display(file(Section::Sources)),
-        record: format!("line {line} (`{}`)", s.id),
-        problem,
-    };
-    match (&s.text_file, &s.text) {
-        (Some(path), None) => {
-            let text = seed
-                .read(path)?
-                .ok_or_else(|| invalid(format!("text file `{path}` not found")))?;
-            s.text = Some(text);
-            Ok(())
-        }
-        (None, Some(_)) => Ok(()),
-        _ => Err(invalid("give exactly one of `text_file` and `text`".into())),
-    }
+    let record = format!("line {line} (`{}`)", s.id);
+    super::fill_text(seed, file(Section::Sources), record, s)
 }
 
 /// Visits the records of one section's file in order: `f(index, line, record)`.

@@ -181,6 +181,32 @@ pub fn seed_error(seed: &SeedSource, e: BuildError) -> SeedError {
     }
 }
 
+/// Reads a source's `text_file` into its `text` (exactly one of them must be given); errors
+/// name `file` and `record`.
+fn fill_text(
+    seed: &SeedSource,
+    file: &str,
+    record: String,
+    s: &mut SourceRecord,
+) -> Result<(), SeedError> {
+    let invalid = |problem: String| SeedError::Invalid {
+        file: seed.display(file),
+        record: record.clone(),
+        problem,
+    };
+    match (&s.text_file, &s.text) {
+        (Some(path), None) => {
+            let text = seed
+                .read(path)?
+                .ok_or_else(|| invalid(format!("text file `{path}` not found")))?;
+            s.text = Some(text);
+            Ok(())
+        }
+        (None, Some(_)) => Ok(()),
+        _ => Err(invalid("give exactly one of `text_file` and `text`".into())),
+    }
+}
+
 /// Reads a seed's files into a record set, with each source's text read from its file.
 pub fn read(seed: &SeedSource) -> Result<RecordSet, SeedError> {
     if jsonl::is_bulk(seed)? {
@@ -192,21 +218,8 @@ pub fn read(seed: &SeedSource) -> Result<RecordSet, SeedError> {
     let relations: RelationsFile = seed.parse(Section::Relations.file(), false)?;
     let mut sources = sources.source;
     for (i, s) in sources.iter_mut().enumerate() {
-        let invalid = |problem: String| SeedError::Invalid {
-            file: seed.display(Section::Sources.file()),
-            record: format!("source #{} (`{}`)", i + 1, s.id),
-            problem,
-        };
-        match (&s.text_file, &s.text) {
-            (Some(path), None) => {
-                let text = seed
-                    .read(path)?
-                    .ok_or_else(|| invalid(format!("text file `{path}` not found")))?;
-                s.text = Some(text);
-            }
-            (None, Some(_)) => {}
-            _ => return Err(invalid("give exactly one of `text_file` and `text`".into())),
-        }
+        let record = format!("source #{} (`{}`)", i + 1, s.id);
+        fill_text(seed, Section::Sources.file(), record, s)?;
     }
     Ok(RecordSet {
         sources,

@@ -658,34 +658,55 @@ fn patch_relation(r: &mut RelationRecord, p: &RelationPatch) {
     }
 }
 
-/// Removes every relation and participation that refers to the entity (cascade removal), and
-/// clears it as a publisher.
-fn detach(g: &mut Graph, ix: petgraph::graph::NodeIndex) -> Result<Touched, ChangeError> {
-    let mut touched = Touched::default();
-    let views = g.relations_of(ix, None, None);
-    let mut events = BTreeSet::new();
-    let mut sources = BTreeSet::new();
-    let mut relations = vec![];
-    for v in views {
+/// What refers to an entity by a relation at it.
+struct Referring {
+    /// Relation records at it, in index order, each once.
+    relations: Vec<petgraph::graph::EdgeIndex>,
+    /// Events it takes part in.
+    events: BTreeSet<petgraph::graph::NodeIndex>,
+    /// Sources it is the publisher of.
+    sources: BTreeSet<petgraph::graph::NodeIndex>,
+}
+
+fn referring(g: &Graph, ix: petgraph::graph::NodeIndex) -> Referring {
+    let mut out = Referring {
+        relations: vec![],
+        events: BTreeSet::new(),
+        sources: BTreeSet::new(),
+    };
+    for v in g.relations_of(ix, None, None) {
         let r = g.relation(v.edge);
         match r.derived {
-            None => relations.push(v.edge),
+            None => out.relations.push(v.edge),
             Some(Derived::Participant) => {
                 let (from, to) = g.ends(v.edge);
-                events.insert(if r.rel == RelationType::ActorIn {
+                out.events.insert(if r.rel == RelationType::ActorIn {
                     to
                 } else {
                     from
                 });
             }
             Some(Derived::Publisher) => {
-                sources.insert(v.other);
+                out.sources.insert(v.other);
             }
             Some(Derived::NoticePeriod) => {}
         }
     }
-    relations.sort();
-    relations.dedup();
+    // A self-relation is listed at both of its ends.
+    out.relations.sort();
+    out.relations.dedup();
+    out
+}
+
+/// Removes every relation and participation that refers to the entity (cascade removal), and
+/// clears it as a publisher.
+fn detach(g: &mut Graph, ix: petgraph::graph::NodeIndex) -> Result<Touched, ChangeError> {
+    let mut touched = Touched::default();
+    let Referring {
+        relations,
+        events,
+        sources,
+    } = referring(g, ix);
     for e in relations {
         touched.extend(Touched::relation(&seed::relation_record(g, e)));
         g.remove_relation(e);
@@ -750,29 +771,11 @@ fn merge(g: &mut Graph, survivor: &str, merged: &str) -> Result<Touched, ChangeE
     };
     // What refers to the merged entity, read before anything changes.
     let mut moved: Vec<RelationRecord> = vec![];
-    let mut events = BTreeSet::new();
-    let mut sources = BTreeSet::new();
-    let mut explicit = vec![];
-    for v in g.relations_of(gone_ix, None, None) {
-        let r = g.relation(v.edge);
-        match r.derived {
-            None => explicit.push(v.edge),
-            Some(Derived::Participant) => {
-                let (from, to) = g.ends(v.edge);
-                events.insert(if r.rel == RelationType::ActorIn {
-                    to
-                } else {
-                    from
-                });
-            }
-            Some(Derived::Publisher) => {
-                sources.insert(v.other);
-            }
-            Some(Derived::NoticePeriod) => {}
-        }
-    }
-    explicit.sort();
-    explicit.dedup();
+    let Referring {
+        relations: explicit,
+        events,
+        sources,
+    } = referring(g, gone_ix);
     for e in explicit {
         let mut x = seed::relation_record(g, e);
         touched.extend(Touched::relation(&x));

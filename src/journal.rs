@@ -202,6 +202,47 @@ impl Journal {
         self.write_record(&json)
     }
 
+    /// Appends one record per payload, numbered consecutively, with one fsync for them all
+    /// (group commit): after it returns they are all on disk; on error none is (a partial
+    /// write is truncated away). Returns the sequence number of the first.
+    pub fn append_many(&mut self, payloads: &[Value]) -> Result<u64, JournalError> {
+        self.check_usable()?;
+        let first = self.next_seq;
+        if payloads.is_empty() {
+            return Ok(first);
+        }
+        let last = first
+            .saturating_add(payloads.len() as u64)
+            .saturating_sub(1);
+        if last > MAX_SEQ {
+            return Err(JournalError::Io {
+                path: self.path.display().to_string(),
+                reason: "sequence numbers are exhausted".into(),
+            });
+        }
+        let mut lines = vec![];
+        for (i, p) in payloads.iter().enumerate() {
+            let json = serde_json::to_vec(p).map_err(|e| JournalError::Encode {
+                reason: e.to_string(),
+            })?;
+            lines.extend(encode_line(first + i as u64, &json));
+        }
+        if let Err(e) = self.file.write_all(&lines) {
+            self.roll_back();
+            return Err(io_error(&self.path, e));
+        }
+        if let Err(e) = self.file.sync_data() {
+            self.roll_back();
+            // As in `write_record`: after a failed fsync nothing this process believes is on
+            // disk can be trusted.
+            self.broken = Some(format!("fsync failed: {e}"));
+            return Err(io_error(&self.path, e));
+        }
+        self.size += lines.len() as u64;
+        self.next_seq = last + 1;
+        Ok(first)
+    }
+
     /// Appends several payloads as ONE record, so a batch is replayed all or nothing: the
     /// record's payload is the JSON array of `payloads`, and replay returns it as one [`Entry`]
     /// holding that array. Replay cannot tell this from [`append`](Self::append) of an array, so
@@ -760,6 +801,33 @@ mod tests {
         let (_, line, reason) = corrupt_line(Journal::open(tmp.path()).unwrap_err());
         assert_eq!(line, 1);
         assert!(reason.contains("records 1 to 1 are missing"), "{reason}");
+    }
+
+    #[test]
+    fn a_group_commit_writes_one_record_each_numbered_in_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (mut j, _) = open(tmp.path());
+        assert_eq!(j.append(&json!("before")).unwrap(), 1);
+        let group = [json!("a"), json!("b"), json!("c")];
+        assert_eq!(j.append_many(&group).unwrap(), 2);
+        assert_eq!(
+            j.append_many(&[]).unwrap(),
+            5,
+            "an empty group writes nothing"
+        );
+        assert_eq!(j.append(&json!("after")).unwrap(), 5);
+        drop(j);
+        let (_, replay) = open(tmp.path());
+        assert_eq!(
+            seqs_and_payloads(&replay),
+            vec![
+                (1, json!("before")),
+                (2, json!("a")),
+                (3, json!("b")),
+                (4, json!("c")),
+                (5, json!("after")),
+            ]
+        );
     }
 
     #[test]

@@ -3,13 +3,14 @@
 //! hub (a state with hundreds of relations) cannot make one request walk the whole graph; the
 //! result says when the limit cut it short.
 
-use std::collections::HashSet;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
-use super::model::Kind;
+use super::model::{Kind, NodeId, RelationType};
 use super::paths::TraversalFilter;
-use super::store::{Direction, Graph};
+use super::store::{Adj, Direction, Graph};
 
 /// A node's surroundings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +34,9 @@ impl Graph {
     /// A center not in the graph gives an empty subgraph; so does `limit == 0` (marked
     /// truncated, since the center itself was left out).
     ///
-    /// Cost: O(E' log E') for the E' relations at the nodes visited.
+    /// Cost: O((limit + skipped) · log runs) per depth, where `skipped` counts the relations
+    /// passed over (already seen, filtered out); a hub's relations beyond what the limit
+    /// keeps are not read.
     pub fn neighborhood(
         &self,
         center: NodeIndex,
@@ -60,21 +63,13 @@ impl Graph {
         out.nodes.push(center);
         let mut frontier = vec![center];
         for d in 1..=depth {
-            // A whole depth is gathered before any of it is kept, so that the limit keeps the
-            // smallest ids of that depth rather than whichever were met first.
-            let mut level = vec![];
-            for &at in &frontier {
-                for hop in self.steps(at, filter) {
-                    if wanted(hop.to) && seen.insert(hop.to) {
-                        level.push(hop.to);
-                    }
-                }
-            }
+            let room = limit - out.nodes.len();
+            // One more than there is room for tells whether the limit cut this depth short.
+            let mut level =
+                self.smallest_new_neighbours(&frontier, filter, &wanted, &seen, room + 1);
             if level.is_empty() {
                 break;
             }
-            level.sort_by(|a, b| self.node(*a).id.cmp(&self.node(*b).id));
-            let room = limit - out.nodes.len();
             if level.len() > room {
                 level.truncate(room);
                 out.truncated = true;
@@ -82,23 +77,112 @@ impl Graph {
             if !level.is_empty() {
                 out.depth_reached = d;
             }
+            seen.extend(&level);
             out.nodes.extend(&level);
             if out.truncated {
                 break;
             }
             frontier = level;
         }
-        let kept: HashSet<NodeIndex> = out.nodes.iter().copied().collect();
-        // Outgoing relations only, so each relation is met once, at its `from`.
-        out.edges = out
-            .nodes
-            .iter()
-            .flat_map(|&n| self.adj(n).iter().filter(|a| a.dir == Direction::Outgoing))
-            .filter(|a| kept.contains(&a.other) && filter.allows(self.relation(a.edge)))
-            .map(|a| a.edge)
-            .collect();
-        out.edges.sort_by(|a, b| self.cmp_relation_ids(*a, *b));
+        out.edges = self.relations_among(&out.nodes, filter);
         out
+    }
+
+    /// Up to `want` nodes next to `frontier` (by an allowed step) that are `wanted` and not
+    /// `seen`, those with the smallest ids. Each node's relation list is sorted by type, then
+    /// the other end's id, so it is a handful of sorted runs: merging the runs of the whole
+    /// frontier yields neighbours in id order, and the merge stops as soon as it has enough.
+    /// A hub's relations are not all read when the limit is reached first.
+    fn smallest_new_neighbours(
+        &self,
+        frontier: &[NodeIndex],
+        filter: &TraversalFilter,
+        wanted: &impl Fn(NodeIndex) -> bool,
+        seen: &HashSet<NodeIndex>,
+        want: usize,
+    ) -> Vec<NodeIndex> {
+        let mut runs: Vec<(&[Adj], NodeIndex)> = vec![];
+        for &at in frontier {
+            let adj = self.adj(at);
+            let mut lo = 0;
+            while lo < adj.len() {
+                let rel = adj[lo].rel;
+                let hi = lo + adj[lo..].partition_point(|a| a.rel == rel);
+                if filter.types.as_ref().is_none_or(|t| t.contains(&rel)) {
+                    runs.push((&adj[lo..hi], at));
+                }
+                lo = hi;
+            }
+        }
+        let mut heap: BinaryHeap<Reverse<(&NodeId, usize, usize)>> = runs
+            .iter()
+            .enumerate()
+            .filter(|(_, (run, _))| !run.is_empty())
+            .map(|(i, (run, _))| Reverse((&self.node(run[0].other).id, i, 0)))
+            .collect();
+        let mut out: Vec<NodeIndex> = vec![];
+        let mut taken: HashSet<NodeIndex> = HashSet::new();
+        while let Some(Reverse((_, i, pos))) = heap.pop() {
+            let (run, at) = runs[i];
+            let a = run[pos];
+            if pos + 1 < run.len() {
+                heap.push(Reverse((&self.node(run[pos + 1].other).id, i, pos + 1)));
+            }
+            if a.other == at
+                || seen.contains(&a.other)
+                || taken.contains(&a.other)
+                || !wanted(a.other)
+                || !filter.allows(self.relation(a.edge))
+            {
+                continue;
+            }
+            taken.insert(a.other);
+            out.push(a.other);
+            if out.len() >= want {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Every allowed relation with both ends in `nodes`, sorted by relation id. A node with
+    /// many relations (a hub) is searched for each other node instead of read whole.
+    fn relations_among(&self, nodes: &[NodeIndex], filter: &TraversalFilter) -> Vec<EdgeIndex> {
+        let kept: HashSet<NodeIndex> = nodes.iter().copied().collect();
+        let mut edges: Vec<EdgeIndex> = vec![];
+        for &n in nodes {
+            let adj = self.adj(n);
+            // Outgoing relations only, so each relation is met once, at its `from`.
+            let mut take = |a: &Adj| {
+                if a.dir == Direction::Outgoing
+                    && kept.contains(&a.other)
+                    && filter.allows(self.relation(a.edge))
+                {
+                    edges.push(a.edge);
+                }
+            };
+            if adj.len() <= 16 * nodes.len() {
+                adj.iter().for_each(&mut take);
+                continue;
+            }
+            for rel in RelationType::ALL {
+                let range = self.type_range(n, rel);
+                if range.is_empty() {
+                    continue;
+                }
+                for &m in nodes {
+                    let id = &self.node(m).id;
+                    let lo = range.partition_point(|a| self.node(a.other).id < *id);
+                    range[lo..]
+                        .iter()
+                        .take_while(|a| a.other == m)
+                        .for_each(&mut take);
+                }
+            }
+        }
+        edges.sort_by(|a, b| self.cmp_relation_ids(*a, *b));
+        edges.dedup();
+        edges
     }
 }
 

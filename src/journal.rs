@@ -227,19 +227,7 @@ impl Journal {
             })?;
             lines.extend(encode_line(first + i as u64, &json));
         }
-        if let Err(e) = self.file.write_all(&lines) {
-            self.roll_back();
-            return Err(io_error(&self.path, e));
-        }
-        if let Err(e) = self.file.sync_data() {
-            self.roll_back();
-            // As in `write_record`: after a failed fsync nothing this process believes is on
-            // disk can be trusted.
-            self.broken = Some(format!("fsync failed: {e}"));
-            return Err(io_error(&self.path, e));
-        }
-        self.size += lines.len() as u64;
-        self.next_seq = last + 1;
+        self.write_lines(&lines, payloads.len() as u64)?;
         Ok(first)
     }
 
@@ -318,7 +306,14 @@ impl Journal {
             });
         }
         let line = encode_line(seq, json);
-        if let Err(e) = self.file.write_all(&line) {
+        self.write_lines(&line, 1)?;
+        Ok(seq)
+    }
+
+    /// Writes whole encoded records and fsyncs them; on error rolls back so nothing of them is
+    /// considered written.
+    fn write_lines(&mut self, lines: &[u8], records: u64) -> Result<(), JournalError> {
+        if let Err(e) = self.file.write_all(lines) {
             self.roll_back();
             return Err(io_error(&self.path, e));
         }
@@ -330,9 +325,9 @@ impl Journal {
             self.broken = Some(format!("fsync failed: {e}"));
             return Err(io_error(&self.path, e));
         }
-        self.size += line.len() as u64;
-        self.next_seq = seq + 1;
-        Ok(seq)
+        self.size += lines.len() as u64;
+        self.next_seq += records;
+        Ok(())
     }
 
     /// Removes a partly written record, so the next append does not follow garbage (which a

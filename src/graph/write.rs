@@ -508,14 +508,7 @@ impl Graph {
         event: NodeIndex,
         p: &Participants,
     ) -> Result<(), GraphError> {
-        let old: Vec<EdgeIndex> = self
-            .own_derived(event)
-            .into_iter()
-            .filter(|&e| self.relation(e).derived == Some(Derived::Participant))
-            .collect();
-        for e in old {
-            self.remove_edge(e);
-        }
+        self.drop_own_derived(event, Derived::Participant);
         let event_id = self.node(event).id.to_string();
         let edges = p
             .actors
@@ -559,14 +552,7 @@ impl Graph {
         source: NodeIndex,
         publisher: Option<(&str, &str)>,
     ) -> Result<(), GraphError> {
-        let old: Vec<EdgeIndex> = self
-            .own_derived(source)
-            .into_iter()
-            .filter(|&e| self.relation(e).derived == Some(Derived::Publisher))
-            .collect();
-        for e in old {
-            self.remove_edge(e);
-        }
+        self.drop_own_derived(source, Derived::Publisher);
         let Some((publisher, byline)) = publisher else {
             return Ok(());
         };
@@ -593,6 +579,18 @@ impl Graph {
             },
         );
         Ok(())
+    }
+
+    /// Removes the node's own derived relations of one kind (before setting them anew).
+    fn drop_own_derived(&mut self, ix: NodeIndex, kind: Derived) {
+        let old: Vec<EdgeIndex> = self
+            .own_derived(ix)
+            .into_iter()
+            .filter(|&e| self.relation(e).derived == Some(kind))
+            .collect();
+        for e in old {
+            self.remove_edge(e);
+        }
     }
 
     /// The derived relations that belong to this node's own record (its participants, its

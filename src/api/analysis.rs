@@ -9,6 +9,7 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 
 use super::error::ApiError;
 use super::execute::charge;
+use super::offload::heavy;
 use super::query::graph;
 use super::scalars::Date;
 use super::types::{
@@ -589,7 +590,11 @@ impl AnalysisQuery {
     ) -> Result<PathResult> {
         let g = &graph(ctx)?;
         let (a, b, hops) = endpoints(g, &from, &to, max_hops)?;
-        let path = g.shortest_path(a, b, hops, &filter(relation_types, as_of));
+        let filter = filter(relation_types, as_of);
+        let path = {
+            let g = g.clone();
+            heavy(ctx, move || g.shortest_path(a, b, hops, &filter)).await?
+        };
         charge(path.as_ref().map_or(0, |p| p.len() + 1))?;
         Ok(PathResult {
             found: path.is_some(),
@@ -620,7 +625,11 @@ impl AnalysisQuery {
         let g = &graph(ctx)?;
         let (a, b, hops) = endpoints(g, &from, &to, max_hops)?;
         let k = in_range("first", first, 1, MAX_PATHS)?;
-        let paths = g.k_shortest_paths(a, b, k, hops, &filter(relation_types, as_of));
+        let filter = filter(relation_types, as_of);
+        let paths = {
+            let g = g.clone();
+            heavy(ctx, move || g.k_shortest_paths(a, b, k, hops, &filter)).await?
+        };
         charge(paths.iter().map(|p| p.len() + 1).sum())?;
         Ok(PathsResult {
             found: !paths.is_empty(),
@@ -660,13 +669,14 @@ impl AnalysisQuery {
         let depth = in_range("depth", depth, 1, MAX_DEPTH)?;
         let limit = in_range("limit", limit, 1, MAX_NEIGHBORHOOD)?;
         let kinds: Option<Vec<Kind>> = kinds.map(|k| k.into_iter().map(Kind::from).collect());
-        let sub = g.neighborhood(
-            center,
-            depth,
-            &filter(relation_types, as_of),
-            kinds.as_deref(),
-            limit,
-        );
+        let filter = filter(relation_types, as_of);
+        let sub = {
+            let g = g.clone();
+            heavy(ctx, move || {
+                g.neighborhood(center, depth, &filter, kinds.as_deref(), limit)
+            })
+            .await?
+        };
         charge(sub.nodes.len() + sub.edges.len())?;
         Ok(Neighborhood {
             g: g.clone(),

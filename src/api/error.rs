@@ -52,6 +52,8 @@ pub enum ApiError {
     Forbidden(String),
     /// The result would be too large.
     TooLarge(String),
+    /// The request ran past its deadline.
+    Timeout(String),
     /// A bug or a broken invariant: logged in full, reported as a generic message.
     Internal(String),
 }
@@ -72,6 +74,7 @@ impl ApiError {
             ApiError::NotFound(_) => code::NOT_FOUND,
             ApiError::Unauthenticated(_) => code::UNAUTHENTICATED,
             ApiError::Forbidden(_) => code::FORBIDDEN,
+            ApiError::Timeout(_) => code::TIMEOUT,
             ApiError::TooLarge(_) => code::RESULT_TOO_LARGE,
             ApiError::Internal(_) => code::INTERNAL,
         }
@@ -84,7 +87,8 @@ impl ApiError {
             | ApiError::NotFound(m)
             | ApiError::Unauthenticated(m)
             | ApiError::Forbidden(m)
-            | ApiError::TooLarge(m) => m,
+            | ApiError::TooLarge(m)
+            | ApiError::Timeout(m) => m,
             ApiError::Internal(_) => "internal error",
         }
     }

@@ -9,6 +9,7 @@ pub mod extensions;
 mod facets;
 mod listing;
 mod mutation;
+mod offload;
 mod pagination;
 mod query;
 mod scalars;
@@ -79,6 +80,7 @@ pub fn schema(store: Arc<Store>, pipeline: &Pipeline) -> NewsSchema {
     let limits = &pipeline.limits;
     let mut b = schema_builder()
         .data(store)
+        .data(Arc::new(offload::CpuPool::new(pipeline.timeout)))
         .extension(extensions::Guard::new(pipeline.clone()))
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)

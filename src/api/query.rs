@@ -6,6 +6,7 @@ use async_graphql::{Context, Enum, ID, InputObject, MergedObject, Object, Result
 use petgraph::stable_graph::NodeIndex;
 
 use super::error::ApiError;
+use super::offload::heavy;
 use super::pagination::{EntityConnection, EventConnection, KEY_SEP, PageArgs, PageInfo, Whole};
 use super::scalars::Date;
 use super::types::{
@@ -414,7 +415,10 @@ impl ReadQuery {
             last,
             before,
         }
-        .apply_ranked(g.search_evidence(&query))?;
+        .apply_ranked({
+            let (g, query) = (g.clone(), query.clone());
+            heavy(ctx, move || g.search_evidence(&query)).await?
+        })?;
         let edges: Vec<EvidenceSearchEdge> = page
             .items
             .into_iter()
@@ -457,7 +461,10 @@ impl ReadQuery {
             last,
             before,
         }
-        .apply_ranked(g.search(&query, kinds.as_deref()))?;
+        .apply_ranked({
+            let (g, query) = (g.clone(), query.clone());
+            heavy(ctx, move || g.search(&query, kinds.as_deref())).await?
+        })?;
         let edges: Vec<SearchEdge> = page
             .items
             .into_iter()

@@ -7,6 +7,7 @@
 //! in their source's text, and computed dates that are consistent.
 
 mod build;
+pub mod deadline;
 mod model;
 mod neighborhood;
 mod paths;

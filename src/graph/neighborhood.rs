@@ -122,7 +122,12 @@ impl Graph {
             .collect();
         let mut out: Vec<NodeIndex> = vec![];
         let mut taken: HashSet<NodeIndex> = HashSet::new();
+        let mut popped = 0usize;
         while let Some(Reverse((_, i, pos))) = heap.pop() {
+            popped += 1;
+            if popped.is_multiple_of(1024) && super::deadline::expired() {
+                break;
+            }
             let (run, at) = runs[i];
             let a = run[pos];
             if pos + 1 < run.len() {

@@ -121,7 +121,7 @@ impl Graph {
         found.push(first);
         // The map both orders the candidates and drops a candidate met twice.
         let mut candidates: BTreeMap<PathKey<'_>, Path> = BTreeMap::new();
-        while found.len() < k {
+        while found.len() < k && !super::deadline::expired() {
             let Some(last) = found.last() else { break };
             let last_nodes = last.nodes();
             // Every later path leaves some earlier one at some node: try each node of the
@@ -200,6 +200,9 @@ impl Graph {
         for _ in 0..max_hops {
             let mut next = vec![];
             for &at in &frontier {
+                if super::deadline::expired() {
+                    return None;
+                }
                 // The relation list is sorted by type first: re-sort by the other end's id,
                 // breaking ties by relation id only where they arise.
                 let mut steps: Vec<Hop> = self.steps(at, filter).collect();

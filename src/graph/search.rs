@@ -126,7 +126,10 @@ impl SearchIndex {
         }
         let q_words: Vec<&str> = q.split(' ').collect();
         let mut hits: Vec<SearchHit> = vec![];
-        for (&ix, entries) in &self.entries {
+        for (n, (&ix, entries)) in self.entries.iter().enumerate() {
+            if n.is_multiple_of(1024) && super::deadline::expired() {
+                break;
+            }
             let n = g.node(ix);
             if kinds.is_some_and(|k| !k.contains(&n.kind)) {
                 continue;
@@ -191,6 +194,9 @@ pub(super) fn search_evidence(g: &Graph, query: &str) -> Vec<EvidenceMatch> {
     let q_words: Vec<&str> = q.split(' ').collect();
     let mut by_quote: BTreeMap<(&str, u32, u32), EvidenceMatch> = BTreeMap::new();
     for (&source, refs) in &g.refs {
+        if super::deadline::expired() {
+            break;
+        }
         if !g.contains(source) {
             continue;
         }

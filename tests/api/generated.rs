@@ -561,3 +561,61 @@ fn generate_writes_seeds_that_check_accepts_and_refuses_tiny_graphs() {
         "{stderr}"
     );
 }
+
+/// CPU seconds (user + system) the process has used so far, from `/proc/<pid>/stat`.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/<pid>/stat");
+    // The fields after the command name (which may hold spaces) start after its `)`.
+    let after = &stat[stat.rfind(')').expect("a stat line") + 2..];
+    let fields: Vec<&str> = after.split(' ').collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+/// Regression: resolvers ran on the async workers, so the timeout could not fire until they
+/// were done (an aliased search ran for tens of seconds and answered 200). Search now runs off
+/// the workers under the request's deadline: the request answers TIMEOUT at its limit and the
+/// server stops spending CPU on it.
+#[tokio::test]
+async fn an_expensive_search_past_the_timeout_answers_timeout_and_stops_using_the_cpu() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path());
+    let mut cmd = newsgraph_command();
+    cmd.arg("--seed")
+        .arg(dir.path())
+        .args(["--timeout-secs", "1"]);
+    let bin = Binary::start(cmd);
+    // Each search of a word found nowhere scores every entry (about 0.2 s in a debug build
+    // here); 24 of them are several times the 1 s limit.
+    let aliases: Vec<String> = (0..24)
+        .map(|i| format!("s{i}: search(query: \"zzqx{i}\", first: 1) {{ totalCount }}"))
+        .collect();
+    let started = std::time::Instant::now();
+    let resp = reqwest::Client::new()
+        .post(bin.url("/graphql"))
+        .json(&json!({ "query": format!("{{ {} }}", aliases.join(" ")) }))
+        .send()
+        .await
+        .expect("POST /graphql");
+    let status = resp.status();
+    let body: serde_json::Value = resp.json().await.expect("a JSON answer");
+    let waited = started.elapsed();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "TIMEOUT",
+        "{status} {body:#}"
+    );
+    assert!(
+        waited < std::time::Duration::from_secs(4),
+        "the answer came {waited:?} after the request, not at the 1 s limit"
+    );
+    // The work stops at its next deadline check, not when the searches would have finished.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let before = cpu_seconds(bin.pid());
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let spent = cpu_seconds(bin.pid()) - before;
+    assert!(
+        spent < 0.3,
+        "the server used {spent} s of CPU after answering"
+    );
+}

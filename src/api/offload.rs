@@ -1,0 +1,64 @@
+//! Runs the CPU-heavy resolvers (search, paths, neighbourhoods) off the async workers, on
+//! tokio's blocking threads, at most as many at once as there are cores, under the request's
+//! deadline. The async workers stay free for cheap requests however many expensive ones run;
+//! past the deadline the request answers TIMEOUT and the work stops at its next check
+//! ([`crate::graph::deadline`]).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_graphql::Context;
+use tokio::sync::Semaphore;
+
+use super::error::ApiError;
+use crate::graph::deadline;
+
+/// The bound on heavy work: how many run at once, and for how long.
+pub struct CpuPool {
+    permits: Arc<Semaphore>,
+    timeout: Duration,
+}
+
+impl CpuPool {
+    pub fn new(timeout: Duration) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        CpuPool {
+            permits: Arc::new(Semaphore::new(cores)),
+            timeout,
+        }
+    }
+}
+
+/// Runs `f` on a blocking thread under the pool's bound and the request's deadline. Without a
+/// pool in the schema's data (unit tests of resolvers), runs it here.
+pub async fn heavy<T: Send + 'static>(
+    ctx: &Context<'_>,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let Some(pool) = ctx.data_opt::<Arc<CpuPool>>() else {
+        return Ok(f());
+    };
+    let deadline = Instant::now() + pool.timeout;
+    let permit = pool
+        .permits
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| ApiError::Internal(format!("the CPU pool is closed: {e}")))?;
+    let (out, late) = tokio::task::spawn_blocking(move || {
+        // The permit goes with the work: it is released when the work stops, not when a
+        // timed-out request stops waiting for it.
+        let _permit = permit;
+        let out = deadline::with_deadline(deadline, f);
+        (out, Instant::now() >= deadline)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("a graph question failed: {e}")))?;
+    if late {
+        return Err(ApiError::Timeout(format!(
+            "the request took longer than {} s",
+            pool.timeout.as_secs_f64()
+        )));
+    }
+    Ok(out)
+}

@@ -60,6 +60,14 @@ fn page_size(arg: &str, v: Option<i32>) -> ApiResult<Option<usize>> {
     }
 }
 
+/// Page arguments once checked: the sizes, and the keys the cursors stand for.
+struct Checked {
+    first: Option<usize>,
+    last: Option<usize>,
+    after: Option<String>,
+    before: Option<String>,
+}
+
 /// Relay's `PageInfo`.
 #[derive(SimpleObject, Debug, Clone, Default)]
 pub struct PageInfo {
@@ -98,6 +106,24 @@ impl PageArgs {
         })
     }
 
+    /// The arguments checked: page sizes in range and not both, cursors made by this API
+    /// (their keys).
+    fn checked(&self) -> ApiResult<Checked> {
+        let first = page_size("first", self.first)?;
+        let last = page_size("last", self.last)?;
+        if first.is_some() && last.is_some() {
+            return Err(ApiError::bad_input("give `first` or `last`, not both"));
+        }
+        let cursor =
+            |arg: &str, c: &Option<String>| c.as_deref().map(|c| decode_cursor(arg, c)).transpose();
+        Ok(Checked {
+            first,
+            last,
+            after: cursor("after", &self.after)?,
+            before: cursor("before", &self.before)?,
+        })
+    }
+
     /// Cuts the page out of `items`, whose keys ascend in list order, or descend if
     /// `descending`: the cursor of a sorted list stays valid as items come and go.
     pub fn apply_ordered<T: Clone>(
@@ -106,21 +132,12 @@ impl PageArgs {
         key: impl Fn(&T) -> String,
         descending: bool,
     ) -> ApiResult<Page<T>> {
-        let first = page_size("first", self.first)?;
-        let last = page_size("last", self.last)?;
-        if first.is_some() && last.is_some() {
-            return Err(ApiError::bad_input("give `first` or `last`, not both"));
-        }
-        let after = self
-            .after
-            .as_deref()
-            .map(|c| decode_cursor("after", c))
-            .transpose()?;
-        let before = self
-            .before
-            .as_deref()
-            .map(|c| decode_cursor("before", c))
-            .transpose()?;
+        let Checked {
+            first,
+            last,
+            after,
+            before,
+        } = self.checked()?;
         // "Comes before the cursor" and "comes before or is it", in list order.
         let precedes = |k: String, c: &String| if descending { k > *c } else { k < *c };
         let not_after = |k: String, c: &String| k == *c || precedes(k, c);
@@ -192,21 +209,14 @@ impl PageArgs {
 
     /// [`PageArgs::seek`], with each item's key.
     pub fn seek_keys<K: Clone>(&self, list: &Seek<'_, K>) -> ApiResult<Page<(K, NodeIndex)>> {
-        let first = page_size("first", self.first)?;
-        let last = page_size("last", self.last)?;
-        if first.is_some() && last.is_some() {
-            return Err(ApiError::bad_input("give `first` or `last`, not both"));
-        }
-        let after = self
-            .after
-            .as_deref()
-            .map(|c| decode_cursor("after", c).map(|k| (list.decode)(&k)))
-            .transpose()?;
-        let before = self
-            .before
-            .as_deref()
-            .map(|c| decode_cursor("before", c).map(|k| (list.decode)(&k)))
-            .transpose()?;
+        let Checked {
+            first,
+            last,
+            after,
+            before,
+        } = self.checked()?;
+        let after = after.map(|k| (list.decode)(&k));
+        let before = before.map(|k| (list.decode)(&k));
         let mut items: Vec<(K, NodeIndex)> = match last {
             Some(n) => {
                 let mut v: Vec<_> = (list.before)(before.as_ref())

@@ -58,17 +58,8 @@ impl Graph {
     /// except in a bulk load, where it is computed when the load finishes.
     pub fn add_event(&mut self, e: NewEvent) -> Result<NodeIndex, GraphError> {
         let evidence = self.check_evidence(|| format!("event `{}`", e.id), &e.evidence)?;
-        let (date, rule) = match &e.date {
-            EventDate::Given(d) => (*d, None),
-            // A placeholder until the rule is applied below or by the bulk load's end.
-            EventDate::NoticePeriod {
-                notification,
-                treaty,
-            } => (
-                FuzzyDate::day(NaiveDate::MIN),
-                Some((notification.clone(), treaty.clone())),
-            ),
-        };
+        // A placeholder until the rule is applied below or by the bulk load's end.
+        let (date, rule) = date_and_rule(&e.date, FuzzyDate::day(NaiveDate::MIN));
         let detail = Detail::Event(EventData {
             kind: e.kind,
             date,
@@ -282,16 +273,8 @@ impl Graph {
         // The old rule goes; a new one is applied below.
         self.drop_rule(ix);
         self.uncite(Citer::Event(ix));
-        let (date, rule) = match &e.date {
-            EventDate::Given(d) => (*d, None),
-            EventDate::NoticePeriod {
-                notification,
-                treaty,
-            } => (
-                old_date.unwrap_or(FuzzyDate::day(NaiveDate::MIN)),
-                Some((notification.clone(), treaty.clone())),
-            ),
-        };
+        let placeholder = old_date.unwrap_or(FuzzyDate::day(NaiveDate::MIN));
+        let (date, rule) = date_and_rule(&e.date, placeholder);
         let names = NewNode {
             id: old.id.to_string(),
             name: e.title,
@@ -1116,6 +1099,21 @@ impl Graph {
                 self.gc_refs(s);
             }
         }
+    }
+}
+
+/// An event's given date, or `placeholder` and the `(notification, treaty)` of its rule, which
+/// sets the date once applied.
+fn date_and_rule(
+    date: &EventDate,
+    placeholder: FuzzyDate,
+) -> (FuzzyDate, Option<(String, String)>) {
+    match date {
+        EventDate::Given(d) => (*d, None),
+        EventDate::NoticePeriod {
+            notification,
+            treaty,
+        } => (placeholder, Some((notification.clone(), treaty.clone()))),
     }
 }
 

@@ -97,12 +97,30 @@ impl PageArgs {
     /// Cuts the page out of ranked results (search hits): the rank is the key, which is stable
     /// because results are deterministic for a graph version.
     pub fn apply_ranked<T: Clone>(&self, items: Vec<T>) -> ApiResult<Page<T>> {
-        let ranked: Vec<(usize, T)> = items.into_iter().enumerate().collect();
-        let page = self.apply(&ranked, |(rank, _)| format!("{rank:010}"))?;
+        let ranks: Vec<usize> = (0..items.len()).collect();
+        let page = self.apply(&ranks, |rank| format!("{rank:010}"))?;
         Ok(Page {
-            items: page.items.into_iter().map(|(c, (_, t))| (c, t)).collect(),
+            items: page
+                .items
+                .into_iter()
+                .map(|(c, rank)| (c, items[rank].clone()))
+                .collect(),
             info: page.info,
             total: page.total,
+        })
+    }
+
+    /// How many of the best ranked results the page can reach; the others only count. `None`
+    /// when it may reach the end of the list (`last` without `before`) or a cursor is not a
+    /// rank.
+    pub fn ranked_reach(&self) -> ApiResult<Option<usize>> {
+        let c = self.checked()?;
+        let rank = |k: &Option<String>| k.as_deref().map(str::parse::<usize>);
+        Ok(match (c.last, rank(&c.before), rank(&c.after)) {
+            (_, Some(Ok(b)), _) => Some(b),
+            (None, None, None) => Some(c.first.unwrap_or(DEFAULT_PAGE)),
+            (None, None, Some(Ok(a))) => Some(a + 1 + c.first.unwrap_or(DEFAULT_PAGE)),
+            _ => None,
         })
     }
 

@@ -440,7 +440,8 @@ impl ReadQuery {
     /// their evidence, best match first: exact name, exact alias or label, prefix, all words,
     /// word prefixes, substring, typo-tolerant matches, then quotes. Case-, accent- and
     /// script-insensitive (`tsahkna`, `TSAKHNA`, `Norvege` finds `Norvège`, `Estoniya` finds
-    /// `Естонія`). Ties are ordered by name, then id. O(names + quotes) per query.
+    /// `Естонія`). Ties are ordered by name, then id. Candidates come from a term index, so
+    /// the cost follows how many nodes the words match, not the graph's size.
     #[allow(clippy::too_many_arguments)]
     async fn search(
         &self,
@@ -455,15 +456,16 @@ impl ReadQuery {
         let g = &graph(ctx)?;
         check_query(&query)?;
         let kinds: Option<Vec<Kind>> = kinds.map(|k| k.into_iter().map(Kind::from).collect());
-        let page = PageArgs {
+        let args = PageArgs {
             first,
             after,
             last,
             before,
-        }
-        .apply_ranked({
+        };
+        let reach = args.ranked_reach()?;
+        let page = args.apply_ranked({
             let (g, query) = (g.clone(), query.clone());
-            heavy(ctx, move || g.search(&query, kinds.as_deref())).await?
+            heavy(ctx, move || g.search_top(&query, kinds.as_deref(), reach)).await?
         })?;
         let edges: Vec<SearchEdge> = page
             .items

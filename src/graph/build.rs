@@ -106,6 +106,7 @@ impl GraphBuilder {
         let mut g = Graph::empty();
         g.bulk = true;
         g.bulk_state = Some(Default::default());
+        g.search.start_bulk();
         GraphBuilder { g }
     }
 
@@ -229,6 +230,7 @@ impl GraphBuilder {
             let kind = n.kind;
             g.orders[kind_slot(kind)].by_degree.insert(key, ix);
         }
+        g.search.finish_bulk();
         tracing::debug!(ms = t.elapsed().as_millis() as u64, "bulk load: indexed");
         if let Some(rank) = super::rank::compute_if_small(g) {
             g.rank = std::sync::Arc::new(rank);

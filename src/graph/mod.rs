@@ -13,6 +13,8 @@ mod neighborhood;
 mod paths;
 mod rank;
 mod search;
+mod terms;
+pub use terms::Compacted as SearchCompaction;
 mod store;
 mod write;
 

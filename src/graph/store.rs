@@ -25,7 +25,7 @@ use imbl::{HashMap, OrdMap, Vector};
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use super::model::*;
-use super::search::SearchIndex;
+use super::terms::TermIndex;
 
 /// Which way an edge points, seen from the node asked about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -149,7 +149,8 @@ pub struct Graph {
     pub(super) type_counts: [usize; 11],
     pub(super) node_total: usize,
     pub(super) edge_total: usize,
-    pub(super) search: SearchIndex,
+    /// The words of every node's searchable texts, for search's candidates.
+    pub(super) search: TermIndex,
     pub(super) rank: Arc<Rank>,
     /// While a bulk load runs, relation lists are appended unsorted and the degree orders are
     /// left out; [`super::GraphBuilder::finish`] sorts and builds them once.
@@ -205,7 +206,7 @@ impl Graph {
             type_counts: [0; 11],
             node_total: 0,
             edge_total: 0,
-            search: SearchIndex::default(),
+            search: TermIndex::default(),
             rank: Arc::new(Rank::default()),
             bulk: false,
             bulk_state: None,
@@ -228,6 +229,24 @@ impl Graph {
 
     pub fn set_rank_arc(&mut self, rank: Arc<Rank>) {
         self.rank = rank;
+    }
+
+    /// Whether enough words were added since the search index's transducers were built for
+    /// rebuilding them to pay (see [`Graph::compact_search`]).
+    pub fn search_wants_compaction(&self) -> bool {
+        self.search.wants_compaction()
+    }
+
+    /// The search index's transducers rebuilt with every word of this version: O(vocabulary),
+    /// for a background thread. [`Graph::install_search`] publishes them on a later version.
+    pub fn compact_search(&self) -> super::SearchCompaction {
+        self.search.compacted()
+    }
+
+    /// Installs a compaction made from an earlier version; `false` (and nothing changes) if
+    /// another was installed since.
+    pub fn install_search(&mut self, c: super::SearchCompaction) -> bool {
+        self.search.install(c)
     }
 
     pub fn node_count(&self) -> usize {
@@ -663,7 +682,18 @@ impl Graph {
 
     /// Ranked search over names and aliases; see [`super::search`].
     pub fn search(&self, query: &str, kinds: Option<&[Kind]>) -> Vec<super::SearchHit> {
-        self.search.search(self, query, kinds)
+        super::search::search(self, query, kinds, None)
+    }
+
+    /// [`Graph::search`] where only the first `sorted` hits need to be in rank order (the
+    /// rest follow in no order): what a page near the top of the results needs.
+    pub fn search_top(
+        &self,
+        query: &str,
+        kinds: Option<&[Kind]>,
+        sorted: Option<usize>,
+    ) -> Vec<super::SearchHit> {
+        super::search::search(self, query, kinds, sorted)
     }
 
     /// Every live relation index. O(relations).

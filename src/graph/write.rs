@@ -112,12 +112,13 @@ impl Graph {
         }
         self.node_total += 1;
         self.kind_counts[kind_slot(kind)] += 1;
-        self.index_node(ix);
+        self.index_node(ix, &[]);
         Ok(ix)
     }
 
-    /// Adds the node to the orderings and the search index.
-    fn index_node(&mut self, ix: NodeIndex) {
+    /// Adds the node to the orderings and the search index; `known` are the words the search
+    /// index already lists it under (from its previous version).
+    fn index_node(&mut self, ix: NodeIndex, known: &[Box<str>]) {
         let Some(node) = self.slot(ix).map(|s| s.node.clone()) else {
             return;
         };
@@ -136,16 +137,8 @@ impl Graph {
             self.events[precision_slot(e.date.precision)]
                 .insert((e.date.date, node.id.clone()), ix);
         }
-        let quotes: Vec<String> = node
-            .event()
-            .map(|d| {
-                d.evidence
-                    .iter()
-                    .map(|ev| self.quote(ev).to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
-        self.search.insert(ix, &node, &quotes);
+        let words = super::search::node_words(self, &node);
+        self.search.insert(ix, &words, known);
     }
 
     fn unindex_node(&mut self, ix: NodeIndex) {
@@ -160,16 +153,17 @@ impl Graph {
         if let Some(e) = node.event() {
             self.events[precision_slot(e.date.precision)].remove(&(e.date.date, node.id.clone()));
         }
-        self.search.remove(ix);
+        // The search index keeps its postings: see `terms.rs` for why a stale one is harmless.
     }
 
     /// Replaces a node's data (same id and kind), keeping its indexes in step.
     fn replace_node(&mut self, ix: NodeIndex, node: Node) {
+        let known = super::search::node_words(self, self.node(ix));
         self.unindex_node(ix);
         if let Some(Some(slot)) = self.nodes.get_mut(ix.index()) {
             slot.node = Arc::new(node);
         }
-        self.index_node(ix);
+        self.index_node(ix, &known);
     }
 
     /// Changes an entity's names, description and (treaties) notice period; dates computed

@@ -324,7 +324,8 @@ impl Inner {
     }
 }
 
-/// Ranks the latest version after each burst of writes, until the store is dropped.
+/// Ranks the latest version after each burst of writes, and rebuilds the search index's
+/// transducers when writes added enough new words, until the store is dropped.
 ///
 /// Between two rankings it waits at least four times as long as the last one took, so under a
 /// steady stream of writes ranking uses at most a fifth of one core, whatever the graph's size.
@@ -335,6 +336,13 @@ fn rank_loop(inner: Weak<Inner>, wake: mpsc::Receiver<()>) {
         while wake.try_recv().is_ok() {}
         let Some(inner) = inner.upgrade() else { return };
         let g = inner.current.load_full();
+        if g.search_wants_compaction() {
+            let c = g.compact_search();
+            let mut w = inner.lock();
+            if w.graph.install_search(c) {
+                inner.current.store(Arc::new(w.graph.clone()));
+            }
+        }
         if g.rank().ready && g.rank().version == g.version() {
             continue;
         }

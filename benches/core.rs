@@ -5,7 +5,7 @@
 //!
 //! ```sh
 //! cargo bench --bench core                                  # 10^3, 10^4, 10^5 nodes
-//! NEWSGRAPH_BENCH_SIZES=1000000 cargo bench --bench core    # 10^6 (~2.2 GB, minutes to load)
+//! NEWSGRAPH_BENCH_SIZES=1000000 cargo bench --bench core    # 10^6: ~2.2 GB, ~40 s to load
 //! NEWSGRAPH_BENCH_DATA=bench/data cargo bench --bench core  # reuse bench/scale's seeds
 //! ```
 //!
@@ -34,13 +34,33 @@ const DEFAULT_SIZES: &[usize] = &[1_000, 10_000, 100_000];
 /// Up to this size loading is benched by criterion; above it, one load is timed and printed
 /// (a 10^5 load takes seconds, and ten samples of it would dominate the run).
 const ITERATED_LOAD_MAX: usize = 10_000;
-/// Up to this size PageRank is benched (at 10^6 one run takes tens of seconds).
+/// Up to this size PageRank is benched; above it, one run is timed and printed (a big graph
+/// is ranked once, in the background, after the server starts).
 const RANK_MAX: usize = 100_000;
-/// From these sizes on, an operation gets ten samples of one call each instead of criterion's
-/// hundred: those that read the whole graph take a large part of a second there.
-const HEAVY_LOAD: usize = 10_000;
-const HEAVY_SCAN: usize = 100_000;
-const NEVER_HEAVY: usize = usize::MAX;
+
+/// How an operation's cost relates to the graph's size, which sets how criterion samples it.
+#[derive(Debug, Clone, Copy)]
+enum Cost {
+    /// Microseconds at any size: criterion's defaults.
+    Small,
+    /// Milliseconds or more, growing with the graph: flat sampling (the same number of calls
+    /// per sample, so a run fits its measurement time), and from size `ten_samples_from` on
+    /// ten samples instead of a hundred, as one call takes a large part of a second there.
+    Grows { ten_samples_from: usize },
+}
+
+/// Loading reads every record (a third of a second at 10^4).
+const LOAD: Cost = Cost::Grows {
+    ten_samples_from: 10_000,
+};
+/// Search, paths and PageRank visit much of the graph.
+const SCAN: Cost = Cost::Grows {
+    ten_samples_from: 100_000,
+};
+/// A walk that stops at its limit: it grows with the hubs it passes, but stays in milliseconds.
+const WALK: Cost = Cost::Grows {
+    ten_samples_from: usize::MAX,
+};
 
 fn sizes() -> Vec<usize> {
     match std::env::var("NEWSGRAPH_BENCH_SIZES") {
@@ -175,16 +195,19 @@ fn typo_of(name: &str) -> String {
     chars.into_iter().collect()
 }
 
-/// A group for one operation at size `n`, with ten one-call samples from size `heavy_from`.
+/// A group for one operation at size `n`, sampled as its cost calls for.
 fn group<'c>(
     c: &'c mut Criterion,
     name: &str,
-    heavy_from: usize,
+    cost: Cost,
     n: usize,
 ) -> criterion::BenchmarkGroup<'c, criterion::measurement::WallTime> {
     let mut group = c.benchmark_group(name);
-    if n >= heavy_from {
-        group.sample_size(10).sampling_mode(SamplingMode::Flat);
+    if let Cost::Grows { ten_samples_from } = cost {
+        group.sampling_mode(SamplingMode::Flat);
+        if n >= ten_samples_from {
+            group.sample_size(10);
+        }
     }
     group
 }
@@ -203,7 +226,7 @@ fn bench_size(c: &mut Criterion, n: usize) {
     let id = BenchmarkId::from_parameter(n);
 
     if n <= ITERATED_LOAD_MAX {
-        group(c, "load", HEAVY_LOAD, n).bench_function(id.clone(), |b| {
+        group(c, "load", LOAD, n).bench_function(id.clone(), |b| {
             b.iter(|| seed::load(black_box(&source)).expect("load"))
         });
     }
@@ -218,7 +241,7 @@ fn bench_size(c: &mut Criterion, n: usize) {
         p.typo
     );
 
-    group(c, "entity_with_20_relations", NEVER_HEAVY, n).bench_function(id.clone(), |b| {
+    group(c, "entity_with_20_relations", Cost::Small, n).bench_function(id.clone(), |b| {
         b.iter(|| {
             let ix = g.lookup(black_box(&p.hub_id)).expect("the hub");
             let rels: Vec<_> = g
@@ -237,7 +260,7 @@ fn bench_size(c: &mut Criterion, n: usize) {
 
     // Each write runs on its own clone of the graph (O(1)) and is timed without it; the
     // first write to a clone copies what it touches, as every write to the store does.
-    group(c, "add_entity_with_relation_to_hub", NEVER_HEAVY, n).bench_function(id.clone(), |b| {
+    group(c, "add_entity_with_relation_to_hub", Cost::Small, n).bench_function(id.clone(), |b| {
         b.iter_batched(
             || g.clone(),
             |mut g| {
@@ -268,7 +291,7 @@ fn bench_size(c: &mut Criterion, n: usize) {
         )
     });
 
-    group(c, "update_hub_description", NEVER_HEAVY, n).bench_function(id.clone(), |b| {
+    group(c, "update_hub_description", Cost::Small, n).bench_function(id.clone(), |b| {
         b.iter_batched(
             || (g.clone(), p.hub_patch.clone()),
             |(mut g, patch)| {
@@ -279,7 +302,7 @@ fn bench_size(c: &mut Criterion, n: usize) {
         )
     });
 
-    group(c, "remove_leaf_relation", NEVER_HEAVY, n).bench_function(id.clone(), |b| {
+    group(c, "remove_leaf_relation", Cost::Small, n).bench_function(id.clone(), |b| {
         b.iter_batched(
             || g.clone(),
             |mut g| {
@@ -291,14 +314,14 @@ fn bench_size(c: &mut Criterion, n: usize) {
     });
 
     let all = TraversalFilter::default();
-    group(c, "neighborhood_2_hops_limit_100", NEVER_HEAVY, n).bench_function(id.clone(), |b| {
+    group(c, "neighborhood_2_hops_limit_100", WALK, n).bench_function(id.clone(), |b| {
         b.iter(|| g.neighborhood(black_box(p.hub), 2, &all, None, 100))
     });
 
-    group(c, "search_name", HEAVY_SCAN, n).bench_function(id.clone(), |b| {
+    group(c, "search_name", SCAN, n).bench_function(id.clone(), |b| {
         b.iter(|| g.search(black_box(&p.name), None))
     });
-    group(c, "search_typo", HEAVY_SCAN, n).bench_function(id.clone(), |b| {
+    group(c, "search_typo", SCAN, n).bench_function(id.clone(), |b| {
         b.iter(|| g.search(black_box(&p.typo), None))
     });
 
@@ -309,13 +332,13 @@ fn bench_size(c: &mut Criterion, n: usize) {
         g.node(p.path_to).id,
         path.map_or("none within 4 hops".into(), |p| format!("{} hops", p.len()))
     );
-    group(c, "shortest_path_4_hops", HEAVY_SCAN, n).bench_function(id.clone(), |b| {
+    group(c, "shortest_path_4_hops", SCAN, n).bench_function(id.clone(), |b| {
         b.iter(|| g.shortest_path(black_box(p.path_from), p.path_to, 4, &all))
     });
 
     // The pages the API serves are seeks into these orderings (`api::listing`).
     let persons = &g.orders_of(Kind::Person).by_name;
-    group(c, "entities_page_by_name", NEVER_HEAVY, n).bench_function(id.clone(), |b| {
+    group(c, "entities_page_by_name", Cost::Small, n).bench_function(id.clone(), |b| {
         b.iter(|| {
             let after = Bound::Excluded(black_box(&p.name_cursor).clone());
             persons
@@ -327,7 +350,7 @@ fn bench_size(c: &mut Criterion, n: usize) {
     });
     let from = NaiveDate::from_ymd_opt(2015, 1, 1);
     let to = NaiveDate::from_ymd_opt(2015, 6, 30);
-    group(c, "events_page_in_date_range", NEVER_HEAVY, n).bench_function(id.clone(), |b| {
+    group(c, "events_page_in_date_range", Cost::Small, n).bench_function(id.clone(), |b| {
         b.iter(|| {
             g.events_in(black_box(from), to, Bound::Unbounded, false)
                 .take(20)
@@ -336,7 +359,11 @@ fn bench_size(c: &mut Criterion, n: usize) {
     });
 
     if n <= RANK_MAX {
-        group(c, "pagerank", HEAVY_SCAN, n).bench_function(id, |b| b.iter(|| compute_rank(&g)));
+        group(c, "pagerank", SCAN, n).bench_function(id, |b| b.iter(|| compute_rank(&g)));
+    } else {
+        let t = Instant::now();
+        black_box(compute_rank(&g));
+        eprintln!("{n} nodes: PageRank in {:.2} s", t.elapsed().as_secs_f64());
     }
 }
 

@@ -202,9 +202,8 @@ impl SubgraphEdge {
     /// A short label for drawing: the role if there is one, else the type.
     async fn label(&self) -> String {
         let r = self.g.relation(self.edge);
-        r.role
-            .as_deref()
-            .map_or_else(|| r.rel.as_str().to_string(), str::to_string)
+        r.role()
+            .map_or_else(|| r.rel.as_str().to_string(), |s| s.to_string())
     }
 
     /// The relation, with validity and evidence.

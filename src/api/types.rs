@@ -916,7 +916,7 @@ impl Relation {
 
     /// The role or office, e.g. `President`.
     async fn role(&self) -> Option<&str> {
-        self.rel().role.as_deref()
+        self.rel().role().map(|s| &**s)
     }
 
     /// The first day the relation holds; null if open-ended.
@@ -1001,7 +1001,7 @@ impl RelationEdge {
 
     /// The role or office, e.g. `President`.
     async fn role(&self) -> Option<&str> {
-        self.rel().role.as_deref()
+        self.rel().role().map(|s| &**s)
     }
 
     /// The first day the relation holds; null if open-ended.

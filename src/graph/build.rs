@@ -9,7 +9,7 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use super::GraphError;
 use super::model::*;
-use super::store::{Adj, Graph, kind_slot};
+use super::store::{Graph, kind_slot};
 use super::write::Participants;
 
 /// A state, person, organisation or treaty to add.
@@ -106,7 +106,6 @@ impl GraphBuilder {
         let mut g = Graph::empty();
         g.bulk = true;
         g.bulk_state = Some(Default::default());
-        g.search.start_bulk();
         GraphBuilder { g }
     }
 
@@ -152,6 +151,32 @@ impl GraphBuilder {
     /// Computes derived dates, resolves event-based validity bounds, checks every interval,
     /// sorts and indexes what was deferred, and ranks the graph.
     pub fn finish(mut self) -> Result<Graph, GraphError> {
+        // The search terms are built on a second core from a snapshot (an O(1) clone, less the
+        // loader's maps, which it does not need) while this one resolves dates and sorts:
+        // finishing changes no node's texts, so the snapshot's are the final ones.
+        let state = self.g.bulk_state.take();
+        let snapshot = self.g.clone();
+        self.g.bulk_state = state;
+        let (terms, finished) = std::thread::scope(|s| {
+            let terms = s.spawn(|| super::search::term_index(&snapshot));
+            let finished = self.finish_indexes();
+            match terms.join() {
+                Ok(t) => (t, finished),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        });
+        finished?;
+        drop(snapshot);
+        let g = &mut self.g;
+        g.search = terms;
+        if let Some(rank) = super::rank::compute_if_small(g) {
+            g.rank = std::sync::Arc::new(rank);
+        }
+        Ok(self.g)
+    }
+
+    /// Everything [`GraphBuilder::finish`] does but the search terms and the rank.
+    fn finish_indexes(&mut self) -> Result<(), GraphError> {
         let t = std::time::Instant::now();
         self.resolve_dates()?;
         tracing::debug!(ms = t.elapsed().as_millis() as u64, "bulk load: dates");
@@ -198,23 +223,29 @@ impl GraphBuilder {
             id_rank[ix.index()] = i as u32;
         }
         let ixs: Vec<NodeIndex> = g.node_indices().collect();
+        let mut lists = g
+            .bulk_state
+            .as_mut()
+            .map(|b| std::mem::take(&mut b.adj))
+            .unwrap_or_default();
+        // From here on relation lists are read from the nodes again.
+        g.bulk = false;
         for &ix in &ixs {
-            let Some(Some(slot)) = g.nodes.get(ix.index()) else {
+            let Some(mut adj) = lists.get_mut(ix.index()).map(std::mem::take) else {
                 continue;
             };
-            let mut adj: Vec<Adj> = slot.adj.as_ref().clone();
             adj.sort_by(|a, b| {
                 (a.rel, id_rank[a.other.index()])
                     .cmp(&(b.rel, id_rank[b.other.index()]))
                     .then_with(|| g.cmp_relation_ids(a.edge, b.edge))
                     .then_with(|| a.dir.cmp(&b.dir))
             });
+            adj.shrink_to_fit();
             if let Some(Some(slot)) = g.nodes.get_mut(ix.index()) {
                 slot.adj = std::sync::Arc::new(adj);
             }
         }
         tracing::debug!(ms = t.elapsed().as_millis() as u64, "bulk load: sorted");
-        g.bulk = false;
         if let Some(b) = g.bulk_state.take() {
             g.ids = b.ids.into_iter().collect();
             g.refs = b
@@ -232,10 +263,7 @@ impl GraphBuilder {
         }
         g.search.finish_bulk();
         tracing::debug!(ms = t.elapsed().as_millis() as u64, "bulk load: indexed");
-        if let Some(rank) = super::rank::compute_if_small(g) {
-            g.rank = std::sync::Arc::new(rank);
-        }
-        Ok(self.g)
+        Ok(())
     }
 
     /// Applies the date rules in dependency order, so a computed event may itself be the

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use levenshtein_automata::DFA;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
-use super::terms::typo_automaton;
+use super::terms::{TermIndex, typo_automaton};
 
 use super::model::{Evidence, Kind, Node};
 use super::store::{Citer, Graph};
@@ -137,22 +137,26 @@ fn quotes<'g>(g: &'g Graph, n: &'g Node) -> impl Iterator<Item = Entry<'g>> {
     })
 }
 
-/// The words of a node's searchable texts, sorted, each once: what the term index lists it
-/// under.
-pub(super) fn node_words(g: &Graph, n: &Node) -> Vec<Box<str>> {
-    let mut words: Vec<Box<str>> = entries(g, n)
-        .iter()
-        .flat_map(|e| {
-            e.norm
-                .split(' ')
-                .filter(|w| !w.is_empty())
-                .map(Box::from)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    words.sort_unstable();
-    words.dedup();
-    words
+/// A node's searchable texts, normalised: what the term index lists it under (by their
+/// words).
+pub(super) fn node_texts(g: &Graph, n: &Node) -> Vec<String> {
+    entries(g, n).into_iter().map(|e| e.norm).collect()
+}
+
+/// The term index of every node of `g`, built in bulk.
+pub(super) fn term_index(g: &Graph) -> TermIndex {
+    let t = std::time::Instant::now();
+    let mut terms = TermIndex::default();
+    terms.start_bulk();
+    for ix in g.node_indices() {
+        terms.insert(ix, &node_texts(g, g.node(ix)), &[]);
+    }
+    terms.finish_bulk();
+    tracing::debug!(
+        ms = t.elapsed().as_millis() as u64,
+        "bulk load: search terms"
+    );
+    terms
 }
 
 /// A normalised query with, per word, its typo automaton (when its length allows typos).

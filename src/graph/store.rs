@@ -158,18 +158,25 @@ pub struct Graph {
     pub(super) bulk_state: Option<Box<BulkState>>,
 }
 
+/// The hasher of the bulk load's maps: they hold ids from the seed being loaded, not from
+/// requests, so a fast hash without flooding resistance is the right trade.
+pub(super) type FastHash = foldhash::fast::RandomState;
+
 /// What a bulk load keeps until it finishes.
 #[derive(Debug, Clone, Default)]
 pub(super) struct BulkState {
     /// `(from, type, to)` of every relation without a given id, to refuse duplicates.
-    pub pairs: std::collections::HashSet<u64>,
+    pub pairs: std::collections::HashSet<u64, FastHash>,
     /// Events whose date rule is applied at the end: `(event, notification, treaty)`.
     pub rules: Vec<(NodeIndex, String, String)>,
     /// Ids while loading: a plain hash map is several times faster to fill and ask than the
     /// persistent one, which is built from it once at the end.
-    pub ids: std::collections::HashMap<NodeId, NodeIndex>,
+    pub ids: std::collections::HashMap<NodeId, NodeIndex, FastHash>,
     /// Reverse references while loading, for the same reason.
-    pub refs: std::collections::HashMap<NodeIndex, Refs>,
+    pub refs: std::collections::HashMap<NodeIndex, Refs, FastHash>,
+    /// Relation lists while loading, by node index, appended unsorted: plain vectors, not
+    /// each node's shared array reached through the persistent vector per relation.
+    pub adj: Vec<Vec<Adj>>,
 }
 
 pub(super) fn kind_slot(k: Kind) -> usize {
@@ -310,7 +317,7 @@ impl Graph {
     /// The relation's id: the one it was given, else `from:TYPE:to`.
     pub fn relation_id(&self, e: EdgeIndex) -> Arc<str> {
         let edge = self.edge(e);
-        match &edge.rel.id {
+        match edge.rel.id() {
             Some(id) => id.clone(),
             None => Arc::from(generated_id(
                 self.node(edge.from).id.as_str(),
@@ -340,7 +347,9 @@ impl Graph {
         self.type_range(from, rel)
             .iter()
             .find(|a| {
-                a.dir == Direction::Outgoing && a.other == to && self.relation(a.edge).id.is_none()
+                a.dir == Direction::Outgoing
+                    && a.other == to
+                    && self.relation(a.edge).id().is_none()
             })
             .map(|a| a.edge)
     }
@@ -376,6 +385,11 @@ impl Graph {
     }
 
     pub(super) fn adj(&self, ix: NodeIndex) -> &[Adj] {
+        if self.bulk
+            && let Some(b) = &self.bulk_state
+        {
+            return b.adj.get(ix.index()).map_or(&[], Vec::as_slice);
+        }
         self.slot(ix).map_or(&[], |s| s.adj.as_slice())
     }
 
@@ -431,7 +445,7 @@ impl Graph {
             .into_iter()
             .map(|v| {
                 let r = self.relation(v.edge);
-                (v.other, r.rel, r.role.as_deref())
+                (v.other, r.rel, r.role().map(|s| &**s))
             })
             .collect();
         out.dedup_by_key(|p| (p.0, p.1));
@@ -541,7 +555,7 @@ impl Graph {
 
     /// The number of relations at a node, both directions (a self-relation counts twice).
     pub fn degree(&self, ix: NodeIndex) -> usize {
-        self.slot(ix).map_or(0, |s| s.adj.len())
+        self.adj(ix).len()
     }
 
     /// The largest degree, from the degree orderings. O(kinds · log n).

@@ -1,6 +1,6 @@
 //! The term index behind search: for a query word, the nodes with a word that could match it.
 //!
-//! Every node's normalised texts (see [`super::search::node_words`]) are split into words; each
+//! Every node's normalised texts (see [`super::search::node_texts`]) are split into words; each
 //! distinct word is a term with a dense id, and each term has a posting list of the nodes that
 //! use it. The terms known when the index was built are in two finite-state transducers
 //! (`fst`): one maps a word to its id (exact and prefix lookups, and typo lookups with a
@@ -71,6 +71,18 @@ pub(super) fn typos(dfa: &DFA, word: &str) -> Option<usize> {
     }
 }
 
+/// The distinct words of normalised texts, sorted.
+fn words_of(texts: &[String]) -> Vec<&str> {
+    let mut words: Vec<&str> = texts
+        .iter()
+        .flat_map(|t| t.split(' '))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
 /// The transducers of the terms known at the last build.
 struct Vocabulary {
     /// Word → term id.
@@ -124,7 +136,7 @@ impl std::fmt::Debug for Vocabulary {
 /// What a bulk load fills: plain collections, turned into the persistent ones once.
 #[derive(Debug, Clone, Default)]
 struct BulkTerms {
-    ids: HashMap<Box<str>, u32>,
+    ids: HashMap<Box<str>, u32, super::store::FastHash>,
     postings: Vec<Vec<u32>>,
 }
 
@@ -171,20 +183,25 @@ impl TermIndex {
         self.postings = b.postings.into_iter().map(Vector::from).collect();
     }
 
-    /// Records that node `ix` uses `words` (sorted, each once). Words in `known` (sorted), the
-    /// node's words when it was last indexed, already list it.
-    pub(super) fn insert(&mut self, ix: NodeIndex, words: &[Box<str>], known: &[Box<str>]) {
+    /// Records that node `ix` has the words of `texts` (normalised). Words of `known`, the
+    /// texts it had when last indexed, already list it.
+    pub(super) fn insert(&mut self, ix: NodeIndex, texts: &[String], known: &[String]) {
         let node = ix.index() as u32;
-        for w in words {
-            if known.binary_search(w).is_ok() {
+        let known = words_of(known);
+        for w in words_of(texts) {
+            if known.binary_search(&w).is_ok() {
                 continue;
             }
             if let Some(b) = &mut self.bulk {
-                let next = b.postings.len() as u32;
-                let id = *b.ids.entry(w.clone()).or_insert(next);
-                if id == next {
-                    b.postings.push(vec![]);
-                }
+                let id = match b.ids.get(w) {
+                    Some(&id) => id,
+                    None => {
+                        let id = b.postings.len() as u32;
+                        b.ids.insert(w.into(), id);
+                        b.postings.push(vec![]);
+                        id
+                    }
+                };
                 b.postings[id as usize].push(node);
                 continue;
             }
@@ -192,7 +209,7 @@ impl TermIndex {
                 Some(id) => id,
                 None => {
                     let id = self.postings.len() as u32;
-                    self.extra.insert(Arc::from(&**w), id);
+                    self.extra.insert(Arc::from(w), id);
                     self.postings.push_back(Vector::new());
                     id
                 }
@@ -369,10 +386,7 @@ mod tests {
     fn index(words: &[(u32, &[&str])]) -> TermIndex {
         let mut t = TermIndex::default();
         for (ix, ws) in words {
-            let mut ws: Vec<Box<str>> = ws.iter().map(|w| Box::from(*w)).collect();
-            ws.sort();
-            ws.dedup();
-            t.insert(NodeIndex::new(*ix as usize), &ws, &[]);
+            t.insert(NodeIndex::new(*ix as usize), &[ws.join(" ")], &[]);
         }
         t
     }
@@ -419,10 +433,11 @@ mod tests {
     #[test]
     fn known_words_are_not_listed_twice() {
         let mut t = TermIndex::default();
-        let ws: Vec<Box<str>> = vec!["a".into(), "b".into()];
-        t.insert(NodeIndex::new(7), &ws, &[]);
-        t.insert(NodeIndex::new(7), &ws, &ws);
+        let old = ["a b".to_string()];
+        t.insert(NodeIndex::new(7), &old, &[]);
+        t.insert(NodeIndex::new(7), &["b a a c".into()], &old);
         assert_eq!(t.postings_len(&t.terms("a", Position::Later, None)), 1);
+        assert_eq!(t.postings_len(&t.terms("c", Position::Later, None)), 1);
     }
 
     proptest! {
@@ -448,11 +463,9 @@ mod tests {
             bulk.start_bulk();
             let mut live = TermIndex::default();
             for (i, ws) in nodes.iter().enumerate() {
-                let mut ws: Vec<Box<str>> = ws.iter().map(|w| Box::from(w.as_str())).collect();
-                ws.sort();
-                ws.dedup();
-                bulk.insert(NodeIndex::new(i), &ws, &[]);
-                live.insert(NodeIndex::new(i), &ws, &[]);
+                let texts: Vec<String> = ws.clone();
+                bulk.insert(NodeIndex::new(i), &texts, &[]);
+                live.insert(NodeIndex::new(i), &texts, &[]);
             }
             bulk.finish_bulk();
             let scan: Vec<usize> = nodes.iter().enumerate().filter(|(_, ws)| ws.iter().any(|w| {

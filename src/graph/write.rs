@@ -116,9 +116,9 @@ impl Graph {
         Ok(ix)
     }
 
-    /// Adds the node to the orderings and the search index; `known` are the words the search
-    /// index already lists it under (from its previous version).
-    fn index_node(&mut self, ix: NodeIndex, known: &[Box<str>]) {
+    /// Adds the node to the orderings and the search index; `known` are the texts the search
+    /// index already lists it under (its previous version's).
+    fn index_node(&mut self, ix: NodeIndex, known: &[String]) {
         let Some(node) = self.slot(ix).map(|s| s.node.clone()) else {
             return;
         };
@@ -137,8 +137,11 @@ impl Graph {
             self.events[precision_slot(e.date.precision)]
                 .insert((e.date.date, node.id.clone()), ix);
         }
-        let words = super::search::node_words(self, &node);
-        self.search.insert(ix, &words, known);
+        // A bulk load builds the search terms when it finishes, for all nodes at once.
+        if !self.bulk {
+            let texts = super::search::node_texts(self, &node);
+            self.search.insert(ix, &texts, known);
+        }
     }
 
     fn unindex_node(&mut self, ix: NodeIndex) {
@@ -158,7 +161,11 @@ impl Graph {
 
     /// Replaces a node's data (same id and kind), keeping its indexes in step.
     fn replace_node(&mut self, ix: NodeIndex, node: Node) {
-        let known = super::search::node_words(self, self.node(ix));
+        let known = if self.bulk {
+            vec![]
+        } else {
+            super::search::node_texts(self, self.node(ix))
+        };
         self.unindex_node(ix);
         if let Some(Some(slot)) = self.nodes.get_mut(ix.index()) {
             slot.node = Arc::new(node);
@@ -380,9 +387,8 @@ impl Graph {
         self.replace_node(ix, node);
         self.refs_mut(t_ix).rule_users.push(ix);
         let relation = Relation {
-            id: None,
+            names: RelationNames::new(None, Some(Arc::from("notice period"))),
             rel: RelationType::LeadsTo,
-            role: Some(Arc::from("notice period")),
             valid_from: None,
             valid_until: None,
             evidence: EvidenceRef::Event(ix),
@@ -509,9 +515,8 @@ impl Graph {
                 f,
                 t,
                 Relation {
-                    id: None,
+                    names: RelationNames::default(),
                     rel,
-                    role: None,
                     valid_from: None,
                     valid_until: None,
                     evidence: EvidenceRef::Event(event),
@@ -546,9 +551,8 @@ impl Graph {
             source,
             to,
             Relation {
-                id: None,
+                names: RelationNames::default(),
                 rel: RelationType::PublishedBy,
-                role: None,
                 valid_from: None,
                 valid_until: None,
                 evidence: EvidenceRef::own(evidence),
@@ -724,9 +728,8 @@ impl Graph {
             from,
             to,
             Relation {
-                id: explicit,
+                names: RelationNames::new(explicit, role),
                 rel: r.rel,
-                role,
                 valid_from,
                 valid_until,
                 evidence: EvidenceRef::own(evidence),
@@ -750,7 +753,7 @@ impl Graph {
         mut r: NewRelation,
     ) -> Result<EdgeIndex, GraphError> {
         let id = self.relation_id(e);
-        let keeps_generated = self.relation(e).id.is_none()
+        let keeps_generated = self.relation(e).id().is_none()
             && r.id.is_none()
             && *id == *generated_id(&r.from, r.rel, &r.to);
         r.id = (!keeps_generated).then(|| id.to_string());
@@ -772,7 +775,7 @@ impl Graph {
     ) -> EdgeIndex {
         let e = EdgeIndex::new(self.edges.len());
         let rel_type = rel.rel;
-        let explicit = rel.id.clone();
+        let explicit = rel.id().cloned();
         let own = rel.evidence.as_own().is_some();
         self.edges.push_back(Some(Edge { from, to, rel }));
         if let Some(id) = explicit {
@@ -819,7 +822,7 @@ impl Graph {
         }
         self.pop_adj(edge.from, e);
         self.pop_adj(edge.to, e);
-        if let Some(id) = &edge.rel.id {
+        if let Some(id) = edge.rel.id() {
             self.rel_ids.remove(id);
         }
         self.edges.set(e.index(), None);
@@ -828,13 +831,19 @@ impl Graph {
     }
 
     fn push_adj(&mut self, ix: NodeIndex, a: Adj) {
+        if self.bulk
+            && let Some(b) = &mut self.bulk_state
+        {
+            // Sorted once when the load finishes.
+            if b.adj.len() <= ix.index() {
+                b.adj.resize_with(ix.index() + 1, Vec::new);
+            }
+            b.adj[ix.index()].push(a);
+            return;
+        }
         let before = self.degree(ix) as u32;
-        let pos = if self.bulk {
-            self.adj(ix).len()
-        } else {
-            let adj = self.adj(ix);
-            adj.partition_point(|x| self.cmp_adj(x, &a).is_lt())
-        };
+        let adj = self.adj(ix);
+        let pos = adj.partition_point(|x| self.cmp_adj(x, &a).is_lt());
         if let Some(Some(slot)) = self.nodes.get_mut(ix.index()) {
             Arc::make_mut(&mut slot.adj).insert(pos, a);
         }
@@ -842,6 +851,14 @@ impl Graph {
     }
 
     fn pop_adj(&mut self, ix: NodeIndex, e: EdgeIndex) {
+        if self.bulk
+            && let Some(b) = &mut self.bulk_state
+        {
+            if let Some(adj) = b.adj.get_mut(ix.index()) {
+                adj.retain(|a| a.edge != e);
+            }
+            return;
+        }
         let before = self.degree(ix) as u32;
         if let Some(Some(slot)) = self.nodes.get_mut(ix.index()) {
             Arc::make_mut(&mut slot.adj).retain(|a| a.edge != e);
@@ -963,7 +980,7 @@ impl Graph {
         self.bulk_pairs().contains(&key)
     }
 
-    fn bulk_pairs(&mut self) -> &mut std::collections::HashSet<u64> {
+    fn bulk_pairs(&mut self) -> &mut std::collections::HashSet<u64, super::store::FastHash> {
         &mut self.bulk_state.get_or_insert_with(Default::default).pairs
     }
 
@@ -1141,13 +1158,13 @@ fn source_parts(s: NewSource) -> Result<(NewNode, Detail), GraphError> {
             what: format!("the text of source `{}`", s.id),
         });
     }
-    let detail = Detail::Source(SourceData {
+    let detail = Detail::Source(Box::new(SourceData {
         title: s.title.clone(),
         url: s.url,
         published: s.published,
         language: s.language,
         text: s.text,
-    });
+    }));
     let names = NewNode {
         id: s.id,
         name: s.title,

@@ -138,11 +138,11 @@ pub fn relation_record(g: &Graph, e: EdgeIndex) -> RelationRecord {
     let (valid_until, valid_until_event) = bound(r.valid_until);
     let evidence: Arc<[crate::graph::Evidence]> = Arc::from(g.evidence(e));
     RelationRecord {
-        id: r.id.as_deref().map(str::to_string),
+        id: r.id().map(|s| s.to_string()),
         rel: r.rel.as_str().to_string(),
         from: g.node(from).id.to_string(),
         to: g.node(to).id.to_string(),
-        role: r.role.as_deref().map(str::to_string),
+        role: r.role().map(|s| s.to_string()),
         valid_from,
         valid_from_event,
         valid_until,

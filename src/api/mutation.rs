@@ -49,16 +49,23 @@ fn check_access(ctx: &Context<'_>) -> Result<(), ApiError> {
     }
 }
 
-/// Runs the changes on a blocking thread (the store rebuilds and fsyncs).
-async fn apply(ctx: &Context<'_>, changes: Vec<Change>) -> Result<Applied, ApiError> {
+/// Runs the changes on a blocking thread (the store fsyncs), named by the client's
+/// `clientMutationId` when it gave one.
+async fn apply(
+    ctx: &Context<'_>,
+    changes: Vec<Change>,
+    client_mutation_id: Option<String>,
+) -> Result<Applied, ApiError> {
     check_access(ctx)?;
     let store = ctx
         .data::<Arc<Store>>()
         .map_err(|_| ApiError::Internal("no store in the schema data".into()))?
         .clone();
-    let result = tokio::task::spawn_blocking(move || store.apply(&changes))
-        .await
-        .map_err(|e| ApiError::Internal(format!("write task failed: {e}")))?;
+    let result = tokio::task::spawn_blocking(move || {
+        store.apply_named(client_mutation_id.as_deref(), &changes)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("write task failed: {e}")))?;
     result.map_err(|e| match e {
         StoreError::Invalid(msg) => ApiError::BadInput(msg),
         StoreError::NotFound(msg) => ApiError::NotFound(msg),
@@ -574,10 +581,14 @@ fn to_change(input: ChangeInput) -> Result<Change, ApiError> {
 }
 
 /// Converts and applies one change.
-async fn one(ctx: &Context<'_>, input: ChangeInput) -> Result<Applied, ApiError> {
+async fn one(
+    ctx: &Context<'_>,
+    client_mutation_id: Option<String>,
+    input: ChangeInput,
+) -> Result<Applied, ApiError> {
     check_access(ctx)?;
     let change = to_change(input)?;
-    apply(ctx, vec![change]).await
+    apply(ctx, vec![change], client_mutation_id).await
 }
 
 /// What a removal did.
@@ -633,10 +644,14 @@ impl MutationRoot {
     async fn add_source(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A name for this write, unique per write (1 to 255 bytes): a retry with the same name and input is not applied twice but answered as the first was."
+        )]
+        client_mutation_id: Option<String>,
         #[graphql(desc = "The new source.")] input: SourceInput,
     ) -> Result<Source> {
         let id = input.id.0.clone();
-        let a = one(ctx, ChangeInput::AddSource(input)).await?;
+        let a = one(ctx, client_mutation_id, ChangeInput::AddSource(input)).await?;
         Ok(Source(lookup(&a.graph, &id)?))
     }
 
@@ -644,12 +659,17 @@ impl MutationRoot {
     async fn update_source(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A name for this write, unique per write (1 to 255 bytes): a retry with the same name and input is not applied twice but answered as the first was."
+        )]
+        client_mutation_id: Option<String>,
         #[graphql(desc = "The source's id.")] id: ID,
         #[graphql(desc = "The changes.")] patch: SourcePatch,
     ) -> Result<Source> {
         let key = id.0.clone();
         let a = one(
             ctx,
+            client_mutation_id,
             ChangeInput::UpdateSource(UpdateSourceInput { id, patch }),
         )
         .await?;
@@ -660,9 +680,18 @@ impl MutationRoot {
     async fn remove_source(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A name for this write, unique per write (1 to 255 bytes): a retry with the same name and input is not applied twice but answered as the first was."
+        )]
+        client_mutation_id: Option<String>,
         #[graphql(desc = "The source's id.")] id: ID,
     ) -> Result<RemovePayload> {
-        let a = one(ctx, ChangeInput::RemoveSource(id.clone())).await?;
+        let a = one(
+            ctx,
+            client_mutation_id,
+            ChangeInput::RemoveSource(id.clone()),
+        )
+        .await?;
         Ok(removed(a, id))
     }
 
@@ -670,10 +699,14 @@ impl MutationRoot {
     async fn add_entity(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A name for this write, unique per write (1 to 255 bytes): a retry with the same name and input is not applied twice but answered as the first was."
+        )]
+        client_mutation_id: Option<String>,
         #[graphql(desc = "The new entity.")] input: EntityInput,
     ) -> Result<Entity> {
         let id = input.id.0.clone();
-        let a = one(ctx, ChangeInput::AddEntity(input)).await?;
+        let a = one(ctx, client_mutation_id, ChangeInput::AddEntity(input)).await?;
         Ok(entity(&a.graph, lookup(&a.graph, &id)?.ix))
     }
 
@@ -681,12 +714,17 @@ impl MutationRoot {
     async fn update_entity(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A name for this write, unique per write (1 to 255 bytes): a retry with the same name and input is not applied twice but answered as the first was."
+        )]
+        client_mutation_id: Option<String>,
         #[graphql(desc = "The entity's id.")] id: ID,
         #[graphql(desc = "The changes.")] patch: EntityPatch,
     ) -> Result<Entity> {
         let key = id.0.clone();
         let a = one(
             ctx,
+            client_mutation_id,
             ChangeInput::UpdateEntity(UpdateEntityInput { id, patch }),
         )
         .await?;
@@ -697,11 +735,16 @@ impl MutationRoot {
     async fn remove_entity(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A name for this write, unique per write (1 to 255 bytes): a retry with the same name and input is not applied twice but answered as the first was."
+        )]
+        client_mutation_id: Option<String>,
         #[graphql(desc = "The entity's id.")] id: ID,
         #[graphql(desc = "Also remove its relations and participations.", default)] cascade: bool,
     ) -> Result<RemovePayload> {
         let a = one(
             ctx,
+            client_mutation_id,
             ChangeInput::RemoveEntity(RemoveEntityInput {
                 id: id.clone(),
                 cascade,
@@ -715,10 +758,14 @@ impl MutationRoot {
     async fn add_event(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A name for this write, unique per write (1 to 255 bytes): a retry with the same name and input is not applied twice but answered as the first was."
+        )]
+        client_mutation_id: Option<String>,
         #[graphql(desc = "The new event.")] input: EventInput,
     ) -> Result<Event> {
         let id = input.id.0.clone();
-        let a = one(ctx, ChangeInput::AddEvent(input)).await?;
+        let a = one(ctx, client_mutation_id, ChangeInput::AddEvent(input)).await?;
         Ok(Event(lookup(&a.graph, &id)?))
     }
 
@@ -726,12 +773,17 @@ impl MutationRoot {
     async fn update_event(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A name for this write, unique per write (1 to 255 bytes): a retry with the same name and input is not applied twice but answered as the first was."
+        )]
+        client_mutation_id: Option<String>,
         #[graphql(desc = "The event's id.")] id: ID,
         #[graphql(desc = "The changes.")] patch: EventPatch,
     ) -> Result<Event> {
         let key = id.0.clone();
         let a = one(
             ctx,
+            client_mutation_id,
             ChangeInput::UpdateEvent(UpdateEventInput { id, patch }),
         )
         .await?;
@@ -742,9 +794,18 @@ impl MutationRoot {
     async fn remove_event(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A name for this write, unique per write (1 to 255 bytes): a retry with the same name and input is not applied twice but answered as the first was."
+        )]
+        client_mutation_id: Option<String>,
         #[graphql(desc = "The event's id.")] id: ID,
     ) -> Result<RemovePayload> {
-        let a = one(ctx, ChangeInput::RemoveEvent(id.clone())).await?;
+        let a = one(
+            ctx,
+            client_mutation_id,
+            ChangeInput::RemoveEvent(id.clone()),
+        )
+        .await?;
         Ok(removed(a, id))
     }
 
@@ -752,11 +813,15 @@ impl MutationRoot {
     async fn add_relation(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A name for this write, unique per write (1 to 255 bytes): a retry with the same name and input is not applied twice but answered as the first was."
+        )]
+        client_mutation_id: Option<String>,
         #[graphql(desc = "The new relation.")] input: RelationInput,
     ) -> Result<Relation> {
         let rec = relation_record(input.clone());
         let id = rec.effective_id();
-        let a = one(ctx, ChangeInput::AddRelation(input)).await?;
+        let a = one(ctx, client_mutation_id, ChangeInput::AddRelation(input)).await?;
         relation(&a.graph, &id)
     }
 
@@ -764,12 +829,17 @@ impl MutationRoot {
     async fn update_relation(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A name for this write, unique per write (1 to 255 bytes): a retry with the same name and input is not applied twice but answered as the first was."
+        )]
+        client_mutation_id: Option<String>,
         #[graphql(desc = "The relation's id.")] id: ID,
         #[graphql(desc = "The changes.")] patch: RelationPatch,
     ) -> Result<Relation> {
         let key = id.0.clone();
         let a = one(
             ctx,
+            client_mutation_id,
             ChangeInput::UpdateRelation(UpdateRelationInput { id, patch }),
         )
         .await?;
@@ -780,9 +850,18 @@ impl MutationRoot {
     async fn remove_relation(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A name for this write, unique per write (1 to 255 bytes): a retry with the same name and input is not applied twice but answered as the first was."
+        )]
+        client_mutation_id: Option<String>,
         #[graphql(desc = "The relation's id.")] id: ID,
     ) -> Result<RemovePayload> {
-        let a = one(ctx, ChangeInput::RemoveRelation(id.clone())).await?;
+        let a = one(
+            ctx,
+            client_mutation_id,
+            ChangeInput::RemoveRelation(id.clone()),
+        )
+        .await?;
         Ok(removed(a, id))
     }
 
@@ -791,12 +870,17 @@ impl MutationRoot {
     async fn merge_entities(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A name for this write, unique per write (1 to 255 bytes): a retry with the same name and input is not applied twice but answered as the first was."
+        )]
+        client_mutation_id: Option<String>,
         #[graphql(desc = "The entity that stays.")] survivor: ID,
         #[graphql(desc = "The entity that disappears into it.")] merged: ID,
     ) -> Result<Entity> {
         let key = survivor.0.clone();
         let a = one(
             ctx,
+            client_mutation_id,
             ChangeInput::MergeEntities(MergeInput { survivor, merged }),
         )
         .await?;
@@ -808,6 +892,10 @@ impl MutationRoot {
     async fn apply_changes(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A name for this write, unique per write (1 to 255 bytes): a retry with the same name and input is not applied twice but answered as the first was."
+        )]
+        client_mutation_id: Option<String>,
         #[graphql(desc = "The changes, applied in order (at most 1000).")] changes: Vec<
             ChangeInput,
         >,
@@ -835,7 +923,7 @@ impl MutationRoot {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let n = converted.len();
-        let a = apply(ctx, converted).await?;
+        let a = apply(ctx, converted, client_mutation_id).await?;
         Ok(BatchPayload {
             version: a.event.version,
             applied: n,

@@ -14,6 +14,7 @@
 //! current version when ready; [`crate::graph::Rank::version`] says which version it reflects.
 
 mod change;
+mod recent;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, Weak, mpsc};
@@ -25,6 +26,9 @@ use tokio::sync::broadcast;
 pub use change::{
     Change, ChangeError, EntityPatch, EventPatch, RelationPatch, SourcePatch, Touched,
 };
+pub use recent::{CAPACITY as REMEMBERED_WRITES, MAX_ID_BYTES as MAX_CLIENT_MUTATION_ID_BYTES};
+
+use recent::{Recent, Seen};
 
 use crate::graph::Graph;
 use crate::journal::{Journal, JournalError};
@@ -69,22 +73,60 @@ pub struct ChangeEvent {
 pub struct Applied {
     pub graph: Arc<Graph>,
     pub event: ChangeEvent,
+    /// Whether this answers a retry of a write committed earlier under the same
+    /// `clientMutationId` (then `event` is that write's and `graph` the latest version).
+    pub replayed: bool,
 }
 
 struct Writer {
     /// The latest committed version (the same as `current`, less a newer ranking).
     graph: Graph,
     journal: Option<Journal>,
+    /// Writes named by their clients, for retries.
+    recent: Recent,
 }
 
 /// Where a waiting writer finds its answer.
 type Slot = Arc<Mutex<Option<Result<Applied, StoreError>>>>;
 
+/// A write made in a commit group: its answer slot, change event, journal record, and the
+/// client's name for it with the digest of its changes.
+type Made = (Slot, ChangeEvent, serde_json::Value, Option<(String, [u8; 16])>);
+
+/// A write waiting for the writer lock: its changes, its client's name for it, its answer.
+type Queued = (Vec<Change>, Option<String>, Slot);
+
+/// A journal record: the changes alone, or with the client's name for the write.
+fn journal_payload(
+    changes: &[Change],
+    client_id: Option<&str>,
+) -> serde_json::Result<serde_json::Value> {
+    let changes = serde_json::to_value(changes)?;
+    Ok(match client_id {
+        None => changes,
+        Some(id) => serde_json::json!({ "client_mutation_id": id, "changes": changes }),
+    })
+}
+
+/// The changes of a journal record and the client's name for them, if it gave one.
+fn read_payload(payload: serde_json::Value) -> serde_json::Result<(Vec<Change>, Option<String>)> {
+    match payload {
+        serde_json::Value::Object(mut o) if o.contains_key("changes") => {
+            let id = o
+                .remove("client_mutation_id")
+                .and_then(|v| v.as_str().map(str::to_string));
+            let changes = serde_json::from_value(o.remove("changes").unwrap_or_default())?;
+            Ok((changes, id))
+        }
+        other => Ok((serde_json::from_value(other)?, None)),
+    }
+}
+
 struct Inner {
     current: ArcSwap<Graph>,
     writer: Mutex<Writer>,
     /// Writes waiting for the writer lock, to be committed together.
-    queue: Mutex<Vec<(Vec<Change>, Slot)>>,
+    queue: Mutex<Vec<Queued>>,
     changes: broadcast::Sender<ChangeEvent>,
     /// Wakes the ranking thread after a write.
     rank_wake: Mutex<Option<mpsc::Sender<()>>>,
@@ -107,6 +149,7 @@ impl Store {
     pub fn open(seed: &SeedSource, data_dir: Option<&Path>) -> Result<Store, StoreError> {
         let mut journal = None;
         let mut graph = None;
+        let mut recent = Recent::default();
         if let Some(dir) = data_dir {
             let (j, replay) = Journal::open(dir)?;
             if let Some(warning) = &replay.dropped_torn_tail {
@@ -127,18 +170,24 @@ impl Store {
                 None => seed::load(seed)?,
             };
             for entry in replay.entries {
-                let changes: Vec<Change> =
-                    serde_json::from_value(entry.payload).map_err(|e| StoreError::Replay {
+                let (changes, client_id) =
+                    read_payload(entry.payload).map_err(|e| StoreError::Replay {
                         what: format!("journal record {}", entry.seq),
                         problem: format!("not a change this server knows: {e}"),
                     })?;
+                let mut touched = Touched::default();
                 for c in &changes {
-                    c.apply(&mut g).map_err(|e| StoreError::Replay {
+                    let t = c.apply(&mut g).map_err(|e| StoreError::Replay {
                         what: format!("journal record {} ({})", entry.seq, c.op()),
                         problem: e.to_string(),
                     })?;
+                    touched.extend(t);
                 }
                 g.set_version(entry.seq);
+                if let Some(id) = client_id {
+                    let ops = changes.iter().map(Change::op).collect();
+                    recent.remember(&id, recent::digest(&changes), entry.seq, ops, touched);
+                }
             }
             // The snapshot covers records up to its own sequence number: the version goes on
             // from there, not from 0.
@@ -159,7 +208,11 @@ impl Store {
         let (changes, _) = broadcast::channel(FEED_CAPACITY);
         let inner = Arc::new(Inner {
             current: ArcSwap::from_pointee(graph.clone()),
-            writer: Mutex::new(Writer { graph, journal }),
+            writer: Mutex::new(Writer {
+                graph,
+                journal,
+                recent,
+            }),
             queue: Mutex::new(vec![]),
             changes,
             rank_wake: Mutex::new(None),
@@ -191,11 +244,35 @@ impl Store {
     /// refused write does not affect the others), journals them with one fsync, and answers
     /// each. Every write is still acknowledged only after its record is on disk.
     pub fn apply(&self, changes: &[Change]) -> Result<Applied, StoreError> {
+        self.apply_named(None, changes)
+    }
+
+    /// [`Store::apply`] for a write its client named (`clientMutationId`): if a write of the
+    /// same changes was committed under that name, it is not applied again and its outcome is
+    /// answered (`replayed`); the name used for other changes is refused. The most recent
+    /// [`REMEMBERED_WRITES`] names are remembered, across restarts (the journal keeps them).
+    pub fn apply_named(
+        &self,
+        client_id: Option<&str>,
+        changes: &[Change],
+    ) -> Result<Applied, StoreError> {
         if changes.is_empty() {
             return Err(StoreError::Invalid("no changes given".into()));
         }
+        if let Some(id) = client_id
+            && (id.is_empty() || id.len() > MAX_CLIENT_MUTATION_ID_BYTES)
+        {
+            return Err(StoreError::Invalid(format!(
+                "a clientMutationId has 1 to {MAX_CLIENT_MUTATION_ID_BYTES} bytes, this one {}",
+                id.len()
+            )));
+        }
         let slot: Slot = Arc::new(Mutex::new(None));
-        lock(&self.inner.queue).push((changes.to_vec(), slot.clone()));
+        lock(&self.inner.queue).push((
+            changes.to_vec(),
+            client_id.map(str::to_string),
+            slot.clone(),
+        ));
         let mut w = self.lock();
         if let Some(done) = lock(&slot).take() {
             // An earlier writer committed this one with its own.
@@ -203,12 +280,44 @@ impl Store {
         }
         let pending = std::mem::take(&mut *lock(&self.inner.queue));
         let mut g = w.graph.clone();
-        let mut made: Vec<(Slot, ChangeEvent, serde_json::Value)> = vec![];
-        for (changes, slot) in pending {
-            match self.make(&g, &changes) {
+        // Each write made: its answer slot, event, journal record, and name with digest.
+        let mut made: Vec<Made> = vec![];
+        // Retries answered once the group is committed: (slot, index in `made`).
+        let mut retries_in_group: Vec<(Slot, usize)> = vec![];
+        for (changes, client_id, slot) in pending {
+            let named = client_id.map(|id| {
+                let d = recent::digest(&changes);
+                (id, d)
+            });
+            if let Some((id, d)) = &named {
+                match w.recent.seen(id, d) {
+                    Seen::New => {}
+                    Seen::Retry(r) => {
+                        *lock(&slot) = Some(Ok(self.replayed(r)));
+                        continue;
+                    }
+                    Seen::Conflict => {
+                        *lock(&slot) = Some(Err(reused(id)));
+                        continue;
+                    }
+                }
+                // The same name twice in one group: the second is a retry of the first.
+                if let Some(i) = made
+                    .iter()
+                    .position(|m| m.3.as_ref().is_some_and(|n| n.0 == *id))
+                {
+                    if made[i].3.as_ref().is_some_and(|n| n.1 == *d) {
+                        retries_in_group.push((slot, i));
+                    } else {
+                        *lock(&slot) = Some(Err(reused(id)));
+                    }
+                    continue;
+                }
+            }
+            match self.make(&g, &changes, named.as_ref().map(|n| n.0.as_str())) {
                 Ok((next, event, payload)) => {
                     g = next;
-                    made.push((slot, event, payload));
+                    made.push((slot, event, payload, named));
                 }
                 Err(e) => *lock(&slot) = Some(Err(e)),
             }
@@ -217,8 +326,12 @@ impl Store {
             let payloads: Vec<serde_json::Value> = made.iter().map(|m| m.2.clone()).collect();
             if let Err(e) = journal.append_many(&payloads) {
                 // Nothing of the group is on disk: none of it is published.
-                for (slot, _, _) in made {
-                    *lock(&slot) = Some(Err(StoreError::Durability(e.to_string())));
+                let err = || StoreError::Durability(e.to_string());
+                for (slot, ..) in made {
+                    *lock(&slot) = Some(Err(err()));
+                }
+                for (slot, _) in retries_in_group {
+                    *lock(&slot) = Some(Err(err()));
                 }
                 drop(w);
                 return take(&slot);
@@ -226,18 +339,52 @@ impl Store {
         }
         w.graph = g.clone();
         self.inner.current.store(Arc::new(g));
-        for (slot, event, _) in made {
+        for (slot, i) in retries_in_group {
+            let event = made[i].1.clone();
+            *lock(&slot) = Some(Ok(Applied {
+                graph: event.graph.clone(),
+                event,
+                replayed: true,
+            }));
+        }
+        for (slot, event, _, named) in made {
+            if let Some((id, d)) = named {
+                w.recent.remember(
+                    &id,
+                    d,
+                    event.version,
+                    event.ops.clone(),
+                    event.touched.clone(),
+                );
+            }
             // Sent under the lock, so the feed carries versions in order. No subscriber is
             // not an error.
             let _ = self.inner.changes.send(event.clone());
             *lock(&slot) = Some(Ok(Applied {
                 graph: event.graph.clone(),
                 event,
+                replayed: false,
             }));
         }
         drop(w);
         self.wake_ranking();
         take(&slot)
+    }
+
+    /// The answer to a retry: the original write's version and what it touched, with the
+    /// latest committed version to read the objects from.
+    fn replayed(&self, r: &recent::Remembered) -> Applied {
+        let graph = self.inner.current.load_full();
+        Applied {
+            event: ChangeEvent {
+                version: r.version,
+                graph: graph.clone(),
+                ops: r.ops.clone(),
+                touched: r.touched.clone(),
+            },
+            graph,
+            replayed: true,
+        }
     }
 
     /// One write applied to a clone of `base`: the new version, its change event and its
@@ -246,6 +393,7 @@ impl Store {
         &self,
         base: &Graph,
         changes: &[Change],
+        client_id: Option<&str>,
     ) -> Result<(Graph, ChangeEvent, serde_json::Value), StoreError> {
         let mut g = base.clone();
         let mut touched = Touched::default();
@@ -261,8 +409,8 @@ impl Store {
         }
         let version = base.version() + 1;
         g.set_version(version);
-        let payload =
-            serde_json::to_value(changes).map_err(|e| StoreError::Durability(e.to_string()))?;
+        let payload = journal_payload(changes, client_id)
+            .map_err(|e| StoreError::Durability(e.to_string()))?;
         let event = ChangeEvent {
             version,
             graph: Arc::new(g.clone()),
@@ -388,6 +536,13 @@ fn take(slot: &Slot) -> Result<Applied, StoreError> {
     })
 }
 
+/// The refusal of a name reused for other changes.
+fn reused(id: &str) -> StoreError {
+    StoreError::Invalid(format!(
+        "clientMutationId `{id}` was already used for a different write"
+    ))
+}
+
 /// Prefixes a batch error with the change's position.
 fn numbered(total: usize, i: usize, msg: &str) -> String {
     if total == 1 {
@@ -463,5 +618,39 @@ mod tests {
         assert_eq!(again.version(), 192);
         let g = again.graph();
         assert!((0..8).all(|t| g.lookup(&format!("state/w{t}-24")).is_some()));
+    }
+
+    /// Eight clients retrying one named write at once (some in one commit group, some after
+    /// it): it is applied once, every one of them is answered with its version, and only the
+    /// first answer is not `replayed`.
+    #[test]
+    fn concurrent_retries_of_a_named_write_apply_it_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(&SeedSource::BuiltIn, Some(dir.path())).unwrap());
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    (0..20)
+                        .map(|_| {
+                            store
+                                .apply_named(Some("once"), &[add("state/once")])
+                                .map(|a| (a.event.version, a.replayed))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let results: Vec<(u64, bool)> = threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .map(|r| r.expect("every retry is answered"))
+            .collect();
+        assert_eq!(store.version(), 1);
+        assert!(results.iter().all(|(v, _)| *v == 1));
+        assert_eq!(results.iter().filter(|(_, replayed)| !replayed).count(), 1);
+        let other = store.apply_named(Some("once"), &[add("state/twice")]);
+        assert!(matches!(other, Err(StoreError::Invalid(m)) if m.contains("already used")));
+        assert_eq!(store.version(), 1);
     }
 }

@@ -507,3 +507,63 @@ async fn an_export_loads_as_a_seed_with_the_same_counts_as_the_running_server() 
     let sources = std::fs::read_to_string(export.path().join("sources.toml")).unwrap();
     assert!(sources.contains(SOURCE_ID) && sources.contains("source/durability-note"));
 }
+
+/// A client that lost an answer retries with the same `clientMutationId`: the write is not
+/// applied twice and the retry gets the original outcome, also after a restart (the journal
+/// keeps the names); the name reused for a different write is refused.
+#[tokio::test]
+async fn a_retry_with_the_same_client_mutation_id_is_answered_not_applied_again() {
+    const ADD: &str = "mutation($id: ID!, $c: String) { addEntity(clientMutationId: $c, input: { id: $id, kind: STATE, name: \"Retria\" }) { id name } }";
+    const REMOVE: &str = "mutation($c: String) { removeEntity(clientMutationId: $c, id: \"state/retria\") { version removedId } }";
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let first = server
+        .data(ADD, json!({ "id": "state/retria", "c": "op-1" }))
+        .await;
+    let again = server
+        .data(ADD, json!({ "id": "state/retria", "c": "op-1" }))
+        .await;
+    assert_eq!(first, again);
+    assert_eq!(first["addEntity"]["id"], "state/retria");
+    assert_eq!(
+        journal_lines(dir.path()).len(),
+        1,
+        "the retry wrote nothing"
+    );
+    let removed = server.data(REMOVE, json!({ "c": "op-2" })).await;
+    assert_eq!(removed["removeEntity"]["version"], 2);
+    assert_eq!(server.data(REMOVE, json!({ "c": "op-2" })).await, removed);
+    // Without a name the same removal is a new write, and the entity is gone.
+    let unnamed = post(&server.client, &server.url(), REMOVE, json!({}))
+        .await
+        .unwrap();
+    assert_eq!(
+        unnamed["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{unnamed:#}"
+    );
+    // The name of the first write, for another one.
+    let reused = post(
+        &server.client,
+        &server.url(),
+        ADD,
+        json!({ "id": "state/other", "c": "op-1" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        reused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{reused:#}"
+    );
+    let message = reused["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("already used"), "{message}");
+    assert_eq!(
+        server.existing(&["state/other".into()]).await,
+        Vec::<String>::new()
+    );
+    server.stop().await;
+
+    let server = Server::start(dir.path());
+    assert_eq!(server.data(REMOVE, json!({ "c": "op-2" })).await, removed);
+    assert_eq!(journal_lines(dir.path()).len(), 2);
+    server.stop().await;
+}

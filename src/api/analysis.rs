@@ -10,6 +10,7 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use super::error::ApiError;
 use super::execute::charge;
 use super::offload::heavy;
+use super::pagination::{PageInfo, encode_cursor};
 use super::query::graph;
 use super::scalars::Date;
 use super::types::{
@@ -435,6 +436,22 @@ pub struct TimelineGroup {
     pub events: Vec<Event>,
 }
 
+/// A page of the time line's groups.
+#[derive(SimpleObject, Clone)]
+pub struct TimelineConnection {
+    pub edges: Vec<TimelineEdge>,
+    /// The groups of the edges, for clients that need no cursors.
+    pub nodes: Vec<TimelineGroup>,
+    pub page_info: PageInfo,
+}
+
+/// A group with its cursor (which stands for the group's last event).
+#[derive(SimpleObject, Clone)]
+pub struct TimelineEdge {
+    pub cursor: String,
+    pub node: TimelineGroup,
+}
+
 /// An entity with its centrality rank.
 #[derive(SimpleObject, Clone)]
 pub struct RankedEntity {
@@ -709,7 +726,9 @@ impl AnalysisQuery {
     }
 
     /// The time line grouped by day, month or year, oldest first; empty periods are left out.
-    /// The filters are those of `events`. O(events).
+    /// The filters are those of `events`. Paginated by groups (forward: `first`, `after`);
+    /// a page costs the events of its groups, wherever it starts.
+    #[allow(clippy::too_many_arguments)]
     async fn timeline(
         &self,
         ctx: &Context<'_>,
@@ -718,11 +737,15 @@ impl AnalysisQuery {
         #[graphql(desc = "Only events on or before this date.")] to: Option<Date>,
         #[graphql(desc = "Only events this entity takes part in.")] involving: Option<ID>,
         #[graphql(desc = "Only events of these kinds.")] event_kinds: Option<Vec<EventKind>>,
-    ) -> Result<Vec<TimelineGroup>> {
+        #[graphql(desc = "How many groups (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+    ) -> Result<TimelineConnection> {
         let g = &graph(ctx)?;
-        let events = super::query::filtered_events(g, from, to, involving, event_kinds, None)?;
-        charge(events.len())?;
-        let mut groups: Vec<TimelineGroup> = vec![];
+        let (size, after) = super::pagination::forward(first, after.as_deref())?;
+        let after = after.map(|k| super::listing::date_key(&k));
+        let events = super::query::events_after(g, from, to, involving, event_kinds, None, after)?;
+        let mut groups: Vec<(TimelineGroup, NodeIndex)> = vec![];
+        let mut has_next_page = false;
         for ix in events {
             let Some(ev) = g.node(ix).event() else {
                 continue;
@@ -734,21 +757,48 @@ impl AnalysisQuery {
             } else {
                 period_of(ev.date.date, group_by)
             };
+            let full = groups.len() == size;
             match groups.last_mut() {
-                Some(last) if last.period == period => {
+                Some((last, end)) if last.period == period => {
                     last.count += 1;
                     last.events.push(Event(NodeRef { g: g.clone(), ix }));
+                    *end = ix;
                 }
-                _ => groups.push(TimelineGroup {
-                    period,
-                    start: Date(start),
-                    end: Date(end),
-                    count: 1,
-                    events: vec![Event(NodeRef { g: g.clone(), ix })],
-                }),
+                // The first event of a group past the page: there is a next page.
+                _ if full => {
+                    has_next_page = true;
+                    break;
+                }
+                _ => groups.push((
+                    TimelineGroup {
+                        period,
+                        start: Date(start),
+                        end: Date(end),
+                        count: 1,
+                        events: vec![Event(NodeRef { g: g.clone(), ix })],
+                    },
+                    ix,
+                )),
             }
+            charge(1)?;
         }
-        Ok(groups)
+        let edges: Vec<TimelineEdge> = groups
+            .into_iter()
+            .map(|(node, last)| TimelineEdge {
+                cursor: encode_cursor(&super::listing::encode_date_key(&g.event_key(last))),
+                node,
+            })
+            .collect();
+        Ok(TimelineConnection {
+            nodes: edges.iter().map(|e| e.node.clone()).collect(),
+            page_info: PageInfo {
+                has_next_page,
+                has_previous_page: false,
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+            },
+            edges,
+        })
     }
 
     /// Size, shape and the most central entities of the graph. Counts are O(1) or O(kinds);

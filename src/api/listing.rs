@@ -97,12 +97,18 @@ pub fn entities_page(
     }
 }
 
-fn date_key(s: &str) -> DateKey {
+/// A time-line key from its cursor form (see [`encode_date_key`]).
+pub fn date_key(s: &str) -> DateKey {
     let (d, id) = split_key(s);
     (
         NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or(NaiveDate::MIN),
         NodeId::from_trusted(id),
     )
+}
+
+/// The cursor form of a time-line key: the date, then the id.
+pub fn encode_date_key((d, id): &DateKey) -> String {
+    format!("{}{KEY_SEP}{id}", d.format("%Y-%m-%d"))
 }
 
 /// A page of the time line within `[from, to]` (periods that overlap it), oldest first or
@@ -124,7 +130,7 @@ pub fn events_page(
         after: Box::new(move |k| walk(k, !newest_first)),
         before: Box::new(move |k| walk(k, newest_first)),
         decode: Box::new(date_key),
-        encode: Box::new(|(d, id)| format!("{}{KEY_SEP}{id}", d.format("%Y-%m-%d"))),
+        encode: Box::new(encode_date_key),
         precedes: Box::new(move |a, b| if newest_first { a > b } else { a < b }),
     };
     args.seek(&seek)

@@ -88,6 +88,14 @@ pub struct Page<T> {
     pub total: usize,
 }
 
+/// A forward-only page's arguments, checked: its size (default [`DEFAULT_PAGE`], at most
+/// [`MAX_PAGE`]) and the key of its `after` cursor.
+pub fn forward(first: Option<i32>, after: Option<&str>) -> ApiResult<(usize, Option<String>)> {
+    let size = page_size("first", first)?.unwrap_or(DEFAULT_PAGE);
+    let after = after.map(|c| decode_cursor("after", c)).transpose()?;
+    Ok((size, after))
+}
+
 impl PageArgs {
     /// Cuts the page out of `items`, whose keys (given by `key`) ascend in list order.
     pub fn apply<T: Clone>(&self, items: &[T], key: impl Fn(&T) -> String) -> ApiResult<Page<T>> {

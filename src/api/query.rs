@@ -79,6 +79,20 @@ pub(super) fn filtered_events(
     kinds: Option<Vec<EventKind>>,
     text: Option<String>,
 ) -> Result<Vec<NodeIndex>, ApiError> {
+    Ok(events_after(g, from, to, involving, kinds, text, None)?.collect())
+}
+
+/// The events the filters keep, in time-line order, after the time-line key `after` (from the
+/// start when `None`). Lazy: a caller that stops early pays for what it read.
+pub(super) fn events_after<'g>(
+    g: &'g Arc<Graph>,
+    from: Option<Date>,
+    to: Option<Date>,
+    involving: Option<ID>,
+    kinds: Option<Vec<EventKind>>,
+    text: Option<String>,
+    after: Option<graph::DateKey>,
+) -> Result<Box<dyn Iterator<Item = NodeIndex> + 'g>, ApiError> {
     if let (Some(f), Some(t)) = (from, to)
         && f > t
     {
@@ -97,8 +111,8 @@ pub(super) fn filtered_events(
     let kinds: Option<Vec<graph::EventKind>> =
         kinds.map(|k| k.into_iter().map(Into::into).collect());
     let (from, to) = (from.map(|d| d.0), to.map(|d| d.0));
-    let matcher = text.as_deref().map(|t| g.text_matcher(t));
-    let keep = |ix: &NodeIndex| {
+    let matcher = text.map(|t| g.text_matcher(&t));
+    let keep = move |ix: &NodeIndex| {
         let Some(e) = g.node(*ix).event() else {
             return false;
         };
@@ -107,12 +121,17 @@ pub(super) fn filtered_events(
             && from.is_none_or(|f| e.date.last_day() >= f)
             && to.is_none_or(|t| e.date.date <= t)
     };
+    let cursor = after.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
     Ok(match involving {
-        Some(ix) => g.events_of(ix).into_iter().filter(keep).collect(),
-        None => g
-            .events_in(from, to, std::ops::Bound::Unbounded, false)
-            .filter(keep)
-            .collect(),
+        Some(ix) => {
+            let events = g.events_of(ix);
+            let start = match &cursor {
+                std::ops::Bound::Excluded(k) => events.partition_point(|e| g.event_key(*e) <= *k),
+                _ => 0,
+            };
+            Box::new(events.into_iter().skip(start).filter(keep))
+        }
+        None => Box::new(g.events_in(from, to, cursor, false).filter(keep)),
     })
 }
 

@@ -632,7 +632,7 @@ impl Graph {
     /// The `text` filter of listings: whether every word of the (normalised) query starts a
     /// word of a node's name, an alias, a label or its description. The query is normalised
     /// once; the node's texts per check.
-    pub fn text_matcher(&self, query: &str) -> impl Fn(NodeIndex) -> bool + '_ {
+    pub fn text_matcher<'g>(&'g self, query: &str) -> impl Fn(NodeIndex) -> bool + use<'g> {
         let q = super::normalize(query);
         move |ix| {
             let n = self.node(ix);

@@ -91,7 +91,12 @@ type Slot = Arc<Mutex<Option<Result<Applied, StoreError>>>>;
 
 /// A write made in a commit group: its answer slot, change event, journal record, and the
 /// client's name for it with the digest of its changes.
-type Made = (Slot, ChangeEvent, serde_json::Value, Option<(String, [u8; 16])>);
+type Made = (
+    Slot,
+    ChangeEvent,
+    serde_json::Value,
+    Option<(String, [u8; 16])>,
+);
 
 /// A write waiting for the writer lock: its changes, its client's name for it, its answer.
 type Queued = (Vec<Change>, Option<String>, Slot);

@@ -235,14 +235,15 @@ async fn lithuanias_relations_as_of_a_date_drop_the_convention_on_27_december() 
 }
 
 const TIMELINE: &str = "query($by: Granularity!) {
-    timeline(groupBy: $by) {
-        period start end count events { id date dateText datePrecision eventKind } }
+    timeline(groupBy: $by, first: 100) { pageInfo { hasNextPage } nodes {
+        period start end count events { id date dateText datePrecision eventKind } } }
     events(first: 100) { totalCount nodes { id } } }";
 
 /// The groups and the total number of events, checked for consistency.
 async fn timeline(app: &TestApp, by: &str) -> Vec<Value> {
     let data = app.data_vars(TIMELINE, json!({ "by": by })).await;
-    let groups = data["timeline"].as_array().unwrap().clone();
+    assert_eq!(data["timeline"]["pageInfo"]["hasNextPage"], false);
+    let groups = data["timeline"]["nodes"].as_array().unwrap().clone();
     let total = data["events"]["totalCount"].as_u64().unwrap();
     assert!(total > 0);
     let counts: Vec<u64> = groups
@@ -408,4 +409,56 @@ async fn the_time_line_by_year_is_one_group_for_2025() {
     assert_eq!(y["period"], "2025");
     assert_eq!(y["start"], "2025-01-01");
     assert_eq!(y["end"], "2025-12-31");
+}
+
+/// The time line is paginated by groups: pages of one group, each after the previous page's
+/// cursor, are the whole time line in order, and the last says there is no next page.
+#[tokio::test]
+async fn the_timeline_pages_through_its_groups_in_order() {
+    let app = spawn_app().await;
+    const PAGE: &str = "query($by: Granularity!, $after: String) {
+        timeline(groupBy: $by, first: 1, after: $after) {
+            edges { cursor node { period count } } pageInfo { hasNextPage endCursor } } }";
+    for by in ["DAY", "MONTH", "YEAR"] {
+        let whole: Vec<(String, u64)> = timeline(&app, by)
+            .await
+            .iter()
+            .map(|g| {
+                (
+                    g["period"].as_str().unwrap().to_string(),
+                    g["count"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let mut paged = vec![];
+        let mut after = Value::Null;
+        loop {
+            let data = app
+                .data_vars(PAGE, json!({ "by": by, "after": after }))
+                .await;
+            let t = &data["timeline"];
+            let edges = t["edges"].as_array().unwrap();
+            assert!(edges.len() <= 1, "{t:#}");
+            for e in edges {
+                paged.push((
+                    e["node"]["period"].as_str().unwrap().to_string(),
+                    e["node"]["count"].as_u64().unwrap(),
+                ));
+                assert_eq!(e["cursor"], t["pageInfo"]["endCursor"]);
+            }
+            if t["pageInfo"]["hasNextPage"] == false {
+                break;
+            }
+            after = t["pageInfo"]["endCursor"].clone();
+            assert!(paged.len() <= whole.len(), "{by}: paging does not end");
+        }
+        assert_eq!(paged, whole, "{by}");
+    }
+    let bad = app
+        .query("{ timeline(groupBy: DAY, first: 101) { nodes { period } } }")
+        .await;
+    assert_eq!(
+        bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{bad:#}"
+    );
 }

@@ -550,7 +550,8 @@ impl GraphStats {
     }
 
     /// The most central entities by PageRank (ties by id), optionally of some kinds.
-    /// PageRank is computed once per graph version; this is O(n log n).
+    /// PageRank and its order are computed in the background, once per graph version; this
+    /// reads the order, skipping entities of other kinds.
     async fn most_central(
         &self,
         #[graphql(desc = "How many (1 to 100; default 10).", default = 10)] first: i32,
@@ -801,8 +802,9 @@ impl AnalysisQuery {
         })
     }
 
-    /// Size, shape and the most central entities of the graph. Counts are O(1) or O(kinds);
-    /// degree figures O(n); centrality is precomputed per graph version.
+    /// Size, shape and the most central entities of the graph. Counts are kept by the writes
+    /// (O(1) or O(kinds)), the largest degree is read from the degree orders, centrality is
+    /// precomputed per graph version in the background.
     async fn stats(&self, ctx: &Context<'_>) -> Result<GraphStats> {
         Ok(GraphStats {
             g: graph(ctx)?.clone(),

@@ -5,9 +5,12 @@
 //! Results are deterministic and independent of insertion order: among equally short paths the
 //! one whose hops, compared as `(node id, relation id)`, are smallest wins. Ids rather than
 //! petgraph indexes decide, because indexes depend on the order the seed happened to be loaded
-//! in, and a rebuilt graph must answer the same question the same way.
+//! in, and a rebuilt graph must answer the same question the same way. The search itself, a
+//! bidirectional one whose cost follows the smaller end, is in [`search`].
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+mod search;
+
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use petgraph::graph::{EdgeIndex, NodeIndex};
@@ -71,8 +74,8 @@ impl Path {
 /// loopless) and the relations earlier paths with the same root took next (so paths differ).
 #[derive(Debug, Default)]
 struct Banned {
-    nodes: HashSet<NodeIndex>,
-    edges: HashSet<EdgeIndex>,
+    nodes: search::IndexSet<NodeIndex>,
+    edges: search::IndexSet<EdgeIndex>,
 }
 
 /// The order paths are returned in: fewer hops first, then hop by hop by `(node id,
@@ -85,8 +88,11 @@ impl Graph {
     /// Among equally short paths, the one with the smallest sequence of `(node id, relation id)`
     /// hops is returned. `None` when there is no such path or either node is not in the graph.
     ///
-    /// Cost: one breadth-first search, O((V + E) log d) for the largest degree d (neighbours are
-    /// sorted for the tie-break), and it stops as soon as `to` is reached.
+    /// Cost: a bidirectional breadth-first search that expands, each round, the end whose
+    /// frontier has fewer relations, so a hub at one end is read only once the other end's
+    /// frontier has more relations than it; then the path is walked reading only its own
+    /// nodes' relation lists, in their stored order (no sorting). Memory in proportion to the
+    /// nodes reached, not to the graph; O(V + E) at worst, as for any search.
     pub fn shortest_path(
         &self,
         from: NodeIndex,
@@ -102,7 +108,7 @@ impl Graph {
     /// search), distinct as sequences of relations, ordered by length and then by the same
     /// tie-break. Fewer than `k` when fewer exist; parallel relations make different paths.
     ///
-    /// Cost: O(k · L) breadth-first searches for paths of at most L hops.
+    /// Cost: O(k · L) searches like [`Graph::shortest_path`]'s for paths of at most L hops.
     pub fn k_shortest_paths(
         &self,
         from: NodeIndex,
@@ -111,14 +117,32 @@ impl Graph {
         max_hops: usize,
         filter: &TraversalFilter,
     ) -> Vec<Path> {
+        self.yen(from, k, max_hops, |spur, hops, banned| {
+            self.bfs(spur, to, hops, filter, banned)
+        })
+    }
+
+    /// Yen's algorithm from `from` over `search(spur, max_hops, banned)`, the smallest shortest
+    /// path from `spur` to the destination avoiding `banned` (a parameter so the tests can run
+    /// the same algorithm over a reference search).
+    fn yen(
+        &self,
+        from: NodeIndex,
+        k: usize,
+        max_hops: usize,
+        search: impl Fn(NodeIndex, usize, &Banned) -> Option<Vec<Hop>>,
+    ) -> Vec<Path> {
         let mut found: Vec<Path> = vec![];
         if k == 0 {
             return found;
         }
-        let Some(first) = self.shortest_path(from, to, max_hops, filter) else {
+        let Some(first) = search(from, max_hops, &Banned::default()) else {
             return found;
         };
-        found.push(first);
+        found.push(Path {
+            start: from,
+            hops: first,
+        });
         // The map both orders the candidates and drops a candidate met twice.
         let mut candidates: BTreeMap<PathKey<'_>, Path> = BTreeMap::new();
         while found.len() < k && !super::deadline::expired() {
@@ -135,7 +159,7 @@ impl Graph {
                         banned.edges.insert(p.hops[i].edge);
                     }
                 }
-                let Some(tail) = self.bfs(spur, to, max_hops - i, filter, &banned) else {
+                let Some(tail) = search(spur, max_hops - i, &banned) else {
                     continue;
                 };
                 let path = Path {
@@ -156,30 +180,7 @@ impl Graph {
         found
     }
 
-    /// Every step the filter allows from `at`, both ways, in no particular order. Self-loops
-    /// are left out: they never lead anywhere new.
-    pub(super) fn steps(
-        &self,
-        at: NodeIndex,
-        filter: &TraversalFilter,
-    ) -> impl Iterator<Item = Hop> {
-        self.adj(at)
-            .iter()
-            .filter(move |a| a.other != at && filter.allows(self.relation(a.edge)))
-            .map(move |a| Hop {
-                edge: a.edge,
-                from: at,
-                to: a.other,
-                direction: a.dir,
-            })
-    }
-
-    /// Breadth-first search from `from` to `to`, returning the hops of the path found.
-    ///
-    /// Neighbours are visited in `(node id, relation id)` order and each node keeps the hop that
-    /// reached it first. By induction on the depth, the queue then holds each level's nodes in
-    /// the order of their smallest paths, so the path found is the smallest shortest one and no
-    /// whole paths ever need comparing.
+    /// The hops of the smallest shortest path from `from` to `to` avoiding `banned`.
     fn bfs(
         &self,
         from: NodeIndex,
@@ -188,50 +189,7 @@ impl Graph {
         filter: &TraversalFilter,
         banned: &Banned,
     ) -> Option<Vec<Hop>> {
-        if !self.contains(from) || !self.contains(to) {
-            return None;
-        }
-        if from == to {
-            return Some(vec![]);
-        }
-        // The hop that first reached each node (`None` for the start).
-        let mut reached: HashMap<NodeIndex, Option<Hop>> = HashMap::from([(from, None)]);
-        let mut frontier = vec![from];
-        for _ in 0..max_hops {
-            let mut next = vec![];
-            for &at in &frontier {
-                if super::deadline::expired() {
-                    return None;
-                }
-                // The relation list is sorted by type first: re-sort by the other end's id,
-                // breaking ties by relation id only where they arise.
-                let mut steps: Vec<Hop> = self.steps(at, filter).collect();
-                steps.sort_by(|a, b| {
-                    self.node(a.to)
-                        .id
-                        .cmp(&self.node(b.to).id)
-                        .then_with(|| self.cmp_relation_ids(a.edge, b.edge))
-                });
-                for hop in steps {
-                    if reached.contains_key(&hop.to)
-                        || banned.nodes.contains(&hop.to)
-                        || banned.edges.contains(&hop.edge)
-                    {
-                        continue;
-                    }
-                    reached.insert(hop.to, Some(hop));
-                    if hop.to == to {
-                        return Some(walk_back(&reached, to));
-                    }
-                    next.push(hop.to);
-                }
-            }
-            if next.is_empty() {
-                break;
-            }
-            frontier = next;
-        }
-        None
+        search::smallest_shortest(self, from, to, max_hops, filter, banned)
     }
 
     fn hop_key(&self, h: &Hop) -> (&NodeId, std::sync::Arc<str>) {
@@ -241,18 +199,6 @@ impl Graph {
     fn path_key(&self, p: &Path) -> PathKey<'_> {
         (p.len(), p.hops.iter().map(|h| self.hop_key(h)).collect())
     }
-}
-
-/// The hops from the search's start to `to`, following the first-reaching hops back.
-fn walk_back(reached: &HashMap<NodeIndex, Option<Hop>>, to: NodeIndex) -> Vec<Hop> {
-    let mut hops = vec![];
-    let mut at = to;
-    while let Some(Some(hop)) = reached.get(&at) {
-        hops.push(*hop);
-        at = hop.from;
-    }
-    hops.reverse();
-    hops
 }
 
 /// Small graphs for the tests of the graph algorithms (paths, neighbourhoods, ranks).
@@ -340,6 +286,8 @@ pub(super) mod fixture {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::fixture::{graph, ids, ix, rel};
     use super::*;
     use crate::graph::RelationType::{AggressionAgainst, MemberOf, Supports};

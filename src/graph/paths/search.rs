@@ -323,27 +323,71 @@ impl<'g, 'a> Search<'g, 'a> {
     /// Expands `side`'s last level. `Some(None)` when it did not meet the other side (its
     /// next level is added, unless this was the `last` level worth reaching).
     ///
-    /// Before this level the two searches had met nowhere, so the distance is more than
-    /// r + q for the sides' radii r and q; a node found here that the other side has reached
-    /// is at distance r + 1 from this end, so the other side reached it at exactly q, and the
-    /// distance is r + 1 + q. Once that is known no more nodes are added, and only what the
-    /// walk needs is collected: from the start side, the hitters (each frontier node's list
-    /// read only up to its first meeting); from the end side, every meeting node, unless the
-    /// start side's radius is at most 1 and the walk can tell them itself.
+    /// The level is read for meetings first, and its new nodes added only if there are none:
+    /// the level that meets is usually the largest, and none of its new nodes is needed.
     fn expand(&mut self, side: usize, last: bool) -> Option<Option<Meeting>> {
         let g = self.rules.g;
-        let other = 1 - side;
         let r = self.levels[side].len() as u32 - 1;
-        let first_meeting_will_do = side == 1 && self.levels[0].len() <= 2;
         let mut frontier = self.levels[side].pop()?;
         frontier.fetch_all(g);
+        let meeting = self.meetings(side, r, &frontier);
+        self.levels[side].push(frontier);
+        let meeting = meeting?;
+        if !meeting.nodes.is_empty() {
+            return Some(Some(meeting));
+        }
         let mut next = Level::default();
+        if !last {
+            let frontier = &self.levels[side][r as usize];
+            let mut read = 0;
+            for (&u, &adj) in frontier.nodes.iter().zip(&frontier.adj) {
+                for run in self.rules.runs(adj, false) {
+                    for a in run {
+                        if !self.clock.tick() {
+                            return None;
+                        }
+                        read += 1;
+                        if !self.rules.usable(u, a) {
+                            continue;
+                        }
+                        if let Entry::Vacant(new) = self.dist.entry(a.other) {
+                            let mut d = [FAR; 2];
+                            d[side] = r + 1;
+                            new.insert(d);
+                            next.nodes.push(a.other);
+                            if next.nodes.len() == GROWING {
+                                // As many more as the rest of the level would add at the rate
+                                // so far.
+                                let rest = frontier.degrees.saturating_sub(read);
+                                self.dist.reserve(rest * GROWING / read);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.levels[side].push(next);
+        Some(None)
+    }
+
+    /// Where `side`'s last level (`frontier`, at distance r) meets the other side: no nodes
+    /// when it does not.
+    ///
+    /// The two searches have met nowhere yet, so the distance is more than r + q for the
+    /// other side's radius q; a node one step from the frontier that the other side has
+    /// reached is at distance r + 1 from this end, so the other side reached it at exactly q,
+    /// and the distance is r + 1 + q. Only what the walk needs is collected: from the start
+    /// side, the hitters (each frontier node's list read only up to its first meeting); from
+    /// the end side, every meeting node, unless the start side's radius is at most 1 and the
+    /// walk can tell them itself.
+    fn meetings(&mut self, side: usize, r: u32, frontier: &Level<'_>) -> Option<Meeting> {
+        let other = 1 - side;
+        let first_meeting_will_do = side == 1 && self.levels[0].len() <= 2;
         let mut meeting = Meeting {
             side,
             nodes: vec![],
             hitters: vec![],
         };
-        let mut read = 0;
         for (&u, &adj) in frontier.nodes.iter().zip(&frontier.adj) {
             let mut hit = false;
             'runs: for run in self.rules.runs(adj, false) {
@@ -351,43 +395,26 @@ impl<'g, 'a> Search<'g, 'a> {
                     if !self.clock.tick() {
                         return None;
                     }
-                    read += 1;
                     if !self.rules.usable(u, a) {
                         continue;
                     }
-                    match self.dist.entry(a.other) {
-                        Entry::Occupied(mut seen) => {
-                            let d = seen.get_mut();
-                            if d[other] != FAR {
-                                hit = true;
-                                if d[side] == FAR {
-                                    d[side] = r + 1;
-                                    meeting.nodes.push(a.other);
-                                }
-                                if side == 0 {
-                                    break 'runs;
-                                }
-                                if first_meeting_will_do {
-                                    meeting.hitters.push(u);
-                                    self.levels[side].push(frontier);
-                                    return Some(Some(meeting));
-                                }
-                            }
-                        }
-                        Entry::Vacant(new) => {
-                            if meeting.nodes.is_empty() && !last {
-                                let mut d = [FAR; 2];
-                                d[side] = r + 1;
-                                new.insert(d);
-                                next.nodes.push(a.other);
-                                if next.nodes.len() == GROWING {
-                                    // As many more as the rest of the level would add at the
-                                    // rate so far.
-                                    let rest = frontier.degrees.saturating_sub(read);
-                                    self.dist.reserve(rest * GROWING / read);
-                                }
-                            }
-                        }
+                    let Some(d) = self.dist.get_mut(&a.other) else {
+                        continue;
+                    };
+                    if d[other] == FAR {
+                        continue;
+                    }
+                    hit = true;
+                    if d[side] == FAR {
+                        d[side] = r + 1;
+                        meeting.nodes.push(a.other);
+                    }
+                    if side == 0 {
+                        break 'runs;
+                    }
+                    if first_meeting_will_do {
+                        meeting.hitters.push(u);
+                        return Some(meeting);
                     }
                 }
             }
@@ -395,12 +422,7 @@ impl<'g, 'a> Search<'g, 'a> {
                 meeting.hitters.push(u);
             }
         }
-        self.levels[side].push(frontier);
-        if !meeting.nodes.is_empty() {
-            return Some(Some(meeting));
-        }
-        self.levels[side].push(next);
-        Some(None)
+        Some(meeting)
     }
 
     /// The smallest shortest path, hop by hop from `from`: at each node, the smallest step

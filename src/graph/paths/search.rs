@@ -17,6 +17,7 @@
 //! or its candidates' lists where those are shorter. Memory is O(nodes reached), never
 //! O(graph); at worst, as for any search, O(V + E).
 
+use std::cell::Cell;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -155,6 +156,11 @@ fn type_bit(rel: RelationType) -> u16 {
     1 << rel as u16
 }
 
+/// After how many new nodes in one level the map of distances makes room for what the rest of
+/// the level will likely add: rehashing as it grows costs more, and a level that meets the
+/// other side early never gets that far.
+const GROWING: usize = 1024;
+
 /// What fetching a node's relation list costs, counted in relation entries scanned: the list
 /// is behind a few pointers of the persistent node vector, each likely a cache miss.
 const FETCH: usize = 16;
@@ -201,22 +207,31 @@ impl<'g> Level<'g> {
 /// Where the two searches met: side `side` expanded its level `r` and found `nodes` already
 /// reached by the other side at its last level `q`, so the distance is `r + 1 + q`; `hitters`
 /// are the nodes of level `r` with a step to one of them. When the start side met, `nodes`
-/// may be a part of them: the walk needs only the hitters.
+/// may be a part of them, the walk needing only the hitters; when the end side met and the
+/// start side's radius is at most 1, both hold only the first meeting.
 struct Meeting {
     side: usize,
     nodes: Vec<NodeIndex>,
     hitters: Vec<NodeIndex>,
 }
 
-/// Counts the relation entries looked at, to check the deadline now and then.
+/// Counts the relation entries looked at, to check the deadline now and then. Once past, it
+/// stays past, so a caller that only sees a `false` from a helper still stops.
 #[derive(Default)]
-struct Clock(usize);
+struct Clock {
+    entries: Cell<usize>,
+    expired: Cell<bool>,
+}
 
 impl Clock {
     /// Counts one entry; false once the deadline has passed.
-    fn tick(&mut self) -> bool {
-        self.0 += 1;
-        self.0 % CHECK_EVERY != 1 || !deadline::expired()
+    fn tick(&self) -> bool {
+        let n = self.entries.get() + 1;
+        self.entries.set(n);
+        if n % CHECK_EVERY == 1 && deadline::expired() {
+            self.expired.set(true);
+        }
+        !self.expired.get()
     }
 }
 
@@ -308,19 +323,66 @@ impl<'g, 'a> Search<'g, 'a> {
     /// Expands `side`'s last level. `Some(None)` when it did not meet the other side (its
     /// next level is added, unless this was the `last` level worth reaching).
     ///
-    /// Before this level the two searches had met nowhere, so the distance is more than
-    /// r + q for the sides' radii r and q; a node found here that the other side has reached
-    /// is at distance r + 1 from this end, so the other side reached it at exactly q, and the
-    /// distance is r + 1 + q. Once that is known no more nodes are added, and only the hitters
-    /// are collected (from the start side, each frontier node's list is read only up to its
-    /// first meeting) and, from the end side, every meeting node.
+    /// The level is read for meetings first, and its new nodes added only if there are none:
+    /// the level that meets is usually the largest, and none of its new nodes is needed.
     fn expand(&mut self, side: usize, last: bool) -> Option<Option<Meeting>> {
         let g = self.rules.g;
-        let other = 1 - side;
         let r = self.levels[side].len() as u32 - 1;
         let mut frontier = self.levels[side].pop()?;
         frontier.fetch_all(g);
+        let meeting = self.meetings(side, r, &frontier);
+        self.levels[side].push(frontier);
+        let meeting = meeting?;
+        if !meeting.nodes.is_empty() {
+            return Some(Some(meeting));
+        }
         let mut next = Level::default();
+        if !last {
+            let frontier = &self.levels[side][r as usize];
+            let mut read = 0;
+            for (&u, &adj) in frontier.nodes.iter().zip(&frontier.adj) {
+                for run in self.rules.runs(adj, false) {
+                    for a in run {
+                        if !self.clock.tick() {
+                            return None;
+                        }
+                        read += 1;
+                        if !self.rules.usable(u, a) {
+                            continue;
+                        }
+                        if let Entry::Vacant(new) = self.dist.entry(a.other) {
+                            let mut d = [FAR; 2];
+                            d[side] = r + 1;
+                            new.insert(d);
+                            next.nodes.push(a.other);
+                            if next.nodes.len() == GROWING {
+                                // As many more as the rest of the level would add at the rate
+                                // so far.
+                                let rest = frontier.degrees.saturating_sub(read);
+                                self.dist.reserve(rest * GROWING / read);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.levels[side].push(next);
+        Some(None)
+    }
+
+    /// Where `side`'s last level (`frontier`, at distance r) meets the other side: no nodes
+    /// when it does not.
+    ///
+    /// The two searches have met nowhere yet, so the distance is more than r + q for the
+    /// other side's radius q; a node one step from the frontier that the other side has
+    /// reached is at distance r + 1 from this end, so the other side reached it at exactly q,
+    /// and the distance is r + 1 + q. Only what the walk needs is collected: from the start
+    /// side, the hitters (each frontier node's list read only up to its first meeting); from
+    /// the end side, every meeting node, unless the start side's radius is at most 1 and the
+    /// walk can tell them itself.
+    fn meetings(&mut self, side: usize, r: u32, frontier: &Level<'_>) -> Option<Meeting> {
+        let other = 1 - side;
+        let first_meeting_will_do = side == 1 && self.levels[0].len() <= 2;
         let mut meeting = Meeting {
             side,
             nodes: vec![],
@@ -336,28 +398,23 @@ impl<'g, 'a> Search<'g, 'a> {
                     if !self.rules.usable(u, a) {
                         continue;
                     }
-                    match self.dist.entry(a.other) {
-                        Entry::Occupied(mut seen) => {
-                            let d = seen.get_mut();
-                            if d[other] != FAR {
-                                hit = true;
-                                if d[side] == FAR {
-                                    d[side] = r + 1;
-                                    meeting.nodes.push(a.other);
-                                }
-                                if side == 0 {
-                                    break 'runs;
-                                }
-                            }
-                        }
-                        Entry::Vacant(new) => {
-                            if meeting.nodes.is_empty() && !last {
-                                let mut d = [FAR; 2];
-                                d[side] = r + 1;
-                                new.insert(d);
-                                next.nodes.push(a.other);
-                            }
-                        }
+                    let Some(d) = self.dist.get_mut(&a.other) else {
+                        continue;
+                    };
+                    if d[other] == FAR {
+                        continue;
+                    }
+                    hit = true;
+                    if d[side] == FAR {
+                        d[side] = r + 1;
+                        meeting.nodes.push(a.other);
+                    }
+                    if side == 0 {
+                        break 'runs;
+                    }
+                    if first_meeting_will_do {
+                        meeting.hitters.push(u);
+                        return Some(meeting);
                     }
                 }
             }
@@ -365,12 +422,7 @@ impl<'g, 'a> Search<'g, 'a> {
                 meeting.hitters.push(u);
             }
         }
-        self.levels[side].push(frontier);
-        if !meeting.nodes.is_empty() {
-            return Some(Some(meeting));
-        }
-        self.levels[side].push(next);
-        Some(None)
+        Some(meeting)
     }
 
     /// The smallest shortest path, hop by hop from `from`: at each node, the smallest step
@@ -392,40 +444,48 @@ impl<'g, 'a> Search<'g, 'a> {
         let r = self.levels[side].len() - 1;
         let q = self.levels[1 - side].len() - 1;
         let d = r + 1 + q;
+        // When the end side stopped at its first meeting (the start side's radius being 0 or
+        // 1), the nodes at position 1 are told one by one, as the walk comes to them.
+        let told_at_one = side == 1 && q == 1;
         // What the meeting found at position m, and the exact candidates for m + 1 if it did.
-        let (m, marked, after) = if side == 0 {
-            (r, hitters, None)
-        } else {
-            (q, nodes, Some(hitters))
+        let (m, marked, after) = match side {
+            0 => (r, hitters, None),
+            _ if q <= 1 => (q, nodes, None),
+            _ => (q, nodes, Some(hitters)),
         };
-        // on[j]: the nodes at position j (1 ≤ j ≤ m) that lie on a shortest path.
+        // on[j]: the nodes at position j (1 ≤ j ≤ m) that lie on a shortest path. Those the
+        // end side reached say so by their distances; the others are marked.
         let mut on: Vec<Vec<NodeIndex>> = vec![vec![]; m + 1];
-        let mut on_path: IndexSet<NodeIndex> = marked.iter().copied().collect();
+        let mut shortest = Shortest {
+            d,
+            m,
+            marks: IndexSet::default(),
+        };
+        if side == 0 {
+            shortest.marks.extend(marked.iter().copied());
+        }
         on[m] = marked;
         for i in (1..m).rev() {
-            on[i] = self.before(i, &on[i + 1], &on_path)?;
-            on_path.extend(on[i].iter().copied());
+            on[i] = self.before(i, &on[i + 1], &shortest)?;
+            shortest.marks.extend(on[i].iter().copied());
         }
         let mut hops = Vec::with_capacity(d);
         let mut at = self.rules.from;
         for j in 1..=d {
-            // The candidates for position j: the marked ones up to m, then the end side's
-            // level d - j (or just the hitters among it, right after m).
-            let next: &[NodeIndex] = match (on.get(j), &after) {
-                (Some(marked), _) => marked,
-                (None, Some(hitters)) if j == m + 1 => hitters,
-                (None, _) => &self.levels[1][d - j].nodes,
+            let a = if told_at_one && j == 1 {
+                self.first_hop_told(&on[1])?
+            } else {
+                // The candidates for position j: the marked ones up to m, then the end
+                // side's level d - j (or just the hitters among it, right after m).
+                let next: &[NodeIndex] = match (on.get(j), &after) {
+                    (Some(marked), _) => marked,
+                    (None, Some(hitters)) if j == m + 1 => hitters,
+                    (None, _) => &self.levels[1][d - j].nodes,
+                };
+                let dist = &self.dist;
+                let fits = |w| shortest.fits(dist, w, j);
+                smallest_step(&self.rules, &self.clock, at, Some(next), fits)?
             };
-            let fits = |dist: &IndexMap<NodeIndex, [u32; 2]>, w: NodeIndex| {
-                dist.get(&w).is_some_and(|dw| {
-                    if j <= m {
-                        dw[0] == j as u32 && on_path.contains(&w)
-                    } else {
-                        dw[1] == (d - j) as u32
-                    }
-                })
-            };
-            let a = smallest_step(&self.rules, &self.dist, &mut self.clock, at, next, fits)?;
             hops.push(Hop {
                 edge: a.edge,
                 from: at,
@@ -438,14 +498,78 @@ impl<'g, 'a> Search<'g, 'a> {
         Some(hops)
     }
 
+    /// The first hop when the end side stopped at its first meeting and the start side's
+    /// radius is 1. The nodes at position 1 of a shortest path are those with a step to the
+    /// end side's last level: they are told one by one as the scan of `from`'s runs comes to
+    /// them, for as long as that costs less than finding them all from the end side's level,
+    /// which is done instead once it would not.
+    fn first_hop_told(&mut self, known: &[NodeIndex]) -> Option<Adj> {
+        let r = self.levels[1].len() - 1;
+        let met = |dist: &IndexMap<NodeIndex, [u32; 2]>, w| {
+            dist.get(&w)
+                .is_some_and(|dw: &[u32; 2]| dw[0] == 1 && dw[1] as usize == r + 1)
+        };
+        // Telling reads scattered lists, reading the level is one pass: a quarter of it.
+        let budget = self.levels[1][r].degrees / 4;
+        let spent = Cell::new(0);
+        let mut told: IndexMap<NodeIndex, bool> = IndexMap::default();
+        let (rules, dist, clock) = (&self.rules, &self.dist, &self.clock);
+        let fits = |w| {
+            met(dist, w)
+                || (spent.get() <= budget
+                    && *told
+                        .entry(w)
+                        .or_insert_with(|| steps_to(rules, dist, clock, &spent, w, r as u32)))
+        };
+        let hop = smallest_step(rules, clock, rules.from, None, fits)?;
+        if spent.get() <= budget {
+            return Some(hop);
+        }
+        let mut all = self.meet_all()?;
+        all.extend_from_slice(known);
+        let dist = &self.dist;
+        smallest_step(&self.rules, &self.clock, self.rules.from, Some(&all), |w| {
+            met(dist, w)
+        })
+    }
+
+    /// Every node the start side reached with a step to the end side's last level but the ones
+    /// the meeting found (it stopped at its first), marked as reached by the end side one
+    /// further.
+    fn meet_all(&mut self) -> Option<Vec<NodeIndex>> {
+        let r = self.levels[1].len() - 1;
+        let level = &self.levels[1][r];
+        let mut found = vec![];
+        for (&u, &adj) in level.nodes.iter().zip(&level.adj) {
+            for run in self.rules.runs(adj, false) {
+                for a in run {
+                    if !self.clock.tick() {
+                        return None;
+                    }
+                    if !self.rules.usable(u, a) {
+                        continue;
+                    }
+                    if let Some(d) = self.dist.get_mut(&a.other)
+                        && d[0] != FAR
+                        && d[1] == FAR
+                    {
+                        d[1] = r as u32 + 1;
+                        found.push(a.other);
+                    }
+                }
+            }
+        }
+        Some(found)
+    }
+
     /// The nodes at distance `i` from `from` with a step to one of `layer` (the nodes at
-    /// distance i + 1 on a shortest path, all in `on_path`): from `layer`'s relations or from
-    /// level i's (expanded, so fetched), whichever cost less.
+    /// position i + 1 on a shortest path): from `layer`'s relations or from level i's
+    /// (expanded, so fetched), whichever cost less.
     fn before(
         &mut self,
         i: usize,
         layer: &[NodeIndex],
-        on_path: &IndexSet<NodeIndex>,
+        shortest: &Shortest,
     ) -> Option<Vec<NodeIndex>> {
         let g = self.rules.g;
         let level = &self.levels[0][i];
@@ -477,8 +601,7 @@ impl<'g, 'a> Search<'g, 'a> {
                             return None;
                         }
                         if self.rules.usable(u, a)
-                            && on_path.contains(&a.other)
-                            && self.dist.get(&a.other).is_some_and(|dw| dw[0] == i + 1)
+                            && shortest.fits(&self.dist, a.other, i as usize + 1)
                         {
                             found.push(u);
                             continue 'nodes;
@@ -488,6 +611,32 @@ impl<'g, 'a> Search<'g, 'a> {
             }
         }
         Some(found)
+    }
+}
+
+/// Which nodes lie on a shortest path, of length `d`, at which position.
+struct Shortest {
+    d: usize,
+    /// The start side's radius: beyond it, the end side reached every node on a shortest path.
+    m: usize,
+    /// Nodes up to position m on a shortest path that the end side did not reach.
+    marks: IndexSet<NodeIndex>,
+}
+
+impl Shortest {
+    /// Whether `w` lies on a shortest path at position `j`: the end side reached it at
+    /// d - j (and, up to m, the start side at j), or it is marked and the start side reached
+    /// it at j.
+    fn fits(&self, dist: &IndexMap<NodeIndex, [u32; 2]>, w: NodeIndex, j: usize) -> bool {
+        dist.get(&w).is_some_and(|dw| {
+            let from_start = dw[0] as usize == j;
+            let from_end = dw[1] as usize == self.d - j;
+            if j > self.m {
+                from_end
+            } else {
+                from_start && (from_end || self.marks.contains(&w))
+            }
+        })
     }
 }
 
@@ -508,17 +657,34 @@ fn cheaper_to_fetch(g: &Graph, nodes: &[NodeIndex], budget: usize) -> bool {
     })
 }
 
-/// The smallest usable step from `at` to a node of `next`, the nodes that lie on a shortest
-/// path at the next position (`fits` says the same of one node): by scanning `at`'s runs up
-/// to their first fit, or `next`'s relation lists for relations back to `at`, whichever cost
-/// less, so a hub on the path is read only when its candidates cost more.
-fn smallest_step(
+/// Whether `w` has a usable step to a node the end side reached at `level`, adding the
+/// entries read to `spent`.
+fn steps_to(
     rules: &Rules<'_, '_>,
     dist: &IndexMap<NodeIndex, [u32; 2]>,
-    clock: &mut Clock,
+    clock: &Clock,
+    spent: &Cell<usize>,
+    w: NodeIndex,
+    level: u32,
+) -> bool {
+    spent.set(spent.get() + FETCH);
+    rules.runs(rules.g.adj(w), false).flatten().any(|a| {
+        spent.set(spent.get() + 1);
+        clock.tick() && rules.usable(w, a) && dist.get(&a.other).is_some_and(|da| da[1] == level)
+    })
+}
+
+/// The smallest usable step from `at` to a node of `next`, the nodes that lie on a shortest
+/// path at the next position (`fits` says the same of one node; `next` is `None` when only
+/// `fits` knows): by scanning `at`'s runs up to their first fit, or `next`'s relation lists
+/// for relations back to `at`, whichever cost less, so a hub on the path is read only when
+/// its candidates cost more. `None` past the deadline.
+fn smallest_step(
+    rules: &Rules<'_, '_>,
+    clock: &Clock,
     at: NodeIndex,
-    next: &[NodeIndex],
-    fits: impl Fn(&IndexMap<NodeIndex, [u32; 2]>, NodeIndex) -> bool,
+    next: Option<&[NodeIndex]>,
+    mut fits: impl FnMut(NodeIndex) -> bool,
 ) -> Option<Adj> {
     let g = rules.g;
     let own = g.adj(at);
@@ -528,7 +694,7 @@ fn smallest_step(
             best = Some(a);
         }
     };
-    if cheaper_to_fetch(g, next, own.len()) {
+    if let Some(next) = next.filter(|next| cheaper_to_fetch(g, next, own.len())) {
         for &c in next {
             for run in rules.runs(g.adj(c), false) {
                 for b in run {
@@ -560,7 +726,7 @@ fn smallest_step(
                 if !clock.tick() {
                     return None;
                 }
-                if rules.usable(at, a) && fits(dist, a.other) {
+                if rules.usable(at, a) && fits(a.other) {
                     consider(*a);
                     // The run is in step order: its first fit is its smallest.
                     break;
@@ -568,7 +734,8 @@ fn smallest_step(
             }
         }
     }
-    best
+    // A fit told past the deadline may be wrong.
+    best.filter(|_| !clock.expired.get())
 }
 
 /// The tie-break between two steps from one node: the other end's id, then the relation id.
@@ -891,7 +1058,7 @@ mod tests {
         let mut s = Search::new(g, from, to, &filter, &banned);
         let path = s.meet(4).and_then(|m| s.walk(to, m));
         assert_eq!(path, reference(g, from, to, 4, &filter, &banned));
-        (s.clock.0, path)
+        (s.clock.entries.get(), path)
     }
 
     #[test]
@@ -920,6 +1087,12 @@ mod tests {
                 "{from} → {to}: {looked_at} relation entries"
             );
         }
+        // Made to expand the hub anyway, the search finds the same paths.
+        let (looked_at, path) = forced(Some(0), None, || work(&g, "state/h", "state/l01234"));
+        assert_eq!(path.map(|p| p.len()), Some(1));
+        assert!(looked_at >= 1234, "{looked_at}");
+        let (_, path) = forced(Some(0), None, || work(&g, "state/h", "state/b"));
+        assert_eq!(path.map(|p| p.len()), Some(2));
     }
 
     #[test]

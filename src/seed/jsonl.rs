@@ -466,6 +466,14 @@ mod tests {
         (records, files)
     }
 
+    /// Why loading (reading and building) the seed fails.
+    fn load_error(files: BTreeMap<String, String>) -> String {
+        match crate::seed::load(&SeedSource::Files(files)) {
+            Ok(_) => panic!("the seed loaded"),
+            Err(e) => e.to_string(),
+        }
+    }
+
     fn error(files: BTreeMap<String, String>) -> String {
         match read(&SeedSource::Files(files)) {
             Ok(_) => panic!("the seed loaded"),
@@ -585,10 +593,7 @@ mod tests {
         let (_, mut files) = built_in_as_jsonl();
         let rel = files.get_mut("relations.jsonl").unwrap();
         *rel = rel.replacen("\"to\":\"state/estonia\"", "\"to\":\"state/estland\"", 1);
-        let msg = match crate::seed::load(&SeedSource::Files(files)) {
-            Ok(_) => panic!("loaded"),
-            Err(e) => e.to_string(),
-        };
+        let msg = load_error(files);
         assert!(
             msg.starts_with(
                 "relations.jsonl: line 4 (`person/alar-karis:HOLDS_OFFICE:state/estland`)"
@@ -604,11 +609,6 @@ mod tests {
     #[test]
     fn the_first_error_in_file_order_is_reported_whichever_side_finds_it() {
         let (_, files) = built_in_as_jsonl();
-        let load =
-            |files: BTreeMap<String, String>| match crate::seed::load(&SeedSource::Files(files)) {
-                Ok(_) => panic!("loaded"),
-                Err(e) => e.to_string(),
-            };
         let rel = &files["relations.jsonl"];
         let good_line = rel
             .lines()
@@ -625,7 +625,7 @@ mod tests {
             "relations.jsonl".into(),
             format!("\n{bad_ref}\n{filler}\n{{oops\n"),
         );
-        let msg = load(validation_first);
+        let msg = load_error(validation_first);
         assert!(msg.starts_with("relations.jsonl: line 2 "), "{msg}");
         assert!(msg.contains("does not exist"), "{msg}");
         let mut syntax_first = files.clone();
@@ -633,7 +633,7 @@ mod tests {
             "relations.jsonl".into(),
             format!("\n{{oops\n{filler}\n{bad_ref}\n"),
         );
-        let msg = load(syntax_first);
+        let msg = load_error(syntax_first);
         assert!(msg.starts_with("relations.jsonl: line 2: "), "{msg}");
         assert!(!msg.contains("does not exist"), "{msg}");
     }

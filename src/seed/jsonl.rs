@@ -248,105 +248,47 @@ fn resolve_text(seed: &SeedSource, line: u32, s: &mut SourceRecord) -> Result<()
     super::fill_text(seed, file(Section::Sources), record, s)
 }
 
-/// Records parsed together, with their index and line: `(index, line, record)`.
-type Batch<T> = Vec<(usize, u32, T)>;
-
-/// How many records a parsed batch holds, and how many batches may wait: enough to keep both
-/// threads busy, few enough that waiting records cost little memory.
-const BATCH: usize = 512;
-const BATCHES_WAITING: usize = 8;
-
 /// Visits the records of one section's file in order: `f(index, line, record)`.
-///
-/// A second thread reads and parses the file while this one applies the records: loading is
-/// one pass over each file either way, and on two cores parsing then costs no wall time. An
-/// error on either side stops both; the first in file order is the one reported.
-fn each<T: DeserializeOwned + Send>(
+fn each<T: DeserializeOwned>(
     seed: &SeedSource,
     section: Section,
     required: bool,
     mut f: impl FnMut(usize, u32, T) -> Result<(), LoadError>,
 ) -> Result<(), LoadError> {
-    std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel(BATCHES_WAITING);
-        s.spawn(move || {
-            if let Err(e) = read_records(seed, section, required, &tx) {
-                // The receiver gone means the applying side stopped first: nothing to tell.
-                let _ = tx.send(Err(e));
-            }
-        });
-        for batch in rx {
-            for (index, line, record) in batch? {
-                f(index, line, record)?;
-            }
-        }
-        Ok(())
-    })
-}
-
-/// Parses one section's file into batches sent on `tx`; stops early when the receiver is gone.
-/// A read or syntax error is sent after the records before it, so the applying side checks
-/// those first.
-fn read_records<T: DeserializeOwned>(
-    seed: &SeedSource,
-    section: Section,
-    required: bool,
-    tx: &std::sync::mpsc::SyncSender<Result<Batch<T>, SeedError>>,
-) -> Result<(), SeedError> {
     let rel = file(section);
     let Some(mut reader) = seed.open(rel)? else {
         if required {
             return Err(SeedError::Read {
                 file: seed.display(rel),
                 reason: "missing (a bulk seed directory needs at least sources.jsonl)".into(),
-            });
+            }
+            .into());
         }
         return Ok(());
     };
     let mut buf = String::new();
     let mut n: u32 = 0;
     let mut index = 0;
-    let mut batch = Vec::with_capacity(BATCH);
-    let stopped = loop {
+    loop {
         buf.clear();
         n += 1;
-        let read = match reader.read_line(&mut buf) {
-            Ok(read) => read,
-            Err(e) => {
-                break Err(SeedError::Read {
-                    file: seed.display(rel),
-                    reason: format!("line {n}: {e}"),
-                });
-            }
-        };
+        let read = reader.read_line(&mut buf).map_err(|e| SeedError::Read {
+            file: seed.display(rel),
+            reason: format!("line {n}: {e}"),
+        })?;
         if read == 0 {
-            break Ok(());
+            return Ok(());
         }
         if buf.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str(&buf) {
-            Ok(record) => batch.push((index, n, record)),
-            Err(e) => {
-                break Err(SeedError::Syntax {
-                    file: seed.display(rel),
-                    reason: format!("line {n}: {}", json_reason(&e)),
-                });
-            }
-        }
+        let record = serde_json::from_str(&buf).map_err(|e| SeedError::Syntax {
+            file: seed.display(rel),
+            reason: format!("line {n}: {}", json_reason(&e)),
+        })?;
+        f(index, n, record)?;
         index += 1;
-        if batch.len() == BATCH
-            && tx
-                .send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))))
-                .is_err()
-        {
-            return Ok(());
-        }
-    };
-    if !batch.is_empty() && tx.send(Ok(batch)).is_err() {
-        return Ok(());
     }
-    stopped
 }
 
 /// The records of one section's file, one per non-blank line; their line numbers go to `at`.
@@ -603,9 +545,8 @@ mod tests {
         assert!(msg.contains("does not exist"), "{msg}");
     }
 
-    /// Records are parsed on another thread, several batches ahead: the error reported is
-    /// still the first in file order, a validation error before a later syntax error and a
-    /// syntax error before a later validation error alike.
+    /// The error reported is the first in file order: a validation error before a later
+    /// syntax error, and a syntax error before a later validation error.
     #[test]
     fn the_first_error_in_file_order_is_reported_whichever_side_finds_it() {
         let (_, files) = built_in_as_jsonl();

@@ -247,13 +247,12 @@ pub(super) fn search(
 
 /// A node's best-scoring text for the query, with its score.
 fn best_entry<'g>(g: &'g Graph, n: &'g Node, q: &Query) -> Option<(f64, Entry<'g>)> {
-    let words: Vec<&str> = q.words().collect();
     let mut best: Option<(f64, Entry<'g>)> = None;
     let consider = |best: &mut Option<(f64, Entry<'g>)>, e: Entry<'g>| {
         let score = match e.field {
             Field::Name => score(q, &e.norm),
             Field::Alias(_) | Field::Label(_) => score(q, &e.norm).map(|s| s - 0.05),
-            Field::Quote(_) => quote_score(&q.q, &words, &e.norm),
+            Field::Quote(_) => quote_score(&q.q, &q.words, &e.norm),
         };
         // Rounded so clients see 0.35, not 0.35000000000000003; ties stay ties.
         if let Some(score) = score.map(|s| (s * 1e4).round() / 1e4)
@@ -336,14 +335,14 @@ const QUOTE_BEST: f64 = 0.3;
 
 /// The score of a quote: lower than any name match, and only for the phrase or all of its
 /// words (prefixes allowed), since typo tolerance over long texts finds mostly noise.
-pub(super) fn quote_score(q: &str, q_words: &[&str], text: &str) -> Option<f64> {
+pub(super) fn quote_score(q: &str, q_words: &[impl AsRef<str>], text: &str) -> Option<f64> {
     if text.contains(q) {
         return Some(QUOTE_BEST);
     }
     let words: Vec<&str> = text.split(' ').collect();
     q_words
         .iter()
-        .all(|qw| words.iter().any(|w| w.starts_with(qw)))
+        .all(|qw| words.iter().any(|w| w.starts_with(qw.as_ref())))
         .then_some(0.25)
 }
 
@@ -369,7 +368,7 @@ fn score(q: &Query, text: &str) -> Option<f64> {
 /// The score of the best tier a text reaches.
 fn tier_score(query: &Query, text: &str) -> Option<f64> {
     let q = query.q.as_str();
-    let q_words: Vec<&str> = query.words().collect();
+    let q_words = &query.words;
     if text == q {
         return Some(1.0);
     }
@@ -377,12 +376,12 @@ fn tier_score(query: &Query, text: &str) -> Option<f64> {
         return Some(0.8);
     }
     let words: Vec<&str> = text.split(' ').collect();
-    if q_words.iter().all(|qw| words.contains(qw)) {
+    if q_words.iter().all(|qw| words.contains(&qw.as_str())) {
         return Some(0.7);
     }
     if q_words
         .iter()
-        .all(|qw| words.iter().any(|w| w.starts_with(qw)))
+        .all(|qw| words.iter().any(|w| w.starts_with(qw.as_str())))
     {
         return Some(0.6);
     }

@@ -24,7 +24,8 @@ use chrono::NaiveDate;
 use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use newsgraph::generate::{self, Format, Options};
 use newsgraph::graph::{
-    Graph, Kind, NameKey, NewNode, NewRelation, RelationType, TraversalFilter, compute_rank,
+    Graph, Kind, NameKey, NewEvidence, NewNode, NewRelation, RelationType, TraversalFilter,
+    compute_rank,
 };
 use newsgraph::seed::{self, SeedSource};
 use petgraph::graph::{EdgeIndex, NodeIndex};
@@ -123,7 +124,7 @@ struct Picks {
     /// Where the entities page starts: after the first person in the name order.
     name_cursor: NameKey,
     /// A quote that occurs in a source: the evidence of the new relation written.
-    evidence: (String, String),
+    evidence: NewEvidence,
 }
 
 fn pick(g: &Graph) -> Picks {
@@ -170,7 +171,7 @@ fn pick(g: &Graph) -> Picks {
         .find_map(|a| g.evidence(a.edge).first())
         .map(|ev| {
             let source = g.node(ev.source).id.to_string();
-            (source, g.quote(ev).to_string())
+            NewEvidence::new(source, g.quote(ev))
         })
         .expect("evidence at the hub");
     Picks {

@@ -404,6 +404,7 @@ fn evidence(v: Vec<EvidenceInput>) -> Vec<EvidenceRecord> {
         .map(|e| EvidenceRecord {
             source: e.source.0,
             quote: e.quote,
+            start: None,
         })
         .collect()
 }

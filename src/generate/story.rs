@@ -54,14 +54,18 @@ struct Article {
 }
 
 impl Article {
-    /// Appends `sentence` and returns `quote` (a part of it) as evidence.
+    /// Appends `sentence` and returns `quote` (a part of it) as evidence, with where it starts
+    /// in the text (the text is the source's from its start: see [`Gen::article`]).
     fn cite(&mut self, sentence: &str, quote: String) -> Vec<EvidenceRecord> {
-        debug_assert!(sentence.contains(&quote));
+        let within = sentence.find(&quote);
+        debug_assert!(within.is_some(), "{quote:?} is not in {sentence:?}");
         self.text.push(' ');
+        let start = within.map(|w| (self.text.len() + w) as u32);
         self.text.push_str(sentence);
         vec![EvidenceRecord {
             source: self.id.clone(),
             quote,
+            start,
         }]
     }
 }
@@ -213,8 +217,9 @@ impl Gen<'_> {
         let headline = headline.unwrap_or_else(|| format!("News from {}", w.name(publisher)));
         self.summary.sources += 1;
         self.summary.relations += 1; // PUBLISHED_BY
+        // The byline opens the text (the headline is the title), so the quotes' starts hold.
         a.text.push('\n');
-        let text = format!("{headline}\n\n{}", a.text);
+        let text = a.text;
         sink.source(SourceRecord {
             id: a.id,
             title: headline,

@@ -10,7 +10,7 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use super::GraphError;
 use super::model::*;
 use super::store::{Graph, kind_slot};
-use super::write::Participants;
+use super::write::{Participants, PreparedEvent, PreparedParticipants, PreparedRelation};
 
 /// A state, person, organisation or treaty to add.
 #[derive(Debug, Clone, Default)]
@@ -59,8 +59,26 @@ pub struct NewEvent {
     pub description: String,
     pub kind: EventKind,
     pub date: EventDate,
-    /// `(source id, quote)` pairs.
-    pub evidence: Vec<(String, String)>,
+    pub evidence: Vec<NewEvidence>,
+}
+
+/// A quote to check against a source's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvidence {
+    pub source: String,
+    pub quote: String,
+    /// Where the quote is expected in the text (bytes); it is searched for when not there.
+    pub start: Option<u32>,
+}
+
+impl NewEvidence {
+    pub fn new(source: impl Into<String>, quote: impl Into<String>) -> NewEvidence {
+        NewEvidence {
+            source: source.into(),
+            quote: quote.into(),
+            start: None,
+        }
+    }
 }
 
 /// One bound of a relation's validity.
@@ -82,17 +100,39 @@ pub struct NewRelation {
     pub role: Option<String>,
     pub valid_from: Option<ValiditySpec>,
     pub valid_until: Option<ValiditySpec>,
-    /// `(source id, quote)` pairs.
-    pub evidence: Vec<(String, String)>,
+    pub evidence: Vec<NewEvidence>,
+}
+
+/// Prepares records for a [`GraphBuilder`] (see [`GraphBuilder::preparer`]); it can be sent
+/// to another thread.
+pub struct Preparer {
+    g: Graph,
+}
+
+impl Preparer {
+    pub fn event(&self, e: NewEvent) -> Result<PreparedEvent, GraphError> {
+        self.g.prepare_event(e)
+    }
+
+    /// An event's participants, before the event itself is added.
+    pub fn participants(&self, p: &Participants) -> Result<PreparedParticipants, GraphError> {
+        self.g.prepare_participants(p)
+    }
+
+    pub fn relation(&self, r: &NewRelation) -> Result<PreparedRelation, GraphError> {
+        self.g.prepare_relation(r)
+    }
 }
 
 /// Loads many records at once: the graph's own write operations, with the relation lists'
 /// sorting, the degree orderings, computed dates and PageRank done once at the end instead of
 /// per record. [`GraphBuilder::finish`] checks what needs every record (date rules may name
 /// events defined later, validity bounds computed dates) and returns the graph.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct GraphBuilder {
     g: Graph,
+    /// The search terms, being built on another thread since every node was added.
+    terms: Option<std::thread::JoinHandle<super::terms::TermIndex>>,
 }
 
 impl Default for GraphBuilder {
@@ -106,7 +146,23 @@ impl GraphBuilder {
         let mut g = Graph::empty();
         g.bulk = true;
         g.bulk_state = Some(Default::default());
-        GraphBuilder { g }
+        GraphBuilder { g, terms: None }
+    }
+
+    /// Says that every node has been added (what follows adds relations and computes dates,
+    /// which change no node's texts): the search terms are then built from a snapshot on
+    /// another thread, so they use the core the relation phases leave idle instead of being
+    /// waited for at the end. Adding a node after this is a bug in the caller.
+    pub fn all_nodes_added(&mut self) {
+        if self.terms.is_some() {
+            return;
+        }
+        let snapshot = self.g.clone_without_bulk_state();
+        let terms = std::thread::Builder::new()
+            .name("terms".into())
+            .spawn(move || super::search::term_index(&snapshot));
+        // Without a thread, `finish` builds them.
+        self.terms = terms.ok();
     }
 
     /// Adds a state, person, organisation or treaty.
@@ -148,25 +204,70 @@ impl GraphBuilder {
         self.g.set_publisher(ix, Some((publisher, byline)))
     }
 
+    /// A read-only view of the graph as loaded so far, to prepare records on another thread
+    /// while this one commits the ones before them: the checks of a write that only read the
+    /// graph (lookups, kinds, quotes) are most of a load's work. A record prepared against
+    /// it is valid for this builder as long as what it refers to was loaded before the view
+    /// was taken; a record that fails to prepare is added the usual way, for its exact error.
+    pub fn preparer(&self) -> Preparer {
+        Preparer {
+            g: self.g.bulk_snapshot(),
+        }
+    }
+
+    /// Adds an event prepared by [`Preparer::event`].
+    pub fn commit_event(&mut self, e: PreparedEvent) -> Result<NodeIndex, GraphError> {
+        self.g.commit_event(e)
+    }
+
+    /// Sets the participants of event `ix` as prepared by [`Preparer::participants`].
+    pub fn commit_participants(
+        &mut self,
+        ix: NodeIndex,
+        p: PreparedParticipants,
+    ) -> Result<(), GraphError> {
+        self.g.commit_participants(ix, p)
+    }
+
+    /// [`GraphBuilder::set_participants`] of the event at `ix`.
+    pub fn set_participants_at(
+        &mut self,
+        ix: NodeIndex,
+        p: &Participants,
+    ) -> Result<(), GraphError> {
+        self.g.set_participants(ix, p)
+    }
+
+    pub fn lookup(&self, id: &str) -> Option<NodeIndex> {
+        self.g.lookup(id)
+    }
+
+    /// Adds a relation prepared by [`Preparer::relation`].
+    pub fn commit_relation(&mut self, r: PreparedRelation) -> Result<(), GraphError> {
+        self.g.commit_relation(r).map(drop)
+    }
+
+    /// The id of a node (of a prepared record, on the error path).
+    pub fn id_of(&self, ix: NodeIndex) -> &str {
+        self.g.node(ix).id.as_str()
+    }
+
     /// Computes derived dates, resolves event-based validity bounds, checks every interval,
     /// sorts and indexes what was deferred, and ranks the graph.
     pub fn finish(mut self) -> Result<Graph, GraphError> {
         // The search terms are built on a second core from a snapshot (an O(1) clone, less the
-        // loader's maps, which it does not need) while this one resolves dates and sorts:
-        // finishing changes no node's texts, so the snapshot's are the final ones.
-        let state = self.g.bulk_state.take();
-        let snapshot = self.g.clone();
-        self.g.bulk_state = state;
-        let (terms, finished) = std::thread::scope(|s| {
-            let terms = s.spawn(|| super::search::term_index(&snapshot));
-            let finished = self.finish_indexes();
-            match terms.join() {
-                Ok(t) => (t, finished),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        });
+        // loader's maps, which it does not need), from the end of the nodes if the caller said
+        // when that was, else from now while this one resolves dates and sorts: finishing
+        // changes no node's texts, so the snapshot's are the final ones.
+        self.all_nodes_added();
+        let finished = self.finish_indexes();
+        let terms = match self.terms.take() {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => super::search::term_index(&self.g),
+        };
         finished?;
-        drop(snapshot);
         let g = &mut self.g;
         g.search = terms;
         if let Some(rank) = super::rank::compute_if_small(g) {
@@ -247,7 +348,13 @@ impl GraphBuilder {
         }
         tracing::debug!(ms = t.elapsed().as_millis() as u64, "bulk load: sorted");
         if let Some(b) = g.bulk_state.take() {
-            g.ids = b.ids.into_iter().collect();
+            // The persistent map's keys share the nodes' ids instead of copying them.
+            g.ids = b
+                .ids
+                .values()
+                .map(|&ix| (g.nodes[ix.index()].as_ref().map(|s| s.node.id.clone()), ix))
+                .filter_map(|(id, ix)| Some((id?, ix)))
+                .collect();
             g.refs = b
                 .refs
                 .into_iter()
@@ -307,8 +414,22 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
-    fn ev(quote: &str) -> Vec<(String, String)> {
-        vec![("source/doc".into(), quote.into())]
+    fn ev(quote: &str) -> Vec<NewEvidence> {
+        vec![NewEvidence::new("source/doc", quote)]
+    }
+
+    /// Freedonia is a party to the treaty, says `evidence`.
+    fn freedonia_party(evidence: Vec<NewEvidence>) -> NewRelation {
+        NewRelation {
+            id: None,
+            rel: RelationType::PartyTo,
+            from: "state/freedonia".into(),
+            to: "treaty/t".into(),
+            role: None,
+            valid_from: None,
+            valid_until: None,
+            evidence,
+        }
     }
 
     /// A small graph: two states, a treaty with a 6-month notice period, a notification on
@@ -513,18 +634,8 @@ mod tests {
             b.add_entity(Kind::State, no_notice),
             Err(GraphError::WrongKind { .. })
         ));
-        let bad_quote = NewRelation {
-            id: None,
-            rel: RelationType::PartyTo,
-            from: "state/freedonia".into(),
-            to: "treaty/t".into(),
-            role: None,
-            valid_from: None,
-            valid_until: None,
-            evidence: ev("Freedonia leaves"),
-        };
         assert!(matches!(
-            b.add_relation(bad_quote),
+            b.add_relation(freedonia_party(ev("Freedonia leaves"))),
             Err(GraphError::QuoteNotFound { .. })
         ));
         let g = b.finish().unwrap();
@@ -533,6 +644,41 @@ mod tests {
             g.lookup_relation("state/freedonia:PARTY_TO:treaty/t")
                 .is_none()
         );
+    }
+
+    /// A quote's `start` says which occurrence is meant; where the quote is not there (or the
+    /// start is past the text), its first occurrence is taken, and a quote that is nowhere is
+    /// refused whatever its start.
+    #[test]
+    fn a_quote_start_picks_the_occurrence_and_a_wrong_one_falls_back_to_the_first() {
+        let second = TEXT.rfind("Freedonia").unwrap() as u32;
+        let first = TEXT.find("Freedonia").unwrap() as u32;
+        assert!(first < second);
+        let party = |quote: &str, start: Option<u32>| {
+            freedonia_party(vec![NewEvidence {
+                start,
+                ..NewEvidence::new("source/doc", quote)
+            }])
+        };
+        let span = |start: Option<u32>| {
+            let mut b = builder();
+            b.add_relation(party("Freedonia", start)).unwrap();
+            let g = b.finish().unwrap();
+            let e = g
+                .lookup_relation("state/freedonia:PARTY_TO:treaty/t")
+                .unwrap();
+            let ev = g.evidence(e)[0];
+            assert_eq!(g.quote(&ev), "Freedonia");
+            ev.start
+        };
+        assert_eq!(span(Some(second)), second);
+        assert_eq!(span(None), first);
+        assert_eq!(span(Some(second + 1)), first, "not at its start");
+        assert_eq!(span(Some(u32::MAX)), first, "past the text");
+        assert!(matches!(
+            builder().add_relation(party("Freedonia leaves", Some(0))),
+            Err(GraphError::QuoteNotFound { .. })
+        ));
     }
 
     #[test]

@@ -18,7 +18,10 @@ pub use terms::Compacted as SearchCompaction;
 mod store;
 mod write;
 
-pub use build::{EventDate, GraphBuilder, NewEvent, NewNode, NewRelation, NewSource, ValiditySpec};
+pub use build::{
+    EventDate, GraphBuilder, NewEvent, NewEvidence, NewNode, NewRelation, NewSource, Preparer,
+    ValiditySpec,
+};
 pub use model::*;
 pub use neighborhood::Subgraph;
 pub use paths::{Hop, Path, TraversalFilter};
@@ -28,7 +31,7 @@ pub use store::{
     DateKey, DegreeKey, Direction, Graph, KindOrders, NameKey, PARTICIPATION, Rank, RelationView,
     Status, generated_id, merge_sorted,
 };
-pub use write::{Participants, Referrer};
+pub use write::{Participants, PreparedEvent, PreparedParticipants, PreparedRelation, Referrer};
 
 /// Why a change to the graph was refused. Messages name the offending id or value, so that
 /// the seed loader (and later the mutation API) can pass them on unchanged.

@@ -221,7 +221,7 @@ pub(super) mod fixture {
             role: None,
             valid_from: None,
             valid_until: None,
-            evidence: vec![(SOURCE.into(), "attested".into())],
+            evidence: vec![NewEvidence::new(SOURCE, "attested")],
         }
     }
 
@@ -257,7 +257,7 @@ pub(super) mod fixture {
                     description: String::new(),
                     kind: EventKind::Decision,
                     date: EventDate::Given(FuzzyDate::parse("2025-01-01").unwrap()),
-                    evidence: vec![(SOURCE.into(), "attested".into())],
+                    evidence: vec![NewEvidence::new(SOURCE, "attested")],
                 })
             } else {
                 let node = NewNode {

@@ -170,8 +170,15 @@ pub(super) struct BulkState {
     /// Events whose date rule is applied at the end: `(event, notification, treaty)`.
     pub rules: Vec<(NodeIndex, String, String)>,
     /// Ids while loading: a plain hash map is several times faster to fill and ask than the
-    /// persistent one, which is built from it once at the end.
-    pub ids: std::collections::HashMap<NodeId, NodeIndex, FastHash>,
+    /// persistent one, which is built from it once at the end. Shared with the snapshots that
+    /// prepare records on another thread ([`Graph::bulk_snapshot`]): once every node is in,
+    /// nothing changes it, so they share it for free. Its keys are copies of the ids, kept
+    /// inline (ids are short): a lookup then reads the table alone, not also each key's text
+    /// elsewhere in memory, which made it the costliest step of checking a relation.
+    pub ids: Arc<std::collections::HashMap<compact_str::CompactString, NodeIndex, FastHash>>,
+    /// Each node's kind, by index, shared like `ids`: checking a relation's ends reads a byte
+    /// each instead of two nodes.
+    pub kinds: Arc<Vec<Kind>>,
     /// Reverse references while loading, for the same reason.
     pub refs: std::collections::HashMap<NodeIndex, Refs, FastHash>,
     /// Relation lists while loading, by node index, appended unsorted: plain vectors, not
@@ -277,6 +284,45 @@ impl Graph {
         match &self.bulk_state {
             Some(b) => b.ids.get(id).copied(),
             None => self.ids.get(id).copied(),
+        }
+    }
+
+    /// A read-only copy of a graph being bulk loaded, to prepare records on another thread
+    /// ([`super::GraphBuilder::preparer`]): the persistent parts are shared in O(1), the
+    /// loader's id map through its `Arc`; its unsorted relation lists and duplicate sets stay
+    /// behind, since preparing a record never reads them.
+    pub(super) fn bulk_snapshot(&self) -> Graph {
+        let mut g = self.clone_without_bulk_state();
+        g.bulk = true;
+        g.bulk_state = self.bulk_state.as_ref().map(|b| {
+            Box::new(BulkState {
+                ids: Arc::clone(&b.ids),
+                kinds: Arc::clone(&b.kinds),
+                ..Default::default()
+            })
+        });
+        g
+    }
+
+    /// A clone without the loader's state (which is not persistent, so not cheap to copy).
+    pub(super) fn clone_without_bulk_state(&self) -> Graph {
+        Graph {
+            version: self.version,
+            nodes: self.nodes.clone(),
+            edges: self.edges.clone(),
+            ids: self.ids.clone(),
+            rel_ids: self.rel_ids.clone(),
+            refs: self.refs.clone(),
+            orders: self.orders.clone(),
+            events: self.events.clone(),
+            kind_counts: self.kind_counts,
+            type_counts: self.type_counts,
+            node_total: self.node_total,
+            edge_total: self.edge_total,
+            search: self.search.clone(),
+            rank: self.rank.clone(),
+            bulk: self.bulk,
+            bulk_state: None,
         }
     }
 

@@ -14,7 +14,9 @@ use chrono::{Months, NaiveDate};
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use super::GraphError;
-use super::build::{EventDate, NewEvent, NewNode, NewRelation, NewSource, ValiditySpec};
+use super::build::{
+    EventDate, NewEvent, NewEvidence, NewNode, NewRelation, NewSource, ValiditySpec,
+};
 use super::model::*;
 use super::store::*;
 
@@ -29,6 +31,37 @@ pub enum Referrer {
     Publisher(NodeId),
     /// An event or relation citing the source.
     Citation(String),
+}
+
+/// An event checked by [`Graph::prepare_event`], to store with [`Graph::commit_event`].
+#[derive(Debug)]
+pub struct PreparedEvent {
+    node: Arc<Node>,
+    /// `(notification, treaty)` of its date rule.
+    rule: Option<(String, String)>,
+}
+
+impl PreparedEvent {
+    pub fn id(&self) -> &NodeId {
+        &self.node.id
+    }
+}
+
+/// An event's participants checked by [`Graph::prepare_participants`]: the type and the
+/// other end of each relation (the event is its start or end as the type says), to store with
+/// [`Graph::commit_participants`].
+#[derive(Debug)]
+pub struct PreparedParticipants {
+    edges: Vec<(RelationType, NodeIndex)>,
+}
+
+/// A relation checked by [`Graph::prepare_relation`], to store with
+/// [`Graph::commit_relation`].
+#[derive(Debug)]
+pub struct PreparedRelation {
+    from: NodeIndex,
+    to: NodeIndex,
+    rel: Relation,
 }
 
 /// Who takes part in an event, by id, as the records give them.
@@ -57,8 +90,15 @@ impl Graph {
     /// Adds an event. A computed date needs its notification and treaty to exist already,
     /// except in a bulk load, where it is computed when the load finishes.
     pub fn add_event(&mut self, e: NewEvent) -> Result<NodeIndex, GraphError> {
+        let p = self.prepare_event(e)?;
+        self.commit_event(p)
+    }
+
+    /// The checks of [`Graph::add_event`] that read the graph but change nothing: its id, names
+    /// and evidence. A bulk load runs them on another thread ([`super::Preparer`]).
+    pub(super) fn prepare_event(&self, e: NewEvent) -> Result<PreparedEvent, GraphError> {
         let evidence = self.check_evidence(|| format!("event `{}`", e.id), &e.evidence)?;
-        // A placeholder until the rule is applied below or by the bulk load's end.
+        // A placeholder until the rule is applied by the commit or by the bulk load's end.
         let (date, rule) = date_and_rule(&e.date, FuzzyDate::day(NaiveDate::MIN));
         let detail = Detail::Event(EventData {
             kind: e.kind,
@@ -66,6 +106,7 @@ impl Graph {
             rule: None,
             evidence,
         });
+        let id = NodeId::parse(&e.id)?;
         let names = NewNode {
             id: e.id,
             name: e.title,
@@ -74,9 +115,23 @@ impl Graph {
             description: e.description,
             notice_period_months: None,
         };
-        let ix = self.insert_node(Kind::Event, names, detail)?;
-        self.cite(Citer::Event(ix));
-        if let Some((notification, treaty)) = rule {
+        let node = clean_node(id, Kind::Event, names, detail)?;
+        Ok(PreparedEvent {
+            node: Arc::new(node),
+            rule,
+        })
+    }
+
+    /// Stores a prepared event: what [`Graph::add_event`] does after the read-only checks.
+    pub(super) fn commit_event(&mut self, p: PreparedEvent) -> Result<NodeIndex, GraphError> {
+        if self.lookup(p.node.id.as_str()).is_some() {
+            return Err(GraphError::DuplicateId {
+                id: p.node.id.to_string(),
+            });
+        }
+        let ix = self.push_node(p.node);
+        self.cite_new(Citer::Event(ix));
+        if let Some((notification, treaty)) = p.rule {
             if self.bulk {
                 self.pending_rules().push((ix, notification, treaty));
             } else {
@@ -96,15 +151,25 @@ impl Graph {
         if self.lookup(id.as_str()).is_some() {
             return Err(GraphError::DuplicateId { id: id.to_string() });
         }
-        let node = clean_node(id.clone(), kind, n, detail)?;
+        let node = clean_node(id, kind, n, detail)?;
+        Ok(self.push_node(Arc::new(node)))
+    }
+
+    /// Stores a checked node whose id is free, and indexes it.
+    fn push_node(&mut self, node: Arc<Node>) -> NodeIndex {
+        let (id, kind) = (node.id.clone(), node.kind);
         let ix = NodeIndex::new(self.nodes.len());
         self.nodes.push_back(Some(Slot {
-            node: Arc::new(node),
+            node,
             adj: Arc::new(Vec::new()),
         }));
         match &mut self.bulk_state {
             Some(b) if self.bulk => {
-                b.ids.insert(id, ix);
+                // Unshared once the loader's snapshots are gone: no copy then.
+                Arc::make_mut(&mut b.ids).insert(id.as_str().into(), ix);
+                let kinds = Arc::make_mut(&mut b.kinds);
+                kinds.resize(ix.index(), Kind::State);
+                kinds.push(kind);
             }
             _ => {
                 self.ids.insert(id, ix);
@@ -113,7 +178,7 @@ impl Graph {
         self.node_total += 1;
         self.kind_counts[kind_slot(kind)] += 1;
         self.index_node(ix, &[]);
-        Ok(ix)
+        ix
     }
 
     /// Adds the node to the orderings and the search index; `known` are the texts the search
@@ -491,25 +556,59 @@ impl Graph {
         event: NodeIndex,
         p: &Participants,
     ) -> Result<(), GraphError> {
-        self.drop_own_derived(event, Derived::Participant);
-        let event_id = self.node(event).id.to_string();
-        let edges = p
+        self.check_kind(event, Some(&[Kind::Event]), "an event with participants")?;
+        let p = self.prepare_participants(p)?;
+        self.commit_participants(event, p)
+    }
+
+    /// The checks of [`Graph::set_participants`] that read the graph but change nothing: each
+    /// participant exists and may take that part. They do not need the event itself (an event
+    /// may end any of these relations), so a bulk load prepares them before adding the event.
+    pub(super) fn prepare_participants(
+        &self,
+        p: &Participants,
+    ) -> Result<PreparedParticipants, GraphError> {
+        let parts = p
             .actors
             .iter()
-            .map(|a| (RelationType::ActorIn, a.as_str(), event_id.as_str()))
+            .map(|a| (RelationType::ActorIn, a))
             .chain(
                 p.addressed_to
                     .iter()
-                    .map(|a| (RelationType::AddressedTo, event_id.as_str(), a.as_str())),
+                    .map(|a| (RelationType::AddressedTo, a)),
             )
-            .chain(
-                p.concerns
-                    .iter()
-                    .map(|c| (RelationType::Concerns, event_id.as_str(), c.as_str())),
-            );
-        for (rel, from, to) in edges {
-            let (f, t) = (self.lookup_id(from)?, self.lookup_id(to)?);
-            self.check_ends(rel, f, t)?;
+            .chain(p.concerns.iter().map(|c| (RelationType::Concerns, c)));
+        let edges = parts
+            .map(|(rel, id)| {
+                let other = self.lookup_id(id)?;
+                let (from_kinds, to_kinds) = rel.allowed_ends();
+                let (kinds, end) = if rel == RelationType::ActorIn {
+                    (from_kinds, "start")
+                } else {
+                    (to_kinds, "end")
+                };
+                self.check_kind_of(other, kinds, || {
+                    format!("the {end} of a {} relation", rel.as_str())
+                })?;
+                Ok((rel, other))
+            })
+            .collect::<Result<_, GraphError>>()?;
+        Ok(PreparedParticipants { edges })
+    }
+
+    /// Replaces an event's participant relations with prepared ones.
+    pub(super) fn commit_participants(
+        &mut self,
+        event: NodeIndex,
+        p: PreparedParticipants,
+    ) -> Result<(), GraphError> {
+        self.drop_own_derived(event, Derived::Participant);
+        for (rel, other) in p.edges {
+            let (f, t) = if rel == RelationType::ActorIn {
+                (other, event)
+            } else {
+                (event, other)
+            };
             self.check_new_id(f, rel, t, None)?;
             self.insert_edge(
                 f,
@@ -544,7 +643,7 @@ impl Graph {
         let id = generated_id(&source_id, RelationType::PublishedBy, publisher);
         let evidence = self.check_evidence(
             || format!("relation `{id}`"),
-            &[(source_id.clone(), byline.to_string())],
+            &[NewEvidence::new(source_id.clone(), byline)],
         )?;
         self.check_new_id(source, RelationType::PublishedBy, to, None)?;
         self.insert_edge(
@@ -679,10 +778,17 @@ impl Graph {
     /// Adds a relation record between two existing nodes, checking the kinds at both ends,
     /// the id, the evidence and the validity bounds.
     pub fn add_relation(&mut self, r: NewRelation) -> Result<EdgeIndex, GraphError> {
+        let p = self.prepare_relation(&r)?;
+        self.commit_relation(p)
+    }
+
+    /// The checks of [`Graph::add_relation`] that read the graph but change nothing: ends,
+    /// kinds, evidence, validity bounds. Whether its id is free is the commit's to check.
+    pub(super) fn prepare_relation(&self, r: &NewRelation) -> Result<PreparedRelation, GraphError> {
         let from = self.lookup_id(&r.from)?;
         let to = self.lookup_id(&r.to)?;
         self.check_ends(r.rel, from, to)?;
-        let explicit: Option<Arc<str>> = match r.id {
+        let explicit: Option<Arc<str>> = match &r.id {
             Some(id) if id.trim().is_empty() => {
                 return Err(GraphError::Empty {
                     what: "a relation id".into(),
@@ -697,46 +803,62 @@ impl Graph {
                 .map_or_else(|| generated_id(&r.from, r.rel, &r.to), str::to_string);
             format!("relation `{id}`")
         };
-        let evidence = self.check_evidence(label, &r.evidence)?;
-        self.check_new_id(from, r.rel, to, explicit.as_deref())?;
-        let mut pending = vec![];
-        let mut bound = |g: &Graph, spec: Option<ValiditySpec>, until: bool| {
+        let evidence = self.check_relation_evidence(label, &r.evidence)?;
+        let bound = |spec: &Option<ValiditySpec>| {
             Ok::<_, GraphError>(match spec {
                 None => None,
                 Some(ValiditySpec::Date(date)) => Some(Bound {
-                    date,
+                    date: *date,
                     origin: BoundOrigin::Given,
                 }),
                 Some(ValiditySpec::Event(event)) => {
-                    let ix = g.lookup_id(&event)?;
-                    g.check_kind(ix, Some(&[Kind::Event]), "a validity bound")?;
-                    pending.push((until, ix));
+                    let ix = self.lookup_id(event)?;
+                    self.check_kind(ix, Some(&[Kind::Event]), "a validity bound")?;
                     Some(Bound {
-                        date: g.node(ix).event().map_or(NaiveDate::MIN, |d| d.date.date),
+                        date: self
+                            .node(ix)
+                            .event()
+                            .map_or(NaiveDate::MIN, |d| d.date.date),
                         origin: BoundOrigin::Event(ix),
                     })
                 }
             })
         };
-        let valid_from = bound(self, r.valid_from, false)?;
-        let valid_until = bound(self, r.valid_until, true)?;
+        let valid_from = bound(&r.valid_from)?;
+        let valid_until = bound(&r.valid_until)?;
         let role = r
             .role
+            .as_deref()
             .filter(|s| !s.trim().is_empty())
-            .map(|s| Arc::from(s.as_str()));
-        let e = self.insert_edge(
+            .map(Arc::from);
+        Ok(PreparedRelation {
             from,
             to,
-            Relation {
+            rel: Relation {
                 names: RelationNames::new(explicit, role),
                 rel: r.rel,
                 valid_from,
                 valid_until,
-                evidence: EvidenceRef::own(evidence),
+                evidence,
                 derived: None,
             },
-        );
-        for (_, ev) in pending {
+        })
+    }
+
+    /// Stores a prepared relation if its id is free: what [`Graph::add_relation`] does after
+    /// the read-only checks.
+    pub(super) fn commit_relation(&mut self, p: PreparedRelation) -> Result<EdgeIndex, GraphError> {
+        let PreparedRelation { from, to, rel } = p;
+        self.check_new_id(from, rel.rel, to, rel.id().map(|id| &**id))?;
+        let bounded_by = [rel.valid_from, rel.valid_until].map(|b| match b {
+            Some(Bound {
+                origin: BoundOrigin::Event(ev),
+                ..
+            }) => Some(ev),
+            _ => None,
+        });
+        let e = self.insert_edge(from, to, rel);
+        for ev in bounded_by.into_iter().flatten() {
             self.refs_mut(ev).bound_users.push(e);
         }
         if !self.bulk {
@@ -798,7 +920,7 @@ impl Graph {
         self.push_adj(from, out);
         self.push_adj(to, inc);
         if own {
-            self.cite(Citer::Relation(e));
+            self.cite_new(Citer::Relation(e));
         }
         e
     }
@@ -898,12 +1020,26 @@ impl Graph {
         allowed: Option<&[Kind]>,
         what: &str,
     ) -> Result<(), GraphError> {
-        let node = self.node(ix);
+        self.check_kind_of(ix, allowed, || what.to_string())
+    }
+
+    /// [`Graph::check_kind`] naming the role only when it fails (a load checks millions).
+    fn check_kind_of(
+        &self,
+        ix: NodeIndex,
+        allowed: Option<&[Kind]>,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), GraphError> {
+        let kind = match &self.bulk_state {
+            Some(b) if self.bulk => b.kinds.get(ix.index()).copied(),
+            _ => None,
+        };
+        let kind = kind.unwrap_or_else(|| self.node(ix).kind);
         match allowed {
-            Some(kinds) if !kinds.contains(&node.kind) => Err(GraphError::WrongKind {
-                id: node.id.to_string(),
-                actual: node.kind.as_str(),
-                what: what.to_string(),
+            Some(kinds) if !kinds.contains(&kind) => Err(GraphError::WrongKind {
+                id: self.node(ix).id.to_string(),
+                actual: kind.as_str(),
+                what: what(),
                 expected: kinds
                     .iter()
                     .map(|k| k.as_str())
@@ -921,16 +1057,12 @@ impl Graph {
         to: NodeIndex,
     ) -> Result<(), GraphError> {
         let (from_kinds, to_kinds) = rel.allowed_ends();
-        self.check_kind(
-            from,
-            from_kinds,
-            &format!("the start of a {} relation", rel.as_str()),
-        )?;
-        self.check_kind(
-            to,
-            to_kinds,
-            &format!("the end of a {} relation", rel.as_str()),
-        )
+        self.check_kind_of(from, from_kinds, || {
+            format!("the start of a {} relation", rel.as_str())
+        })?;
+        self.check_kind_of(to, to_kinds, || {
+            format!("the end of a {} relation", rel.as_str())
+        })
     }
 
     /// A new relation's id must be free: the given one, or else `from:TYPE:to`.
@@ -1007,40 +1139,72 @@ impl Graph {
     pub(super) fn check_evidence(
         &self,
         what: impl Fn() -> String,
-        evidence: &[(String, String)],
+        evidence: &[NewEvidence],
     ) -> Result<Arc<[Evidence]>, GraphError> {
         if evidence.is_empty() {
             return Err(GraphError::NoEvidence { what: what() });
         }
         evidence
             .iter()
-            .map(|(source, quote)| {
-                let ix = self.lookup_id(source)?;
-                let Some(src) = self.node(ix).source() else {
-                    return Err(GraphError::WrongKind {
-                        id: source.clone(),
-                        actual: self.node(ix).kind.as_str(),
-                        what: "the source of evidence".into(),
-                        expected: "source".into(),
-                    });
-                };
-                if quote.trim().is_empty() {
-                    return Err(GraphError::Empty {
-                        what: format!("a quote of {}", what()),
-                    });
-                }
-                let start = memchr::memmem::find(src.text.as_bytes(), quote.as_bytes())
-                    .ok_or_else(|| GraphError::QuoteNotFound {
-                        source_id: source.clone(),
-                        quote: quote.clone(),
-                    })?;
-                Ok(Evidence {
-                    source: ix,
-                    start: start as u32,
-                    len: quote.len() as u32,
-                })
-            })
+            .map(|e| self.check_quote(&what, e))
             .collect()
+    }
+
+    /// [`Graph::check_evidence`] as a relation keeps it: one quote, the common case, without
+    /// allocating.
+    fn check_relation_evidence(
+        &self,
+        what: impl Fn() -> String,
+        evidence: &[NewEvidence],
+    ) -> Result<EvidenceRef, GraphError> {
+        match evidence {
+            [one] => Ok(EvidenceRef::One(self.check_quote(&what, one)?)),
+            _ => Ok(EvidenceRef::own(self.check_evidence(what, evidence)?)),
+        }
+    }
+
+    /// The span of the quote in the text of its source, which must be a source: at the
+    /// expected start if it is there, else its first occurrence.
+    fn check_quote(
+        &self,
+        what: impl Fn() -> String,
+        e: &NewEvidence,
+    ) -> Result<Evidence, GraphError> {
+        let (source, quote) = (e.source.as_str(), e.quote.as_str());
+        let ix = self.lookup_id(source)?;
+        let Some(src) = self.node(ix).source() else {
+            return Err(GraphError::WrongKind {
+                id: source.to_string(),
+                actual: self.node(ix).kind.as_str(),
+                what: "the source of evidence".into(),
+                expected: "source".into(),
+            });
+        };
+        if quote.trim().is_empty() {
+            return Err(GraphError::Empty {
+                what: format!("a quote of {}", what()),
+            });
+        }
+        let text = src.text.as_bytes();
+        let at_hint = e.start.map(|s| s as usize).filter(|&s| {
+            s.checked_add(quote.len())
+                .and_then(|end| text.get(s..end))
+                .is_some_and(|there| there == quote.as_bytes())
+        });
+        let start = match at_hint {
+            Some(s) => s,
+            None => memchr::memmem::find(text, quote.as_bytes()).ok_or_else(|| {
+                GraphError::QuoteNotFound {
+                    source_id: source.to_string(),
+                    quote: quote.to_string(),
+                }
+            })?,
+        };
+        Ok(Evidence {
+            source: ix,
+            start: start as u32,
+            len: quote.len() as u32,
+        })
     }
 
     // -----------------------------------------------------------------------------------------
@@ -1098,6 +1262,24 @@ impl Graph {
             if !refs.citers.contains(&c) {
                 refs.citers.push(c);
             }
+        }
+    }
+
+    /// [`Graph::cite`] for a record just stored, which no source lists yet: no scan of the
+    /// source's citers (a source quoted by thousands of records would make a load quadratic).
+    fn cite_new(&mut self, c: Citer) {
+        // Most relations have one quote: no list to make for it.
+        if let Citer::Relation(r) = c
+            && let EvidenceRef::One(e) = self.relation(r).evidence
+        {
+            self.refs_mut(e.source).citers.push(c);
+            return;
+        }
+        let mut sources: Vec<NodeIndex> = self.citer_evidence(c).iter().map(|e| e.source).collect();
+        sources.sort_unstable();
+        sources.dedup();
+        for s in sources {
+            self.refs_mut(s).citers.push(c);
         }
     }
 

@@ -4,9 +4,11 @@
 
 use super::records::*;
 use crate::graph::{
-    EventDate, EventKind, FuzzyDate, Graph, GraphBuilder, GraphError, Kind, NewEvent, NewNode,
-    NewRelation, NewSource, Participants, RelationType, ValiditySpec,
+    self, EventDate, EventKind, FuzzyDate, Graph, GraphBuilder, GraphError, Kind, NewEvent,
+    NewEvidence, NewNode, NewRelation, NewSource, Participants, PreparedEvent,
+    PreparedParticipants, PreparedRelation, RelationType, ValiditySpec,
 };
+use petgraph::graph::NodeIndex;
 
 /// Builds and validates the graph of a record set. The first problem stops the build.
 pub fn build(records: &RecordSet) -> Result<Graph, BuildError> {
@@ -62,6 +64,16 @@ pub struct BuildError {
 /// a file (the bulk format does) instead of holding them all.
 pub struct Loader {
     builder: GraphBuilder,
+    /// Participants prepared with their events in phase 3, set in phase 5.
+    held: Vec<HeldParticipants>,
+}
+
+/// An event's participants, kept from phase 3 for phase 5: prepared, or as read when they did
+/// not pass (they may name an event not yet added; phase 5 says what is wrong, if anything).
+struct HeldParticipants {
+    index: usize,
+    event: NodeIndex,
+    participants: Result<PreparedParticipants, Participants>,
 }
 
 impl Default for Loader {
@@ -83,6 +95,7 @@ impl Loader {
     pub fn new() -> Self {
         Loader {
             builder: GraphBuilder::new(),
+            held: vec![],
         }
     }
 
@@ -107,11 +120,16 @@ impl Loader {
 
     /// Phase 3: an event node.
     pub fn event(&mut self, i: usize, e: &EventRecord) -> Result<(), BuildError> {
-        let (input, _) = event_input(e).map_err(|p| fail(Section::Events, i, &e.id, p))?;
+        let input = event_node_input(e).map_err(|p| fail(Section::Events, i, &e.id, p))?;
         self.builder
             .add_event(input)
             .map_err(|err| fail(Section::Events, i, &e.id, err))?;
         Ok(())
+    }
+
+    /// Says phases 1 to 3 are over (see [`GraphBuilder::all_nodes_added`]).
+    pub fn all_nodes_added(&mut self) {
+        self.builder.all_nodes_added();
     }
 
     /// Phase 4: a source's publisher.
@@ -145,6 +163,71 @@ impl Loader {
         self.builder
             .add_relation(input)
             .map_err(|err| fail(Section::Relations, i, &r.effective_id(), err))?;
+        Ok(())
+    }
+
+    /// A view of the graph loaded so far that prepares the records of a later phase on
+    /// another thread (see [`GraphBuilder::preparer`]); [`Loader::commit`] adds them in order.
+    pub fn preparer(&self) -> Preparer {
+        Preparer(self.builder.preparer())
+    }
+
+    /// Adds a record prepared by [`Preparer`], reporting a failure like the phase's method.
+    /// An event's participants are kept for [`Loader::held_participants`].
+    pub fn commit(&mut self, i: usize, p: Prepared) -> Result<(), BuildError> {
+        let b = &mut self.builder;
+        match p {
+            Prepared::Event(e, participants) => {
+                let id = e.id().clone();
+                let event = b
+                    .commit_event(e)
+                    .map_err(|err| fail(Section::Events, i, id.as_str(), err))?;
+                self.held.push(HeldParticipants {
+                    index: i,
+                    event,
+                    participants,
+                });
+                Ok(())
+            }
+            Prepared::Relation(r) => b.commit_relation(r).map_err(|err| {
+                // Committing checks only that the id is free; the error names it.
+                let id = match &err {
+                    GraphError::DuplicateRelation { id } => id.clone(),
+                    _ => String::new(),
+                };
+                fail(Section::Relations, i, &id, err)
+            }),
+        }
+    }
+
+    /// Phase 3 for a record that did not prepare: [`Loader::event`], keeping its participants
+    /// for [`Loader::held_participants`].
+    pub fn event_holding_participants(
+        &mut self,
+        i: usize,
+        mut e: EventRecord,
+    ) -> Result<(), BuildError> {
+        self.event(i, &e)?;
+        if let Some(event) = self.builder.lookup(&e.id) {
+            self.held.push(HeldParticipants {
+                index: i,
+                event,
+                participants: Err(take_participants(&mut e)),
+            });
+        }
+        Ok(())
+    }
+
+    /// Phase 5 for the participants kept by phase 3, in event order.
+    pub fn held_participants(&mut self) -> Result<(), BuildError> {
+        for h in std::mem::take(&mut self.held) {
+            let b = &mut self.builder;
+            match h.participants {
+                Ok(p) => b.commit_participants(h.event, p),
+                Err(p) => b.set_participants_at(h.event, &p),
+            }
+            .map_err(|err| fail(Section::Events, h.index, b.id_of(h.event), err))?;
+        }
         Ok(())
     }
 
@@ -194,6 +277,7 @@ impl Loader {
         for (i, e) in events.iter().enumerate() {
             self.event(i, e)?;
         }
+        self.all_nodes_added();
         for (i, s) in sources.iter().enumerate() {
             self.publisher(i, s)?;
         }
@@ -215,6 +299,56 @@ impl Loader {
                         .map(|i| (Section::Relations, i))
                 })
         })
+    }
+}
+
+/// A record of phase 3 or 6 checked by a [`Preparer`]: an event with its participants (or,
+/// when they did not pass, as read), or a relation.
+pub enum Prepared {
+    Event(PreparedEvent, Result<PreparedParticipants, Participants>),
+    Relation(PreparedRelation),
+}
+
+/// What preparing a record gave: the prepared record, or the record itself when it did not
+/// pass (to add the usual way, which reports what is wrong).
+pub enum Attempt<T> {
+    Ready(Prepared),
+    Again(T),
+}
+
+/// Prepares records against the graph as loaded when it was made ([`Loader::preparer`]).
+/// A record that does not pass comes back: the phase's method then adds it, which reports
+/// exactly what is wrong (so a preparer never needs to name a problem itself).
+pub struct Preparer(graph::Preparer);
+
+impl Preparer {
+    /// Phase 3, with the event's participants (against a view with every source and entity).
+    pub fn event(&self, mut e: EventRecord) -> Attempt<EventRecord> {
+        let Some(event) = event_node_input(&e)
+            .ok()
+            .and_then(|input| self.0.event(input).ok())
+        else {
+            return Attempt::Again(e);
+        };
+        let participants = take_participants(&mut e);
+        let prepared = self.0.participants(&participants).map_err(|_| participants);
+        Attempt::Ready(Prepared::Event(event, prepared))
+    }
+
+    /// Phase 6 (against a view with every node).
+    pub fn relation(&self, r: RelationRecord) -> Attempt<RelationRecord> {
+        match relation_input(&r).map(|input| self.0.relation(&input)) {
+            Ok(Ok(p)) => Attempt::Ready(Prepared::Relation(p)),
+            _ => Attempt::Again(r),
+        }
+    }
+}
+
+fn take_participants(e: &mut EventRecord) -> Participants {
+    Participants {
+        actors: std::mem::take(&mut e.actors),
+        addressed_to: std::mem::take(&mut e.addressed_to),
+        concerns: std::mem::take(&mut e.concerns),
     }
 }
 
@@ -267,6 +401,11 @@ pub fn entity_input(e: &EntityRecord) -> Result<(Kind, NewNode), String> {
 
 /// An event record as the graph's input: the event, and who takes part in it.
 pub fn event_input(e: &EventRecord) -> Result<(NewEvent, Participants), String> {
+    Ok((event_node_input(e)?, participants(e)))
+}
+
+/// An event record as the graph's input, without its participants.
+fn event_node_input(e: &EventRecord) -> Result<NewEvent, String> {
     let kind = EventKind::parse(&e.kind).ok_or_else(|| {
         let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
         format!(
@@ -283,19 +422,16 @@ pub fn event_input(e: &EventRecord) -> Result<(NewEvent, Participants), String> 
         },
         _ => return Err("give exactly one of `date` and `date_rule`".into()),
     };
-    Ok((
-        NewEvent {
-            id: e.id.clone(),
-            title: e.title.clone(),
-            labels: e.labels.clone(),
-            aliases: e.aliases.clone(),
-            description: e.description.clone(),
-            kind,
-            date,
-            evidence: evidence(&e.evidence),
-        },
-        participants(e),
-    ))
+    Ok(NewEvent {
+        id: e.id.clone(),
+        title: e.title.clone(),
+        labels: e.labels.clone(),
+        aliases: e.aliases.clone(),
+        description: e.description.clone(),
+        kind,
+        date,
+        evidence: evidence(&e.evidence),
+    })
 }
 
 /// Who takes part in an event record.
@@ -345,9 +481,13 @@ fn bound(
     }
 }
 
-fn evidence(records: &[EvidenceRecord]) -> Vec<(String, String)> {
+fn evidence(records: &[EvidenceRecord]) -> Vec<NewEvidence> {
     records
         .iter()
-        .map(|e| (e.source.clone(), e.quote.clone()))
+        .map(|e| NewEvidence {
+            source: e.source.clone(),
+            quote: e.quote.clone(),
+            start: e.start,
+        })
         .collect()
 }

@@ -91,6 +91,7 @@ pub fn event_record(g: &Graph, ix: NodeIndex) -> EventRecord {
             .map(|e| EvidenceRecord {
                 source: g.node(e.source).id.to_string(),
                 quote: g.quote(e).to_string(),
+                start: Some(e.start),
             })
             .collect(),
     };
@@ -152,6 +153,7 @@ pub fn relation_record(g: &Graph, e: EdgeIndex) -> RelationRecord {
             .map(|ev| EvidenceRecord {
                 source: g.node(ev.source).id.to_string(),
                 quote: g.quote(ev).to_string(),
+                start: Some(ev.start),
             })
             .collect(),
     }

@@ -85,6 +85,11 @@ pub struct EntityRecord {
 pub struct EvidenceRecord {
     pub source: String,
     pub quote: String,
+    /// Where the quote starts in the source's text, in bytes: which occurrence is meant when
+    /// the words occur more than once, and a check that costs the quote's length instead of a
+    /// search of the text. A hint: where the quote is not at `start`, it is searched for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

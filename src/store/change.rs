@@ -925,6 +925,7 @@ mod tests {
             evidence: vec![EvidenceRecord {
                 source: ARTICLE.into(),
                 quote: "Margus Tsakhna confirmed".into(),
+                start: None,
             }],
         };
         Change::AddRelation { relation: rel }.apply(&mut g).unwrap();

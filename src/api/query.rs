@@ -391,11 +391,7 @@ impl ReadQuery {
             } else {
                 let counted = g.clone();
                 Whole::Lazy {
-                    count: Arc::new(move || {
-                        counted
-                            .events_in(f, t, std::ops::Bound::Unbounded, false)
-                            .count()
-                    }),
+                    count: Arc::new(move || counted.event_count_in(f, t)),
                     items: Arc::new(move || {
                         whole
                             .events_in(f, t, std::ops::Bound::Unbounded, false)

@@ -368,6 +368,7 @@ impl GraphBuilder {
             let kind = n.kind;
             g.orders[kind_slot(kind)].by_degree.insert(key, ix);
         }
+        g.count_event_days();
         g.search.finish_bulk();
         tracing::debug!(ms = t.elapsed().as_millis() as u64, "bulk load: indexed");
         Ok(())
@@ -610,6 +611,68 @@ mod tests {
         assert!(g.timeline(None, Some(day("2025-05-31")), None).is_empty());
         let freedonia = g.lookup("state/freedonia");
         assert_eq!(ids(g.timeline(None, None, freedonia)), ["event/speech"]);
+    }
+
+    /// The counts per date answer what counting the time line's events does, for ranges that
+    /// start and end mid-month and mid-year, after a bulk load and after writes.
+    #[test]
+    fn events_are_counted_in_a_range_as_the_time_line_lists_them() {
+        let opts = crate::generate::Options {
+            nodes: 3_000,
+            seed: 3,
+        };
+        let (records, _) = crate::generate::records(&opts).unwrap();
+        let mut g = crate::seed::build(&records).unwrap();
+        let check = |g: &Graph| {
+            let mut d = day("2014-02-17");
+            let ranges: Vec<(Option<NaiveDate>, Option<NaiveDate>)> = (0..40)
+                .map(|i| {
+                    d = d + chrono::Days::new(37 * i + 11);
+                    (Some(d), Some(d + chrono::Days::new(13 * i * i + 40)))
+                })
+                .chain([
+                    (None, Some(day("2016-03-15"))),
+                    (Some(day("2019-07-31")), None),
+                ])
+                .chain([(Some(day("2020-01-01")), Some(day("2019-01-01")))])
+                .collect();
+            for (f, t) in ranges {
+                let listed = g.events_in(f, t, std::ops::Bound::Unbounded, false).count();
+                assert_eq!(g.event_count_in(f, t), listed, "{f:?}..{t:?}");
+            }
+            assert_eq!(g.event_count_in(None, None), g.event_count());
+        };
+        check(&g);
+        // Writes keep the counts: remove some events, add one known only to its month.
+        let before = g.event_count();
+        let some: Vec<NodeIndex> = g
+            .events_in(None, None, std::ops::Bound::Unbounded, false)
+            .step_by(7)
+            .take(30)
+            .collect();
+        for ix in some {
+            for own in g.own_derived(ix) {
+                g.remove_relation(own);
+            }
+            if g.first_referrer(ix).is_none() {
+                g.remove_node(ix);
+            }
+        }
+        assert!(g.event_count() < before, "some events were removed");
+        let source = records.sources[0].id.clone();
+        let quote = records.events[0].evidence[0].quote.clone();
+        g.add_event(NewEvent {
+            id: "event/extra".into(),
+            title: "Extra".into(),
+            labels: BTreeMap::new(),
+            aliases: vec![],
+            description: String::new(),
+            kind: EventKind::Statement,
+            date: EventDate::Given(FuzzyDate::parse("2017-05").unwrap()),
+            evidence: vec![NewEvidence::new(source, quote)],
+        })
+        .unwrap();
+        check(&g);
     }
 
     #[test]

@@ -145,6 +145,9 @@ pub struct Graph {
     pub(super) orders: Vec<KindOrders>,
     /// Events by date, one map per precision (day, month, year), so a date range is a seek.
     pub(super) events: Vec<OrdMap<DateKey, NodeIndex>>,
+    /// How many events each date has, per precision as `events`: a date range is counted in
+    /// O(dates in range · log n), not by visiting its events.
+    pub(super) event_days: Vec<OrdMap<NaiveDate, u32>>,
     pub(super) kind_counts: [usize; 6],
     pub(super) type_counts: [usize; 11],
     pub(super) node_total: usize,
@@ -216,6 +219,7 @@ impl Graph {
             refs: HashMap::new(),
             orders: vec![KindOrders::default(); Kind::ALL.len()],
             events: vec![OrdMap::new(); 3],
+            event_days: vec![OrdMap::new(); 3],
             kind_counts: [0; 6],
             type_counts: [0; 11],
             node_total: 0,
@@ -315,6 +319,7 @@ impl Graph {
             refs: self.refs.clone(),
             orders: self.orders.clone(),
             events: self.events.clone(),
+            event_days: self.event_days.clone(),
             kind_counts: self.kind_counts,
             type_counts: self.type_counts,
             node_total: self.node_total,
@@ -532,12 +537,7 @@ impl Graph {
     ) -> impl Iterator<Item = NodeIndex> + '_ {
         let iters: Vec<Box<dyn Iterator<Item = (&DateKey, &NodeIndex)> + '_>> = (0..3)
             .map(|p| {
-                // The earliest date an event of this precision can have and still overlap `from`.
-                let lowest = from.map(|f| match p {
-                    0 => f,
-                    1 => f.with_day(1).unwrap_or(f),
-                    _ => f.with_day(1).and_then(|d| d.with_month(1)).unwrap_or(f),
-                });
+                let lowest = from.map(|f| earliest_overlapping(f, p));
                 let lo_date = lowest.map_or(RangeBound::Unbounded, |d| {
                     RangeBound::Included((d, NodeId::min()))
                 });
@@ -567,6 +567,50 @@ impl Graph {
                 from.is_none_or(|f| ev.is_some_and(|e| e.date.last_day() >= f))
             })
             .map(|(_, ix)| ix)
+    }
+
+    /// How many events [`Graph::events_in`] lists for `[from, to]`, from the counts per date.
+    pub fn event_count_in(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> usize {
+        (0..3)
+            .map(|p| {
+                let lo = from.map_or(RangeBound::Unbounded, |f| {
+                    RangeBound::Included(earliest_overlapping(f, p))
+                });
+                let hi = to.map_or(RangeBound::Unbounded, RangeBound::Included);
+                if range_is_empty(&lo, &hi) {
+                    return 0;
+                }
+                self.event_days[p]
+                    .range((lo, hi))
+                    .map(|(_, n)| *n as usize)
+                    .sum::<usize>()
+            })
+            .sum()
+    }
+
+    /// Adds `delta` to the count of events on an event's date.
+    pub(super) fn count_event_day(&mut self, date: FuzzyDate, delta: i32) {
+        let days = &mut self.event_days[precision_slot(date.precision)];
+        let n = days.get(&date.date).copied().unwrap_or(0) as i64 + delta as i64;
+        if n > 0 {
+            days.insert(date.date, n as u32);
+        } else {
+            days.remove(&date.date);
+        }
+    }
+
+    /// Builds the counts per date from the time line (a bulk load's end).
+    pub(super) fn count_event_days(&mut self) {
+        for (p, map) in self.events.iter().enumerate() {
+            let mut days: Vec<(NaiveDate, u32)> = vec![];
+            for ((date, _), _) in map.iter() {
+                match days.last_mut() {
+                    Some((d, n)) if d == date => *n += 1,
+                    _ => days.push((*date, 1)),
+                }
+            }
+            self.event_days[p] = days.into_iter().collect();
+        }
     }
 
     /// The time line: events whose date (a day, month or year) overlaps `[from, to]`, and that
@@ -933,6 +977,20 @@ fn sentence_end_at(text: &str, i: usize, c: char) -> Option<usize> {
     let rest = &text[j..];
     (rest.is_empty() || rest.starts_with(char::is_whitespace)).then_some(j)
 }
+/// The earliest date an event of precision slot `p` (day, month, year) can have and still
+/// overlap a range starting on `from`: the start of `from`'s month or year. So its period's
+/// last day is on or after `from` exactly when its date is on or after this one.
+fn earliest_overlapping(from: NaiveDate, p: usize) -> NaiveDate {
+    match p {
+        0 => from,
+        1 => from.with_day(1).unwrap_or(from),
+        _ => from
+            .with_day(1)
+            .and_then(|d| d.with_month(1))
+            .unwrap_or(from),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -201,6 +201,10 @@ impl Graph {
         {
             self.events[precision_slot(e.date.precision)]
                 .insert((e.date.date, node.id.clone()), ix);
+            // A bulk load counts them once at its end.
+            if !self.bulk {
+                self.count_event_day(e.date, 1);
+            }
         }
         // A bulk load builds the search terms when it finishes, for all nodes at once.
         if !self.bulk {
@@ -218,8 +222,13 @@ impl Graph {
         o.by_id.remove(&node.id);
         o.by_name.remove(&name_key(&node));
         o.by_degree.remove(&(d, node.id.clone()));
-        if let Some(e) = node.event() {
-            self.events[precision_slot(e.date.precision)].remove(&(e.date.date, node.id.clone()));
+        if let Some(e) = node.event()
+            && self.events[precision_slot(e.date.precision)]
+                .remove(&(e.date.date, node.id.clone()))
+                .is_some()
+            && !self.bulk
+        {
+            self.count_event_day(e.date, -1);
         }
         // The search index keeps its postings: see `terms.rs` for why a stale one is harmless.
     }

@@ -10,7 +10,9 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use super::GraphError;
 use super::model::*;
 use super::store::{Graph, kind_slot};
-use super::write::{Participants, PreparedEvent, PreparedParticipants, PreparedRelation};
+use super::write::{
+    Participants, PreparedEntity, PreparedEvent, PreparedParticipants, PreparedRelation,
+};
 
 /// A state, person, organisation or treaty to add.
 #[derive(Debug, Clone, Default)]
@@ -110,6 +112,10 @@ pub struct Preparer {
 }
 
 impl Preparer {
+    pub fn entity(&self, kind: Kind, n: NewNode) -> Result<PreparedEntity, GraphError> {
+        self.g.prepare_entity(kind, n)
+    }
+
     pub fn event(&self, e: NewEvent) -> Result<PreparedEvent, GraphError> {
         self.g.prepare_event(e)
     }
@@ -213,6 +219,11 @@ impl GraphBuilder {
         Preparer {
             g: self.g.bulk_snapshot(),
         }
+    }
+
+    /// Adds an entity prepared by [`Preparer::entity`].
+    pub fn commit_entity(&mut self, e: PreparedEntity) -> Result<(), GraphError> {
+        self.g.commit_entity(e).map(drop)
     }
 
     /// Adds an event prepared by [`Preparer::event`].

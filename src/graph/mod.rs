@@ -31,7 +31,9 @@ pub use store::{
     DateKey, DegreeKey, Direction, Graph, KindOrders, NameKey, PARTICIPATION, Rank, RelationView,
     Status, generated_id, merge_sorted,
 };
-pub use write::{Participants, PreparedEvent, PreparedParticipants, PreparedRelation, Referrer};
+pub use write::{
+    Participants, PreparedEntity, PreparedEvent, PreparedParticipants, PreparedRelation, Referrer,
+};
 
 /// Why a change to the graph was refused. Messages name the offending id or value, so that
 /// the seed loader (and later the mutation API) can pass them on unchanged.

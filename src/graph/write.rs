@@ -47,6 +47,18 @@ impl PreparedEvent {
     }
 }
 
+/// An entity checked by [`Graph::prepare_entity`], to store with [`Graph::commit_entity`].
+#[derive(Debug)]
+pub struct PreparedEntity {
+    node: Arc<Node>,
+}
+
+impl PreparedEntity {
+    pub fn id(&self) -> &NodeId {
+        &self.node.id
+    }
+}
+
 /// An event's participants checked by [`Graph::prepare_participants`]: the type and the
 /// other end of each relation (the event is its start or end as the type says), to store with
 /// [`Graph::commit_participants`].
@@ -78,8 +90,38 @@ impl Graph {
 
     /// Adds a state, person, organisation or treaty.
     pub fn add_entity(&mut self, kind: Kind, n: NewNode) -> Result<NodeIndex, GraphError> {
+        let p = self.prepare_entity(kind, n)?;
+        self.commit_entity(p)
+    }
+
+    /// The checks of [`Graph::add_entity`] that read the graph but change nothing (a bulk
+    /// load runs them on another thread, where the id's being free is only a first check).
+    pub(super) fn prepare_entity(
+        &self,
+        kind: Kind,
+        n: NewNode,
+    ) -> Result<PreparedEntity, GraphError> {
         let detail = entity_detail(kind, &n)?;
-        self.insert_node(kind, n, detail)
+        let id = self.free_id(&n.id)?;
+        let node = clean_node(id, kind, n, detail)?;
+        Ok(PreparedEntity {
+            node: Arc::new(node),
+        })
+    }
+
+    /// Stores a prepared entity if its id is still free.
+    pub(super) fn commit_entity(&mut self, p: PreparedEntity) -> Result<NodeIndex, GraphError> {
+        self.free_id(p.node.id.as_str())?;
+        Ok(self.push_node(p.node))
+    }
+
+    /// A new node's id: well-formed and not taken.
+    fn free_id(&self, raw: &str) -> Result<NodeId, GraphError> {
+        let id = NodeId::parse(raw)?;
+        if self.lookup(id.as_str()).is_some() {
+            return Err(GraphError::DuplicateId { id: id.to_string() });
+        }
+        Ok(id)
     }
 
     pub fn add_source(&mut self, s: NewSource) -> Result<NodeIndex, GraphError> {
@@ -106,7 +148,7 @@ impl Graph {
             rule: None,
             evidence,
         });
-        let id = NodeId::parse(&e.id)?;
+        let id = self.free_id(&e.id)?;
         let names = NewNode {
             id: e.id,
             name: e.title,
@@ -124,11 +166,7 @@ impl Graph {
 
     /// Stores a prepared event: what [`Graph::add_event`] does after the read-only checks.
     pub(super) fn commit_event(&mut self, p: PreparedEvent) -> Result<NodeIndex, GraphError> {
-        if self.lookup(p.node.id.as_str()).is_some() {
-            return Err(GraphError::DuplicateId {
-                id: p.node.id.to_string(),
-            });
-        }
+        self.free_id(p.node.id.as_str())?;
         let ix = self.push_node(p.node);
         self.cite_new(Citer::Event(ix));
         if let Some((notification, treaty)) = p.rule {
@@ -147,10 +185,7 @@ impl Graph {
         n: NewNode,
         detail: Detail,
     ) -> Result<NodeIndex, GraphError> {
-        let id = NodeId::parse(&n.id)?;
-        if self.lookup(id.as_str()).is_some() {
-            return Err(GraphError::DuplicateId { id: id.to_string() });
-        }
+        let id = self.free_id(&n.id)?;
         let node = clean_node(id, kind, n, detail)?;
         Ok(self.push_node(Arc::new(node)))
     }

@@ -5,7 +5,7 @@
 use super::records::*;
 use crate::graph::{
     self, EventDate, EventKind, FuzzyDate, Graph, GraphBuilder, GraphError, Kind, NewEvent,
-    NewEvidence, NewNode, NewRelation, NewSource, Participants, PreparedEvent,
+    NewEvidence, NewNode, NewRelation, NewSource, Participants, PreparedEntity, PreparedEvent,
     PreparedParticipants, PreparedRelation, RelationType, ValiditySpec,
 };
 use petgraph::graph::NodeIndex;
@@ -177,6 +177,11 @@ impl Loader {
     pub fn commit(&mut self, i: usize, p: Prepared) -> Result<(), BuildError> {
         let b = &mut self.builder;
         match p {
+            Prepared::Entity(e) => {
+                let id = e.id().clone();
+                b.commit_entity(e)
+                    .map_err(|err| fail(Section::Entities, i, id.as_str(), err))
+            }
             Prepared::Event(e, participants) => {
                 let id = e.id().clone();
                 let event = b
@@ -305,6 +310,7 @@ impl Loader {
 /// A record of phase 3 or 6 checked by a [`Preparer`]: an event with its participants (or,
 /// when they did not pass, as read), or a relation.
 pub enum Prepared {
+    Entity(PreparedEntity),
     Event(PreparedEvent, Result<PreparedParticipants, Participants>),
     Relation(PreparedRelation),
 }
@@ -322,6 +328,14 @@ pub enum Attempt<T> {
 pub struct Preparer(graph::Preparer);
 
 impl Preparer {
+    /// Phase 2.
+    pub fn entity(&self, e: EntityRecord) -> Attempt<EntityRecord> {
+        match entity_input(&e).map(|(kind, input)| self.0.entity(kind, input)) {
+            Ok(Ok(p)) => Attempt::Ready(Prepared::Entity(p)),
+            _ => Attempt::Again(e),
+        }
+    }
+
     /// Phase 3, with the event's participants (against a view with every source and entity).
     pub fn event(&self, mut e: EventRecord) -> Attempt<EventRecord> {
         let Some(event) = event_node_input(&e)

@@ -186,14 +186,20 @@ pub fn load(seed: &SeedSource) -> Result<Graph, SeedError> {
             },
         )?;
         phase("sources");
-        each(seed, Section::Entities, false, |i, _, e: EntityRecord| {
-            Ok(loader.entity(i, &e)?)
-        })?;
-        phase("entities");
         // From here on one thread reads, parses and prepares records while this one adds the
-        // prepared ones in file order (see `prepared`). Events and their participants are
-        // prepared against the sources and entities, relations against every node; the
-        // participants wait for phase 5 (they may name events further down the file).
+        // prepared ones in file order (see `prepared`). Entities are prepared against the
+        // sources, events and their participants against the sources and entities, relations
+        // against every node; the participants wait for phase 5 (they may name events further
+        // down the file).
+        let preparer = loader.preparer();
+        prepared(
+            seed,
+            Section::Entities,
+            |e: EntityRecord| preparer.entity(e),
+            &mut loader,
+            |l, i, e| l.entity(i, &e),
+        )?;
+        phase("entities");
         let preparer = loader.preparer();
         prepared(
             seed,

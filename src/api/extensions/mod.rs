@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
-    NextRequest, NextSubscribe, NextValidation,
+    NextRequest, NextResolve, NextSubscribe, NextValidation, ResolveInfo,
 };
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{
@@ -269,6 +269,29 @@ impl Extension for GuardExtension {
         finish(resp, &self.state)
     }
 
+    /// Charges each field's share of the answer to the request's byte budget as it is made:
+    /// its key and, for a scalar or a list of scalars, the value (objects' fields are charged
+    /// as they resolve). What is charged is at most what the JSON will hold.
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        let refuse = |e| async_graphql::Error::from(e).into_server_error(Pos::default());
+        // Once the answer is over its budget, nothing more is resolved.
+        super::execute::check_budget().map_err(refuse)?;
+        // A list's items come through here one by one, unnamed; a field is `"key":`.
+        let key = match info.path_node.segment {
+            async_graphql::QueryPathSegment::Index(_) => 0,
+            async_graphql::QueryPathSegment::Name(_) => info.alias.unwrap_or(info.name).len() + 3,
+        };
+        let value = next.run(ctx, info).await?;
+        let n = key + value.as_ref().map_or(0, value_bytes);
+        super::execute::charge_bytes(n).map_err(refuse)?;
+        Ok(value)
+    }
+
     fn subscribe<'s>(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -277,7 +300,10 @@ impl Extension for GuardExtension {
     ) -> BoxStream<'s, Response> {
         Events {
             inner: next.run(ctx, stream),
-            budget: Arc::new(Budget::new(self.config.limits.max_items)),
+            budget: Arc::new(Budget::new(
+                self.config.limits.max_items,
+                self.config.max_response_bytes,
+            )),
             config: self.config.clone(),
             state: self.state.clone(),
             busy: Duration::ZERO,
@@ -378,7 +404,7 @@ impl Extension for GuardExtension {
         next: NextExecute<'_>,
     ) -> Response {
         let c = &self.config;
-        let budget = Arc::new(Budget::new(c.limits.max_items));
+        let budget = Arc::new(Budget::new(c.limits.max_items, c.max_response_bytes));
         // One graph version per operation: a transport that put none in (the WebSocket) gets
         // the current one, for the whole operation.
         let run = async {
@@ -394,8 +420,10 @@ impl Extension for GuardExtension {
         // A write that started applying finishes and answers what it did: cutting it off
         // would report as failed a write that commits anyway. Writes are bounded before they
         // start instead (batch size; each change costs what it touches).
+        // Nor is its answer replaced by an error: past the budget, the fields still to resolve
+        // fail (the byte budget keeps it near the cap) and the rest reports what committed.
         if self.state().mutation {
-            return capped(BUDGET.scope(budget, run).await, c.max_response_bytes);
+            return BUDGET.scope(budget, run).await;
         }
         let resp = match tokio::time::timeout(c.timeout, BUDGET.scope(budget, run)).await {
             Ok(r) => r,
@@ -412,7 +440,20 @@ impl Extension for GuardExtension {
 }
 
 /// Replaces an answer larger than `max` bytes, serialised, with an error.
+///
+/// An answer whose making ran out of its budget (items or bytes) is replaced the same way, by
+/// its first such error: a part of an answer is not one the client should take for the whole.
 fn capped(resp: Response, max: usize) -> Response {
+    if let Some(e) = resp
+        .errors
+        .iter()
+        .find(|e| has_code(e, code::RESULT_TOO_LARGE))
+    {
+        let mut e = e.clone();
+        e.path.clear();
+        e.locations.clear();
+        return Response::from_errors(vec![e]);
+    }
     if serialised_len(&resp, max) > max {
         return Response::from_errors(vec![coded(
             code::RESULT_TOO_LARGE,
@@ -421,6 +462,22 @@ fn capped(resp: Response, max: usize) -> Response {
         )]);
     }
     resp
+}
+
+/// The fewest bytes `v` takes as JSON, not counting the fields of objects or the items of
+/// lists (each is charged as it resolves), nor separators.
+fn value_bytes(v: &Value) -> usize {
+    match v {
+        Value::Null | Value::Boolean(true) => 4,
+        Value::Boolean(false) => 5,
+        Value::Number(_) => 1,
+        Value::String(s) => s.len() + 2,
+        Value::Enum(e) => e.len() + 2,
+        Value::Binary(b) => b.len(),
+        // Its items are charged one by one as they resolve.
+        Value::List(_) => 2,
+        Value::Object(_) => 2,
+    }
 }
 
 /// The length of `resp` as JSON, counting without keeping the text and stopping soon after
@@ -475,7 +532,10 @@ impl Stream for Events<'_> {
         let Poll::Ready(Some(resp)) = polled else {
             return polled;
         };
-        this.budget = Arc::new(Budget::new(this.config.limits.max_items));
+        this.budget = Arc::new(Budget::new(
+            this.config.limits.max_items,
+            this.config.max_response_bytes,
+        ));
         let timeout = this.config.timeout;
         if std::mem::take(&mut this.busy) > timeout {
             // Resolvers run synchronously, so this cannot stop the event's work; it stops the
@@ -487,25 +547,9 @@ impl Stream for Events<'_> {
                 None,
             )])));
         }
-        let mut resp = capped(finish(resp, &this.state), this.config.max_response_bytes);
-        if resp
-            .errors
-            .iter()
-            .any(|e| has_code(e, code::RESULT_TOO_LARGE))
-        {
-            // An event too large for the limits ends its subscription with an error, rather
-            // than a partial push the client might take for the whole.
-            let err = resp
-                .errors
-                .into_iter()
-                .find(|e| has_code(e, code::RESULT_TOO_LARGE))
-                .map(|mut e| {
-                    e.path.clear();
-                    e.locations.clear();
-                    e
-                });
-            resp = Response::from_errors(err.into_iter().collect());
-        }
+        // An event too large for the limits ends its subscription with an error (see `capped`),
+        // rather than a partial push the client might take for the whole.
+        let resp = capped(finish(resp, &this.state), this.config.max_response_bytes);
         if super::is_request_error(&resp) {
             this.done = true;
         }

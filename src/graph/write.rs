@@ -41,22 +41,10 @@ pub struct PreparedEvent {
     rule: Option<(String, String)>,
 }
 
-impl PreparedEvent {
-    pub fn id(&self) -> &NodeId {
-        &self.node.id
-    }
-}
-
 /// An entity checked by [`Graph::prepare_entity`], to store with [`Graph::commit_entity`].
 #[derive(Debug)]
 pub struct PreparedEntity {
     node: Arc<Node>,
-}
-
-impl PreparedEntity {
-    pub fn id(&self) -> &NodeId {
-        &self.node.id
-    }
 }
 
 /// An event's participants checked by [`Graph::prepare_participants`]: the type and the
@@ -102,10 +90,8 @@ impl Graph {
         n: NewNode,
     ) -> Result<PreparedEntity, GraphError> {
         let detail = entity_detail(kind, &n)?;
-        let id = self.free_id(&n.id)?;
-        let node = clean_node(id, kind, n, detail)?;
         Ok(PreparedEntity {
-            node: Arc::new(node),
+            node: self.prepare_node(kind, n, detail)?,
         })
     }
 
@@ -148,7 +134,6 @@ impl Graph {
             rule: None,
             evidence,
         });
-        let id = self.free_id(&e.id)?;
         let names = NewNode {
             id: e.id,
             name: e.title,
@@ -157,9 +142,8 @@ impl Graph {
             description: e.description,
             notice_period_months: None,
         };
-        let node = clean_node(id, Kind::Event, names, detail)?;
         Ok(PreparedEvent {
-            node: Arc::new(node),
+            node: self.prepare_node(Kind::Event, names, detail)?,
             rule,
         })
     }
@@ -185,9 +169,20 @@ impl Graph {
         n: NewNode,
         detail: Detail,
     ) -> Result<NodeIndex, GraphError> {
+        let node = self.prepare_node(kind, n, detail)?;
+        Ok(self.push_node(node))
+    }
+
+    /// A node checked for storing: its id well-formed and (as far as this graph knows) free,
+    /// its names cleaned.
+    fn prepare_node(
+        &self,
+        kind: Kind,
+        n: NewNode,
+        detail: Detail,
+    ) -> Result<Arc<Node>, GraphError> {
         let id = self.free_id(&n.id)?;
-        let node = clean_node(id, kind, n, detail)?;
-        Ok(self.push_node(Arc::new(node)))
+        Ok(Arc::new(clean_node(id, kind, n, detail)?))
     }
 
     /// Stores a checked node whose id is free, and indexes it.

@@ -177,16 +177,13 @@ impl Loader {
     pub fn commit(&mut self, i: usize, p: Prepared) -> Result<(), BuildError> {
         let b = &mut self.builder;
         match p {
-            Prepared::Entity(e) => {
-                let id = e.id().clone();
-                b.commit_entity(e)
-                    .map_err(|err| fail(Section::Entities, i, id.as_str(), err))
-            }
+            Prepared::Entity(e) => b
+                .commit_entity(e)
+                .map_err(|err| fail(Section::Entities, i, &taken_id(&err), err)),
             Prepared::Event(e, participants) => {
-                let id = e.id().clone();
                 let event = b
                     .commit_event(e)
-                    .map_err(|err| fail(Section::Events, i, id.as_str(), err))?;
+                    .map_err(|err| fail(Section::Events, i, &taken_id(&err), err))?;
                 self.held.push(HeldParticipants {
                     index: i,
                     event,
@@ -194,14 +191,9 @@ impl Loader {
                 });
                 Ok(())
             }
-            Prepared::Relation(r) => b.commit_relation(r).map_err(|err| {
-                // Committing checks only that the id is free; the error names it.
-                let id = match &err {
-                    GraphError::DuplicateRelation { id } => id.clone(),
-                    _ => String::new(),
-                };
-                fail(Section::Relations, i, &id, err)
-            }),
+            Prepared::Relation(r) => b
+                .commit_relation(r)
+                .map_err(|err| fail(Section::Relations, i, &taken_id(&err), err)),
         }
     }
 
@@ -307,7 +299,16 @@ impl Loader {
     }
 }
 
-/// A record of phase 3 or 6 checked by a [`Preparer`]: an event with its participants (or,
+/// The id a failed commit names: committing a prepared record checks only that its id is
+/// free, so its one error is a duplicate, which says whose.
+fn taken_id(err: &GraphError) -> String {
+    match err {
+        GraphError::DuplicateId { id } | GraphError::DuplicateRelation { id } => id.clone(),
+        _ => String::new(),
+    }
+}
+
+/// A record of phase 2, 3 or 6 checked by a [`Preparer`]: an event with its participants (or,
 /// when they did not pass, as read), or a relation.
 pub enum Prepared {
     Entity(PreparedEntity),

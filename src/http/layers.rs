@@ -42,13 +42,18 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Longest client-chosen request id kept.
 const MAX_REQUEST_ID_LEN: usize = 64;
 
-/// The content security policy of HTML pages, written for GraphiQL: its scripts and style
-/// sheet come from unpkg, its bootstrap script and styles are inline, and it talks to this
-/// origin only (`'self'` covers same-origin `ws:`/`wss:` in CSP Level 3 browsers). Nothing else
-/// loads: no other hosts, no plugins, no `<base>` rewriting, no framing, no form posts.
+/// The content security policy of HTML pages, written for the bundled GraphiQL: scripts,
+/// styles, fonts, images and workers come from this server only, and it talks to this origin
+/// only (`'self'` covers same-origin `ws:`/`wss:` in CSP Level 3 browsers). No other host is
+/// named. Styles allow `'unsafe-inline'` because the editor (Monaco) and React set styles from
+/// script; scripts stay strict: no inline script, no `eval`. Nothing else loads: no plugins, no
+/// `<base>` rewriting, no framing, no form posts.
 pub const HTML_CSP: &str = "default-src 'none'; \
-     script-src https://unpkg.com 'unsafe-inline'; \
-     style-src https://unpkg.com 'unsafe-inline'; \
+     script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; \
+     font-src 'self' data:; \
+     img-src 'self' data:; \
+     worker-src 'self'; \
      connect-src 'self'; \
      base-uri 'none'; \
      form-action 'none'; \
@@ -413,18 +418,19 @@ mod tests {
     }
 
     #[test]
-    fn the_csp_allows_unpkg_inline_and_this_origin_only() {
+    fn the_csp_names_this_origin_only() {
         let directives: Vec<&str> = HTML_CSP.split(';').map(str::trim).collect();
         for d in [
             "default-src 'none'",
-            "script-src https://unpkg.com 'unsafe-inline'",
-            "style-src https://unpkg.com 'unsafe-inline'",
+            "script-src 'self'",
+            "worker-src 'self'",
             "connect-src 'self'",
             "frame-ancestors 'none'",
         ] {
             assert!(directives.contains(&d), "{d} in {HTML_CSP}");
         }
         assert!(!HTML_CSP.contains('*'), "no wildcard: {HTML_CSP}");
+        assert!(!HTML_CSP.contains("://"), "no other host: {HTML_CSP}");
         assert!(!HTML_CSP.contains("unsafe-eval"));
     }
 

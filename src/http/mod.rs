@@ -2,6 +2,7 @@
 //! authorisation and the health check. It knows how to carry GraphQL over HTTP, nothing about
 //! the graph beyond handing the current version to the API.
 
+mod assets;
 mod graphql;
 pub mod layers;
 pub mod metrics;
@@ -11,10 +12,9 @@ mod ws;
 
 use std::sync::Arc;
 
-use async_graphql::http::GraphiQLSource;
 use axum::Router;
 use axum::http::{HeaderMap, header};
-use axum::response::{Html, IntoResponse, Redirect};
+use axum::response::Redirect;
 use axum::routing::get;
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
@@ -170,7 +170,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(layers::metrics_handler));
     if state.config.graphiql {
         r = r
-            .route("/graphiql", get(graphiql))
+            .route("/graphiql", get(assets::graphiql))
+            .route("/assets/{name}", get(assets::asset))
             .route("/", get(|| async { Redirect::temporary("/graphiql") }));
     }
     let config = state.config.clone();
@@ -191,16 +192,6 @@ pub async fn serve_until(
 ) -> std::io::Result<()> {
     let config = state.config.clone();
     server::serve_until(listener, router(state), &config, shutdown).await
-}
-
-async fn graphiql() -> impl IntoResponse {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("newsgraph")
-            .finish(),
-    )
 }
 
 /// Liveness: the process serves HTTP.

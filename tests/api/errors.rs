@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{ok_data, single_error, spawn_app};
+use crate::helpers::{TestApp, ok_data, single_error, spawn_app};
 
 #[tokio::test]
 async fn a_page_larger_than_100_or_negative_is_bad_user_input() {
@@ -284,9 +284,104 @@ async fn graphiql_is_served_as_html() {
     assert_eq!(resp.status().as_u16(), 200);
     let ctype = resp.headers()["content-type"].to_str().unwrap().to_string();
     assert!(ctype.starts_with("text/html"), "{ctype}");
+    assert_eq!(resp.headers()["cache-control"], "no-cache");
+    let csp = resp.headers()["content-security-policy"].to_str().unwrap();
+    assert!(!csp.contains("://"), "the CSP names no other host: {csp}");
     let body = resp.text().await.unwrap();
     assert!(body.to_lowercase().contains("graphiql"));
-    assert!(body.contains("/graphql"), "GraphiQL points at the endpoint");
+    assert!(
+        !body.contains("://"),
+        "the page loads nothing from another host: {body}"
+    );
+}
+
+/// The names of the assets the GraphiQL page loads.
+async fn page_assets(app: &TestApp) -> Vec<String> {
+    let page = app.get("/graphiql").await.text().await.unwrap();
+    let names: Vec<String> = page
+        .split("assets/")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.ends_with(".js")) && names.iter().any(|n| n.ends_with(".css")),
+        "a script and a style sheet: {page}"
+    );
+    names
+}
+
+#[tokio::test]
+async fn graphiql_assets_are_served_in_the_encoding_asked_for_and_cached_for_good() {
+    use std::io::Read;
+    let app = spawn_app().await;
+    for name in page_assets(&app).await {
+        let fetch = |encoding: &'static str| {
+            let url = app.url(&format!("/assets/{name}"));
+            let client = app.client.clone();
+            async move {
+                let resp = client
+                    .get(url)
+                    .header("accept-encoding", encoding)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status().as_u16(), 200);
+                let h = resp.headers().clone();
+                assert_eq!(h["cache-control"], "public, max-age=31536000, immutable");
+                assert_eq!(h["vary"], "accept-encoding");
+                let coding = h
+                    .get("content-encoding")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                let ctype = h["content-type"].to_str().unwrap().to_owned();
+                (coding, ctype, resp.bytes().await.unwrap().to_vec())
+            }
+        };
+        let (plain_coding, ctype, plain) = fetch("identity").await;
+        assert_eq!(plain_coding, None, "{name}: identity is sent as it is");
+        let want = if name.ends_with(".js") {
+            "text/javascript"
+        } else {
+            "text/css"
+        };
+        assert!(ctype.starts_with(want), "{name}: {ctype}");
+
+        let (coding, _, br) = fetch("gzip, br").await;
+        assert_eq!(coding.as_deref(), Some("br"), "{name}");
+        assert!(
+            br.len() < plain.len() / 2,
+            "{name}: {} of {} bytes",
+            br.len(),
+            plain.len()
+        );
+        let mut unpacked = Vec::new();
+        brotli_decompressor::Decompressor::new(&br[..], 4096)
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        assert!(unpacked == plain, "{name}: the brotli copy is the asset");
+
+        let (coding, _, gz) = fetch("gzip").await;
+        assert_eq!(coding.as_deref(), Some("gzip"), "{name}");
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        assert!(unpacked == plain, "{name}: the gzip copy is the asset");
+
+        let (coding, _, _) = fetch("br;q=0, gzip").await;
+        assert_eq!(
+            coding.as_deref(),
+            Some("gzip"),
+            "{name}: q=0 refuses brotli"
+        );
+    }
+    let missing = app.get("/assets/graphiql-NOSUCHHASH.js").await;
+    assert_eq!(missing.status().as_u16(), 404);
+    let escape = app.get("/assets/..%2Fgraphiql").await;
+    assert_eq!(
+        escape.status().as_u16(),
+        404,
+        "names are looked up, never paths"
+    );
 }
 
 #[tokio::test]

@@ -9,27 +9,16 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
-
+import { startBrowser, stopBrowser } from './chromium.mjs';
 import { startServer, stopServer } from './server.mjs';
 
 const TOKEN = 'js-browser-token-0123456789abcdef';
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** graphql-ws's browser build: a UMD bundle that defines the global `graphqlWs`. */
 const GRAPHQL_WS_UMD = fileURLToPath(
   new URL('./node_modules/graphql-ws/umd/graphql-ws.js', import.meta.url),
@@ -142,30 +131,6 @@ async function stopSite(s) {
   if (!s) return;
   s.http.closeAllConnections();
   await new Promise((resolve) => s.http.close(resolve));
-}
-
-/** Headless Chromium on a fresh profile directory. */
-async function startBrowser() {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: this test needs Debian's chromium package ` +
-      '(apt-get install -y --no-install-recommends chromium); tests/api/js.rs installs it',
-  );
-  const profile = mkdtempSync(join(tmpdir(), 'newsgraph-chromium-'));
-  // playwright refuses `--user-data-dir` in `args`; a persistent context is the way to pass it.
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    timeout: 30_000,
-  });
-  return { context, profile };
-}
-
-async function stopBrowser(b) {
-  if (!b) return;
-  await b.context.close().catch(() => {});
-  rmSync(b.profile, { recursive: true, force: true });
 }
 
 /** POSTs a GraphQL request with the write token; the `data` of a request that must succeed. */

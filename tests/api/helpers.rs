@@ -357,6 +357,25 @@ impl Binary {
         self.child.id()
     }
 
+    /// A memory figure of the process in kB from `/proc/<pid>/status`: `VmRSS` (resident now)
+    /// or `VmHWM` (the peak of resident memory).
+    pub fn status_kb(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("read /proc/<pid>/status of the server");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in:\n{status}"))
+    }
+
+    /// Resets the process's `VmHWM` to its current resident memory (`clear_refs` 5), so a
+    /// later `VmHWM` is the peak of what happened since.
+    pub fn reset_peak_memory(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.pid()), "5")
+            .expect("write 5 to /proc/<pid>/clear_refs of the server");
+    }
+
     /// Every stderr line so far.
     pub fn log_text(&self) -> String {
         self.log.lock().unwrap().join("\n")

@@ -39,17 +39,6 @@ fn start_server(log_filter: &str) -> Binary {
     Binary::start(cmd)
 }
 
-/// The resident memory of process `pid` in kB (`VmRSS` of `/proc/<pid>/status`).
-fn rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .expect("read /proc/<pid>/status of the server");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("no VmRSS in:\n{status}"))
-}
-
 /// What a request of the mix must get back.
 enum Expect {
     /// 200, no `errors`, and the value at a JSON pointer into `data`.
@@ -336,13 +325,13 @@ async fn a_bounded_load_of_mixed_queries_ends_with_zero_errors_and_stable_memory
     // Warm-up: the same load for a short while, so the allocator's arenas, the connection
     // pool and any lazily built caches (PageRank, ...) reach their working size.
     let warm_up = run_load(&client, &url, TASKS, Duration::from_secs(2)).await;
-    let rss_warm = rss_kb(server.pid());
+    let rss_warm = server.status_kb("VmRSS");
 
     let duration = load_duration();
     let started = Instant::now();
     let mut load = run_load(&client, &url, TASKS, duration).await;
     let elapsed = started.elapsed().as_secs_f64();
-    let rss_after = rss_kb(server.pid());
+    let rss_after = server.status_kb("VmRSS");
     let (p50, p99) = (load.percentile_ms(50), load.percentile_ms(99));
 
     println!(

@@ -327,3 +327,118 @@ async fn regression_made_up_operation_names_never_become_metric_labels() {
         "{metrics}"
     );
 }
+
+/// The peak memory the hostile suite may add to an idle server, as the README documents it:
+/// each heavy answer in flight holds at most about four times the response cap (the answer's
+/// values while they are built, then its bytes), plus the persisted-query cache's bytes, plus
+/// 64 MB for the runtime's buffers and the allocator's slack.
+fn hostile_peak_bound_kb(in_flight: u64, max_response_bytes: u64, apq_cache_bytes: u64) -> u64 {
+    (in_flight * 4 * max_response_bytes + apq_cache_bytes) / 1024 + 64 * 1024
+}
+
+#[tokio::test]
+async fn regression_peak_memory_under_the_hostile_suite_stays_within_its_bound() {
+    const CAP: u64 = 1024 * 1024;
+    const APQ: u64 = 4 * 1024 * 1024;
+    const HEAVY: usize = 16;
+    let mut cmd = crate::helpers::newsgraph_command();
+    cmd.args(["--max-response-bytes", &CAP.to_string()])
+        .args(["--apq-cache-bytes", &APQ.to_string()])
+        // The item budget would stop the heavy answers first: this is about the byte cap.
+        .args(["--max-items", "1000000"])
+        .env("RUST_LOG", "warn,newsgraph=info,newsgraph::http=warn");
+    let server = crate::helpers::Binary::start(cmd);
+    let app = Arc::new(TestApp {
+        addr: server.addr(),
+        client: reqwest::Client::new(),
+    });
+    // Warm: the first answers allocate the runtime's and the allocator's working set.
+    for _ in 0..3 {
+        let body = app
+            .query("{ entities(first: 50) { nodes { id name } } }")
+            .await;
+        assert!(body["errors"].is_null(), "{body:#}");
+    }
+    let idle = server.status_kb("VmRSS");
+    server.reset_peak_memory();
+
+    // An answer of about 115 MB (240 × ~0.5 MB, the most aliases the field limit allows) where
+    // 1 MB is allowed: without a cap that stops work, each built its whole answer before
+    // being refused.
+    let heavy = format!(
+        "{{ {} }}",
+        (0..240)
+            .map(|i| format!(
+                "a{i}: entities(first: 100) {{ nodes {{ id relations(first: 100) {{ edges {{ \
+                 evidence {{ source {{ text }} }} }} }} }} }}"
+            ))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let mut tasks = vec![];
+    let addr = app.addr;
+    for n in 0..HEAVY {
+        let (app, q) = (app.clone(), heavy.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = app.query(&q).await;
+            format!("HTTP {}", http_code(&body))
+        }));
+        let q = heavy.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ws = connect_initialised(addr).await;
+            let msg = operation(&mut ws, &n.to_string(), json!({ "query": q })).await;
+            format!("WebSocket {}", ws_code(&msg))
+        }));
+    }
+    // Meanwhile, every hostile input on both transports (their codes are checked above, under
+    // tighter limits; here some of them pass), and a flood of persisted queries of the
+    // largest size allowed, ten times what the cache may keep.
+    for (i, (_, query, _)) in hostile().into_iter().enumerate() {
+        let (app, q) = (app.clone(), query.clone());
+        tasks.push(tokio::spawn(async move {
+            app.query(&q).await;
+            String::from("answered")
+        }));
+        tasks.push(tokio::spawn(async move {
+            let mut ws = connect_initialised(addr).await;
+            operation(&mut ws, &i.to_string(), json!({ "query": query })).await;
+            String::from("answered")
+        }));
+    }
+    let app2 = app.clone();
+    tasks.push(tokio::spawn(async move {
+        let filler = "x".repeat(30 * 1024);
+        for i in 0..(10 * APQ / (30 * 1024)) {
+            let q = format!("{{ __typename }} # {i} {filler}");
+            let body = app2
+                .post_graphql(json!({ "query": q, "extensions": persisted(&sha256(&q)) }))
+                .await;
+            assert_eq!(body["data"]["__typename"], "Query", "{body:#}");
+        }
+        String::from("registered")
+    }));
+    let mut outcomes = vec![];
+    for t in tasks {
+        outcomes.push(t.await.unwrap());
+    }
+    for transport in ["HTTP", "WebSocket"] {
+        let refused = outcomes
+            .iter()
+            .filter(|o| **o == format!("{transport} RESULT_TOO_LARGE"))
+            .count();
+        assert_eq!(refused, HEAVY, "every heavy answer refused: {outcomes:?}");
+    }
+
+    let peak = server.status_kb("VmHWM");
+    let bound = hostile_peak_bound_kb(2 * HEAVY as u64, CAP, APQ);
+    println!(
+        "hostile suite: idle {idle} kB, peak {peak} kB (+{} kB; bound +{bound} kB)",
+        peak.saturating_sub(idle)
+    );
+    assert!(
+        peak.saturating_sub(idle) <= bound,
+        "peak memory rose from {idle} kB to {peak} kB, more than the documented {bound} kB"
+    );
+    let body = app.query("{ entity(id: \"state/norway\") { name } }").await;
+    assert_eq!(body["data"]["entity"]["name"], "Norway", "{body:#}");
+}

@@ -2,25 +2,31 @@
 //! optional TOML file (`--config FILE` or `NEWSGRAPH_CONFIG`) with the same keys in snake_case.
 //! A setting is taken from the first of flag, environment, file and default that gives it.
 //!
-//! Everything is parsed and checked here, once, before anything starts: a bad value, a zero
-//! limit, a malformed CORS origin, an unknown key in the file or an unreadable file stops the
-//! process with a message naming the flag, variable or key at fault. What leaves this module is
-//! a [`Settings`] holding only valid values.
+//! Each setting is declared once, as a field of [`Layer`]: its clap attributes give the flag,
+//! the variable (`env`) and the default (`default_value_t`, taken from [`HttpConfig::default`]),
+//! and its name is the file's key. clap reads flags and variables; figment then merges three
+//! layers — clap's defaults, the file, and what clap got from a flag or a variable — and
+//! extracts one `Layer`. The field types refuse what is invalid (`NonZero` limits, socket
+//! addresses, [`CorsOrigin`]s, log formats), whichever layer a value came from, and every
+//! error names the setting as it was given: the flag, the variable, or the key and the file.
+//! What leaves this module is a [`Settings`] holding only valid values.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::num::{NonZeroU64, NonZeroUsize};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
-use serde::Deserialize;
+use clap::builder::BoolishValueParser;
+use clap::error::{ContextKind, ContextValue};
+use clap::parser::ValueSource;
+use clap::{ArgAction, ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
+use figment::value::{Dict, Map};
+use figment::{Figment, Metadata, Profile, Provider, Source};
+use serde::{Deserialize, Serialize};
 
 use crate::http::HttpConfig;
-
-/// The environment as the configuration sees it: variable name to value.
-pub type Env = HashMap<String, String>;
 
 /// Where the server listens unless told otherwise.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
@@ -35,116 +41,15 @@ pub const WRITE_TOKEN_ENV: &str = "NEWSGRAPH_WRITE_TOKEN";
 ///
 /// Every setting can also come from an environment variable or the configuration file (same
 /// name in snake_case); a flag wins over the environment, which wins over the file.
-#[derive(Debug, Default, Parser)]
+#[derive(Debug, Parser)]
 #[command(name = "newsgraph", version, about, long_about)]
 pub struct Args {
-    /// A TOML configuration file with any of the settings below, in snake_case [env: NEWSGRAPH_CONFIG].
-    #[arg(long, value_name = "FILE")]
+    /// A TOML configuration file with any of the settings below, in snake_case.
+    #[arg(long, env = CONFIG_ENV, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Address to listen on.
-    #[arg(long, value_name = "HOST:PORT")]
-    pub addr: Option<SocketAddr>,
-
-    /// A seed directory to serve instead of the built-in default data.
-    #[arg(long, value_name = "DIR")]
-    pub seed: Option<PathBuf>,
-
-    /// Where writes are journaled (and snapshots kept); without it the server is read-only.
-    #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-
-    /// A file holding the write token (its first line); or put the token itself in NEWSGRAPH_WRITE_TOKEN.
-    #[arg(long, value_name = "FILE")]
-    pub write_token_file: Option<PathBuf>,
-
-    /// Largest request body accepted, in bytes (413 beyond).
-    #[arg(long, value_name = "BYTES")]
-    pub max_body_bytes: Option<usize>,
-
-    /// Longest query text, in bytes.
-    #[arg(long, value_name = "BYTES")]
-    pub max_query_bytes: Option<usize>,
-
-    /// Deepest nesting of brackets in a query's text, checked before parsing.
-    #[arg(long, value_name = "N")]
-    pub max_nesting: Option<usize>,
-
-    /// Deepest selection nesting of a query.
-    #[arg(long, value_name = "N")]
-    pub max_depth: Option<usize>,
-
-    /// Highest total cost of a query.
-    #[arg(long, value_name = "N")]
-    pub max_complexity: Option<usize>,
-
-    /// Most fields in a query after expanding fragments.
-    #[arg(long, value_name = "N")]
-    pub max_fields: Option<usize>,
-
-    /// Most directives on one field.
-    #[arg(long, value_name = "N")]
-    pub max_directives: Option<usize>,
-
-    /// Most list items in one response.
-    #[arg(long, value_name = "N")]
-    pub max_items: Option<usize>,
-
-    /// Longest a request may run, in seconds.
-    #[arg(long, value_name = "SECONDS")]
-    pub timeout_secs: Option<u64>,
-
-    /// Largest response body, in bytes.
-    #[arg(long, value_name = "BYTES")]
-    pub max_response_bytes: Option<usize>,
-
-    /// An origin allowed to call the API from a browser (CORS), e.g. https://app.example; repeat for more (the variable takes a comma-separated list).
-    #[arg(long = "cors-origin", value_name = "ORIGIN")]
-    pub cors_origins: Vec<String>,
-
-    /// How many persisted queries (APQ) to remember; 0 turns APQ off.
-    #[arg(long, value_name = "N")]
-    pub apq_cache_size: Option<usize>,
-
-    /// Most bytes of persisted query text (APQ) to remember.
-    #[arg(long, value_name = "BYTES")]
-    pub apq_cache_bytes: Option<usize>,
-
-    /// Seconds a client has to send a request's headers (and, between requests, to start the next).
-    #[arg(long, value_name = "SECONDS")]
-    pub header_timeout_secs: Option<u64>,
-
-    /// Seconds a client has to send a request's body.
-    #[arg(long, value_name = "SECONDS")]
-    pub body_timeout_secs: Option<u64>,
-
-    /// Seconds a connection may stay open with nothing sent either way.
-    #[arg(long, value_name = "SECONDS")]
-    pub idle_timeout_secs: Option<u64>,
-
-    /// Most connections open at once; beyond it new ones wait to be accepted.
-    #[arg(long, value_name = "N")]
-    pub max_connections: Option<usize>,
-
-    /// Most requests served at once; beyond it requests are shed with 503 and Retry-After.
-    #[arg(long, value_name = "N")]
-    pub max_concurrent_requests: Option<usize>,
-
-    /// Most subscriptions one WebSocket connection may hold.
-    #[arg(long, value_name = "N")]
-    pub max_subscriptions_per_connection: Option<usize>,
-
-    /// Seconds a WebSocket client has to send `connection_init` before it is closed (4408).
-    #[arg(long, value_name = "SECONDS")]
-    pub ws_init_timeout_secs: Option<u64>,
-
-    /// Production mode: no introspection and no GraphiQL.
-    #[arg(long)]
-    pub production: bool,
-
-    /// Log format on stderr.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub log_format: Option<LogFormat>,
+    #[command(flatten)]
+    pub settings: Layer,
 
     /// Load and validate the seed (and the data directory), report, and exit without serving.
     #[arg(long)]
@@ -164,6 +69,155 @@ pub struct Args {
 
     #[command(subcommand)]
     pub subcommand: Option<Subcommand>,
+}
+
+/// The defaults, from the one place they live.
+fn d() -> HttpConfig {
+    HttpConfig::default()
+}
+
+fn nz(n: usize) -> NonZeroUsize {
+    NonZeroUsize::new(n).expect("defaults are positive")
+}
+
+fn nz_secs(t: Duration) -> NonZeroU64 {
+    NonZeroU64::new(t.as_secs()).expect("default timeouts are whole seconds")
+}
+
+/// Every setting that flag, environment and file can all give. A field's name is its file key
+/// and its clap id; its type is what a valid value is.
+#[derive(Debug, Clone, clap::Args, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    /// Address to listen on.
+    #[arg(long, env = "NEWSGRAPH_ADDR", value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
+    pub addr: SocketAddr,
+
+    /// A seed directory to serve instead of the built-in default data.
+    #[arg(long, env = "NEWSGRAPH_SEED", value_name = "DIR")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<PathBuf>,
+
+    /// Where writes are journaled (and snapshots kept); without it the server is read-only.
+    #[arg(long, env = "NEWSGRAPH_DATA_DIR", value_name = "DIR")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+
+    /// A file holding the write token (its first line); or put the token itself in NEWSGRAPH_WRITE_TOKEN.
+    #[arg(long, env = "NEWSGRAPH_WRITE_TOKEN_FILE", value_name = "FILE")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_token_file: Option<PathBuf>,
+
+    /// Largest request body (and WebSocket message) accepted, in bytes (413 beyond).
+    #[arg(long, env = "NEWSGRAPH_MAX_BODY_BYTES", value_name = "BYTES",
+          value_parser = at_least_one::<NonZeroUsize>, default_value_t = nz(d().max_body_bytes))]
+    pub max_body_bytes: NonZeroUsize,
+
+    /// Longest query text, in bytes.
+    #[arg(long, env = "NEWSGRAPH_MAX_QUERY_BYTES", value_name = "BYTES",
+          value_parser = at_least_one::<NonZeroUsize>, default_value_t = nz(d().max_query_bytes))]
+    pub max_query_bytes: NonZeroUsize,
+
+    /// Deepest nesting of brackets in a query's text, checked before parsing.
+    #[arg(long, env = "NEWSGRAPH_MAX_NESTING", value_name = "N",
+          value_parser = at_least_one::<NonZeroUsize>, default_value_t = nz(d().max_nesting))]
+    pub max_nesting: NonZeroUsize,
+
+    /// Deepest selection nesting of a query.
+    #[arg(long, env = "NEWSGRAPH_MAX_DEPTH", value_name = "N",
+          value_parser = at_least_one::<NonZeroUsize>, default_value_t = nz(d().limits.max_depth))]
+    pub max_depth: NonZeroUsize,
+
+    /// Highest total cost of a query.
+    #[arg(long, env = "NEWSGRAPH_MAX_COMPLEXITY", value_name = "N",
+          value_parser = at_least_one::<NonZeroUsize>, default_value_t = nz(d().limits.max_complexity))]
+    pub max_complexity: NonZeroUsize,
+
+    /// Most fields in a query after expanding fragments.
+    #[arg(long, env = "NEWSGRAPH_MAX_FIELDS", value_name = "N",
+          value_parser = at_least_one::<NonZeroUsize>, default_value_t = nz(d().limits.max_fields))]
+    pub max_fields: NonZeroUsize,
+
+    /// Most directives on one field.
+    #[arg(long, env = "NEWSGRAPH_MAX_DIRECTIVES", value_name = "N",
+          value_parser = at_least_one::<NonZeroUsize>, default_value_t = nz(d().limits.max_directives))]
+    pub max_directives: NonZeroUsize,
+
+    /// Most list items in one response.
+    #[arg(long, env = "NEWSGRAPH_MAX_ITEMS", value_name = "N",
+          value_parser = at_least_one::<NonZeroUsize>, default_value_t = nz(d().limits.max_items))]
+    pub max_items: NonZeroUsize,
+
+    /// Longest a request may run, in seconds (then it answers TIMEOUT and its work stops).
+    #[arg(long, env = "NEWSGRAPH_TIMEOUT_SECS", value_name = "SECONDS",
+          value_parser = at_least_one::<NonZeroU64>, default_value_t = nz_secs(d().timeout))]
+    pub timeout_secs: NonZeroU64,
+
+    /// Largest response body, in bytes; an answer stops being built once it passes it.
+    #[arg(long, env = "NEWSGRAPH_MAX_RESPONSE_BYTES", value_name = "BYTES",
+          value_parser = at_least_one::<NonZeroUsize>, default_value_t = nz(d().max_response_bytes))]
+    pub max_response_bytes: NonZeroUsize,
+
+    /// An origin allowed to call the API from a browser (CORS), e.g. https://app.example; repeat for more (the variable takes a comma-separated list).
+    #[arg(long = "cors-origin", env = "NEWSGRAPH_CORS_ORIGINS", value_name = "ORIGIN",
+          value_delimiter = ',', value_parser = CorsOrigin::from_str)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cors_origins: Vec<CorsOrigin>,
+
+    /// How many persisted queries (APQ) to remember; 0 turns APQ off.
+    #[arg(long, env = "NEWSGRAPH_APQ_CACHE_SIZE", value_name = "N", default_value_t = d().apq_cache_size)]
+    pub apq_cache_size: usize,
+
+    /// Most bytes of persisted query text (APQ) to remember.
+    #[arg(long, env = "NEWSGRAPH_APQ_CACHE_BYTES", value_name = "BYTES",
+          value_parser = at_least_one::<NonZeroUsize>, default_value_t = nz(d().apq_cache_bytes))]
+    pub apq_cache_bytes: NonZeroUsize,
+
+    /// Seconds a client has to send a request's headers (and, between requests, to start the next).
+    #[arg(long, env = "NEWSGRAPH_HEADER_TIMEOUT_SECS", value_name = "SECONDS",
+          value_parser = at_least_one::<NonZeroU64>, default_value_t = nz_secs(d().header_timeout))]
+    pub header_timeout_secs: NonZeroU64,
+
+    /// Seconds a client has to send a request's body.
+    #[arg(long, env = "NEWSGRAPH_BODY_TIMEOUT_SECS", value_name = "SECONDS",
+          value_parser = at_least_one::<NonZeroU64>, default_value_t = nz_secs(d().body_timeout))]
+    pub body_timeout_secs: NonZeroU64,
+
+    /// Seconds a connection may stay open with nothing sent either way.
+    #[arg(long, env = "NEWSGRAPH_IDLE_TIMEOUT_SECS", value_name = "SECONDS",
+          value_parser = at_least_one::<NonZeroU64>, default_value_t = nz_secs(d().idle_timeout))]
+    pub idle_timeout_secs: NonZeroU64,
+
+    /// Most connections open at once; beyond it new ones wait to be accepted.
+    #[arg(long, env = "NEWSGRAPH_MAX_CONNECTIONS", value_name = "N",
+          value_parser = at_least_one::<NonZeroUsize>, default_value_t = nz(d().max_connections))]
+    pub max_connections: NonZeroUsize,
+
+    /// Most requests served at once; beyond it requests are shed with 503 and Retry-After.
+    #[arg(long, env = "NEWSGRAPH_MAX_CONCURRENT_REQUESTS", value_name = "N",
+          value_parser = at_least_one::<NonZeroUsize>, default_value_t = nz(d().max_concurrent_requests))]
+    pub max_concurrent_requests: NonZeroUsize,
+
+    /// Most subscriptions one WebSocket connection may hold.
+    #[arg(long, env = "NEWSGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION", value_name = "N",
+          value_parser = at_least_one::<NonZeroUsize>,
+          default_value_t = nz(d().max_subscriptions_per_connection))]
+    pub max_subscriptions_per_connection: NonZeroUsize,
+
+    /// Seconds a WebSocket client has from opening the socket to send `connection_init` (then 4408).
+    #[arg(long, env = "NEWSGRAPH_WS_INIT_TIMEOUT_SECS", value_name = "SECONDS",
+          value_parser = at_least_one::<NonZeroU64>, default_value_t = nz_secs(d().ws_init_timeout))]
+    pub ws_init_timeout_secs: NonZeroU64,
+
+    /// Production mode: no introspection and no GraphiQL.
+    #[arg(long, env = "NEWSGRAPH_PRODUCTION", action = ArgAction::SetTrue,
+          value_parser = BoolishValueParser::new())]
+    pub production: bool,
+
+    /// Log format on stderr.
+    #[arg(long, env = "NEWSGRAPH_LOG_FORMAT", value_enum, value_name = "FORMAT",
+          ignore_case = true, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 }
 
 /// Commands beside serving (which needs none).
@@ -194,7 +248,8 @@ pub struct GenerateArgs {
 }
 
 /// How log lines are written.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// `key=value` text, coloured only on a terminal.
     #[default]
@@ -203,15 +258,45 @@ pub enum LogFormat {
     Json,
 }
 
-impl FromStr for LogFormat {
+/// An origin allowed by CORS, written as the CORS layer compares it: `scheme://host[:port]`,
+/// as browsers send it ([`parse_origin`]); a file's value is checked like a flag's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CorsOrigin(String);
+
+impl FromStr for CorsOrigin {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "text" => Ok(LogFormat::Text),
-            "json" => Ok(LogFormat::Json),
-            _ => Err("expected `text` or `json`".into()),
-        }
+        parse_origin(s).map(CorsOrigin)
+    }
+}
+
+impl TryFrom<String> for CorsOrigin {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<CorsOrigin> for String {
+    fn from(o: CorsOrigin) -> String {
+        o.0
+    }
+}
+
+/// A positive number, refused as "must be at least 1" otherwise (clap's own range message
+/// names the type's whole range, which reads worse).
+fn at_least_one<T>(s: &str) -> Result<T, String>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    match s.trim().parse::<u64>() {
+        Ok(0) => Err("must be at least 1, not 0".into()),
+        Ok(_) => s.trim().parse::<T>().map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -289,278 +374,220 @@ pub enum ConfigError {
 
 /// The configuration of this process: its arguments and its `NEWSGRAPH_*` environment.
 pub fn load() -> Result<Settings, ConfigError> {
-    let mut env = Env::new();
-    for (key, value) in std::env::vars_os() {
-        let Some(key) = key.to_str().filter(|k| k.starts_with("NEWSGRAPH_")) else {
-            continue;
-        };
-        let value = value.into_string().map_err(|_| ConfigError::Invalid {
-            setting: key.to_string(),
-            message: "not valid UTF-8".into(),
-        })?;
-        env.insert(key.to_string(), value);
-    }
-    load_from(std::env::args_os(), &env)
+    load_from(std::env::args_os())
 }
 
-/// The configuration given by `argv` (program name first) and `env`.
-pub fn load_from<I, T>(argv: I, env: &Env) -> Result<Settings, ConfigError>
+/// The configuration given by `argv` (program name first) and this process's environment.
+pub fn load_from<I, T>(argv: I) -> Result<Settings, ConfigError>
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let matches = command().try_get_matches_from(argv)?;
+    let argv: Vec<std::ffi::OsString> = argv.into_iter().map(Into::into).collect();
+    let matches = command()
+        .try_get_matches_from(&argv)
+        .map_err(|e| name_the_variable(e, &argv))?;
     let args = Args::from_arg_matches(&matches)?;
-    Settings::resolve(args, env)
+    Settings::resolve(args, &matches)
 }
 
-/// The command-line interface, its help naming each setting's variable and default.
+/// The command-line interface; its help names each setting's variable and default.
 pub fn command() -> clap::Command {
-    Args::command().mut_args(|arg| {
-        let Some(key) = KEYS.iter().find(|k| arg.get_id() == k.file) else {
-            return arg;
-        };
-        let mut extra = format!(" [env: {}]", key.env);
-        if let Some(default) = default_text(key.file) {
-            extra.push_str(&format!(" [default: {default}]"));
-        }
-        let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
-        arg.help(format!("{help}{extra}"))
+    Args::command()
+}
+
+/// clap's error about a bad value names the flag even when the value came from the
+/// flag's variable; this names the variable then, as the other errors do.
+fn name_the_variable(e: clap::Error, argv: &[std::ffi::OsString]) -> ConfigError {
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return e.into();
+    };
+    let flag = arg.split_whitespace().next().unwrap_or_default();
+    let cmd = command();
+    let Some(var) = cmd
+        .get_arguments()
+        .find(|a| a.get_long().is_some_and(|l| flag == format!("--{l}")))
+        .and_then(|a| a.get_env())
+        .and_then(|v| v.to_str())
+    else {
+        return e.into();
+    };
+    let on_the_command_line = argv.iter().skip(1).any(|a| {
+        a.to_str()
+            .is_some_and(|a| a == flag || a.starts_with(&format!("{flag}=")))
+    });
+    if on_the_command_line || std::env::var_os(var).is_none() {
+        return e.into();
+    }
+    let rendered = e.render().to_string();
+    let first = rendered.lines().next().unwrap_or_default();
+    ConfigError::Invalid {
+        setting: var.to_string(),
+        message: first.trim_start_matches("error: ").to_string(),
+    }
+}
+
+/// A figment layer: a dictionary of settings under a name, and the file it was read from.
+struct Layered {
+    metadata: Metadata,
+    dict: Dict,
+}
+
+impl Provider for Layered {
+    fn metadata(&self) -> Metadata {
+        self.metadata.clone()
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        Ok(Profile::Default.collect(self.dict.clone()))
+    }
+}
+
+/// The settings' file keys: the ids of [`Layer`]'s arguments.
+fn file_keys() -> Vec<String> {
+    let cmd = <Layer as clap::Args>::augment_args(clap::Command::new("keys"));
+    cmd.get_arguments()
+        .map(|a| a.get_id().to_string())
+        .collect()
+}
+
+/// The configuration file as a layer; unknown keys are refused by name.
+fn read_file(path: &Path) -> Result<Layered, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::ParseFile {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let keys = file_keys();
+    if let Some(unknown) = table.keys().find(|k| !keys.contains(k)) {
+        return Err(ConfigError::ParseFile {
+            path: path.to_path_buf(),
+            message: format!("unknown key `{unknown}`"),
+        });
+    }
+    let dict = figment::providers::Serialized::defaults(table)
+        .data()
+        .map_err(|e| ConfigError::ParseFile {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?
+        .remove(&Profile::Default)
+        .unwrap_or_default();
+    Ok(Layered {
+        metadata: Metadata::from("the config file", Source::File(path.to_path_buf())),
+        dict,
     })
 }
 
-/// One setting's three names.
-struct Key {
-    flag: &'static str,
-    env: &'static str,
-    /// The file key, which is also the clap argument's id.
-    file: &'static str,
-}
-
-macro_rules! keys {
-    ($($name:ident = $flag:literal, $env:literal, $file:literal;)*) => {
-        $(const $name: Key = Key { flag: $flag, env: $env, file: $file };)*
-        /// Every setting that flag, environment and file can all give.
-        const KEYS: &[Key] = &[$($name),*];
-    };
-}
-
-keys! {
-    ADDR = "--addr", "NEWSGRAPH_ADDR", "addr";
-    SEED = "--seed", "NEWSGRAPH_SEED", "seed";
-    DATA_DIR = "--data-dir", "NEWSGRAPH_DATA_DIR", "data_dir";
-    WRITE_TOKEN_FILE = "--write-token-file", "NEWSGRAPH_WRITE_TOKEN_FILE", "write_token_file";
-    MAX_BODY_BYTES = "--max-body-bytes", "NEWSGRAPH_MAX_BODY_BYTES", "max_body_bytes";
-    MAX_QUERY_BYTES = "--max-query-bytes", "NEWSGRAPH_MAX_QUERY_BYTES", "max_query_bytes";
-    MAX_NESTING = "--max-nesting", "NEWSGRAPH_MAX_NESTING", "max_nesting";
-    MAX_DEPTH = "--max-depth", "NEWSGRAPH_MAX_DEPTH", "max_depth";
-    MAX_COMPLEXITY = "--max-complexity", "NEWSGRAPH_MAX_COMPLEXITY", "max_complexity";
-    MAX_FIELDS = "--max-fields", "NEWSGRAPH_MAX_FIELDS", "max_fields";
-    MAX_DIRECTIVES = "--max-directives", "NEWSGRAPH_MAX_DIRECTIVES", "max_directives";
-    MAX_ITEMS = "--max-items", "NEWSGRAPH_MAX_ITEMS", "max_items";
-    TIMEOUT_SECS = "--timeout-secs", "NEWSGRAPH_TIMEOUT_SECS", "timeout_secs";
-    MAX_RESPONSE_BYTES = "--max-response-bytes", "NEWSGRAPH_MAX_RESPONSE_BYTES", "max_response_bytes";
-    CORS_ORIGINS = "--cors-origin", "NEWSGRAPH_CORS_ORIGINS", "cors_origins";
-    APQ_CACHE_SIZE = "--apq-cache-size", "NEWSGRAPH_APQ_CACHE_SIZE", "apq_cache_size";
-    APQ_CACHE_BYTES = "--apq-cache-bytes", "NEWSGRAPH_APQ_CACHE_BYTES", "apq_cache_bytes";
-    HEADER_TIMEOUT_SECS = "--header-timeout-secs", "NEWSGRAPH_HEADER_TIMEOUT_SECS", "header_timeout_secs";
-    BODY_TIMEOUT_SECS = "--body-timeout-secs", "NEWSGRAPH_BODY_TIMEOUT_SECS", "body_timeout_secs";
-    IDLE_TIMEOUT_SECS = "--idle-timeout-secs", "NEWSGRAPH_IDLE_TIMEOUT_SECS", "idle_timeout_secs";
-    MAX_CONNECTIONS = "--max-connections", "NEWSGRAPH_MAX_CONNECTIONS", "max_connections";
-    MAX_CONCURRENT_REQUESTS = "--max-concurrent-requests", "NEWSGRAPH_MAX_CONCURRENT_REQUESTS", "max_concurrent_requests";
-    MAX_SUBSCRIPTIONS = "--max-subscriptions-per-connection", "NEWSGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION", "max_subscriptions_per_connection";
-    WS_INIT_TIMEOUT_SECS = "--ws-init-timeout-secs", "NEWSGRAPH_WS_INIT_TIMEOUT_SECS", "ws_init_timeout_secs";
-    PRODUCTION = "--production", "NEWSGRAPH_PRODUCTION", "production";
-    LOG_FORMAT = "--log-format", "NEWSGRAPH_LOG_FORMAT", "log_format";
-}
-
-/// A setting's default as `--help` shows it, from the one place defaults live
-/// ([`HttpConfig::default`]).
-fn default_text(file_key: &str) -> Option<String> {
-    let d = HttpConfig::default();
-    let v = match file_key {
-        "addr" => DEFAULT_ADDR.to_string(),
-        "max_body_bytes" => d.max_body_bytes.to_string(),
-        "max_query_bytes" => d.max_query_bytes.to_string(),
-        "max_nesting" => d.max_nesting.to_string(),
-        "max_depth" => d.limits.max_depth.to_string(),
-        "max_complexity" => d.limits.max_complexity.to_string(),
-        "max_fields" => d.limits.max_fields.to_string(),
-        "max_directives" => d.limits.max_directives.to_string(),
-        "max_items" => d.limits.max_items.to_string(),
-        "timeout_secs" => d.timeout.as_secs().to_string(),
-        "max_response_bytes" => d.max_response_bytes.to_string(),
-        "apq_cache_size" => d.apq_cache_size.to_string(),
-        "apq_cache_bytes" => d.apq_cache_bytes.to_string(),
-        "header_timeout_secs" => d.header_timeout.as_secs().to_string(),
-        "body_timeout_secs" => d.body_timeout.as_secs().to_string(),
-        "idle_timeout_secs" => d.idle_timeout.as_secs().to_string(),
-        "max_connections" => d.max_connections.to_string(),
-        "max_concurrent_requests" => d.max_concurrent_requests.to_string(),
-        "max_subscriptions_per_connection" => d.max_subscriptions_per_connection.to_string(),
-        "ws_init_timeout_secs" => d.ws_init_timeout.as_secs().to_string(),
-        "log_format" => "text".to_string(),
-        _ => return None,
-    };
-    Some(v)
-}
-
-/// The configuration file: the settings' keys, nothing else.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    addr: Option<String>,
-    seed: Option<PathBuf>,
-    data_dir: Option<PathBuf>,
-    write_token_file: Option<PathBuf>,
-    max_body_bytes: Option<usize>,
-    max_query_bytes: Option<usize>,
-    max_nesting: Option<usize>,
-    max_depth: Option<usize>,
-    max_complexity: Option<usize>,
-    max_fields: Option<usize>,
-    max_directives: Option<usize>,
-    max_items: Option<usize>,
-    timeout_secs: Option<u64>,
-    max_response_bytes: Option<usize>,
-    cors_origins: Option<Vec<String>>,
-    apq_cache_size: Option<usize>,
-    apq_cache_bytes: Option<usize>,
-    header_timeout_secs: Option<u64>,
-    body_timeout_secs: Option<u64>,
-    idle_timeout_secs: Option<u64>,
-    max_connections: Option<usize>,
-    max_concurrent_requests: Option<usize>,
-    max_subscriptions_per_connection: Option<usize>,
-    ws_init_timeout_secs: Option<u64>,
-    production: Option<bool>,
-    log_format: Option<String>,
-}
-
-/// Where a value came from, to name it in an error.
-enum Origin<'a> {
-    Flag(&'static str),
-    Env(&'static str),
-    File(&'static str, &'a Path),
-}
-
-impl fmt::Display for Origin<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Origin::Flag(flag) => f.write_str(flag),
-            Origin::Env(var) => f.write_str(var),
-            Origin::File(key, path) => write!(f, "`{key}` in {}", path.display()),
-        }
+/// `layer`'s values split by where clap took them from: its defaults, or a flag or variable.
+fn split_by_source(layer: &Layer, matches: &ArgMatches) -> (Layered, Layered) {
+    let all = figment::providers::Serialized::defaults(layer)
+        .data()
+        .expect("settings serialise")
+        .remove(&Profile::Default)
+        .unwrap_or_default();
+    let (mut defaults, mut given) = (Dict::new(), Dict::new());
+    for (key, value) in all {
+        match matches.value_source(&key) {
+            Some(ValueSource::DefaultValue) => defaults.insert(key, value),
+            Some(_) => given.insert(key, value),
+            None => None,
+        };
     }
+    (
+        Layered {
+            metadata: Metadata::named("the defaults"),
+            dict: defaults,
+        },
+        Layered {
+            metadata: Metadata::named("the command line and environment"),
+            dict: given,
+        },
+    )
 }
 
-fn invalid(origin: &Origin<'_>, message: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        setting: origin.to_string(),
-        message: message.into(),
-    }
+/// Where each setting's value came from, to name it in an error.
+struct Origins<'a> {
+    matches: &'a ArgMatches,
+    figment: &'a Figment,
 }
 
-/// The three sources, consulted in order.
-struct Sources<'a> {
-    env: &'a Env,
-    file: FileConfig,
-    file_path: Option<PathBuf>,
-}
-
-impl Sources<'_> {
-    /// A non-empty variable (an empty one counts as unset, as clap and most tools do).
-    fn env(&self, name: &str) -> Option<&str> {
-        self.env
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.trim().is_empty())
-    }
-
-    fn file_origin(&self, key: &'static Key) -> Origin<'_> {
-        Origin::File(
-            key.file,
-            self.file_path.as_deref().unwrap_or(Path::new("?")),
-        )
-    }
-
-    /// The first of flag, environment (parsed with `FromStr`) and file that gives `key`.
-    fn pick<T>(
-        &self,
-        key: &'static Key,
-        flag: Option<T>,
-        file: Option<T>,
-    ) -> Result<Option<(T, Origin<'_>)>, ConfigError>
-    where
-        T: FromStr,
-        T::Err: fmt::Display,
-    {
-        if let Some(v) = flag {
-            return Ok(Some((v, Origin::Flag(key.flag))));
-        }
-        if let Some(raw) = self.env(key.env) {
-            let origin = Origin::Env(key.env);
-            return match raw.trim().parse() {
-                Ok(v) => Ok(Some((v, origin))),
-                Err(e) => Err(invalid(&origin, format!("invalid value `{raw}`: {e}"))),
-            };
-        }
-        Ok(file.map(|v| (v, self.file_origin(key))))
-    }
-
-    /// A limit: a positive number, `default` when nothing gives it.
-    fn limit<T>(
-        &self,
-        key: &'static Key,
-        flag: Option<T>,
-        file: Option<T>,
-        default: T,
-    ) -> Result<T, ConfigError>
-    where
-        T: FromStr + PartialEq + Default + fmt::Display,
-        T::Err: fmt::Display,
-    {
-        match self.pick(key, flag, file)? {
-            Some((v, origin)) if v == T::default() => {
-                Err(invalid(&origin, format!("must be at least 1, not {v}")))
+impl Origins<'_> {
+    /// The flag, the variable, or the key and file that gave `key`.
+    fn of(&self, key: &str) -> String {
+        let cmd = command();
+        let arg = cmd.get_arguments().find(|a| a.get_id() == key);
+        match self.matches.value_source(key) {
+            Some(ValueSource::CommandLine) => {
+                if let Some(long) = arg.and_then(|a| a.get_long()) {
+                    return format!("--{long}");
+                }
             }
-            Some((v, _)) => Ok(v),
-            None => Ok(default),
+            Some(ValueSource::EnvVariable) => {
+                if let Some(var) = arg.and_then(|a| a.get_env()) {
+                    return var.to_string_lossy().into_owned();
+                }
+            }
+            _ => {}
         }
+        match self
+            .figment
+            .find_metadata(key)
+            .and_then(|m| m.source.as_ref())
+        {
+            Some(Source::File(path)) => format!("`{key}` in {}", path.display()),
+            _ => format!("`{key}`"),
+        }
+    }
+
+    /// How a setting is given, for messages that ask for one: flag, variable and key.
+    fn ways(key: &str) -> String {
+        let cmd = command();
+        let arg = cmd.get_arguments().find(|a| a.get_id() == key);
+        let long = arg.and_then(|a| a.get_long()).unwrap_or(key);
+        let var = arg
+            .and_then(|a| a.get_env())
+            .map(|v| v.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("--{long}, {var} or `{key}` in the config file")
     }
 }
 
-/// A boolean as people write it in a variable.
-#[derive(Debug, Clone, Copy)]
-struct Switch(bool);
-
-impl FromStr for Switch {
-    type Err = &'static str;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "on" => Ok(Switch(true)),
-            "false" | "0" | "no" | "off" => Ok(Switch(false)),
-            _ => Err("expected true or false"),
+/// Figment's errors, each naming its key and the file it came from.
+fn extraction_error(e: figment::Error) -> ConfigError {
+    let messages: Vec<String> = e
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let at = match e.metadata.as_ref().and_then(|m| m.source.as_ref()) {
+                Some(Source::File(path)) => format!("`{key}` in {}", path.display()),
+                _ => format!("`{key}`"),
+            };
+            match &e.kind {
+                // A `NonZero` limit given 0: say it as the flags' parser does.
+                figment::error::Kind::InvalidValue(_, expected) if expected.contains("nonzero") => {
+                    format!("{at}: must be at least 1")
+                }
+                kind => format!("{at}: {kind}"),
+            }
+        })
+        .collect();
+    let (setting, message) = match messages.split_first() {
+        Some((first, rest)) => {
+            let (setting, message) = first.split_once(": ").unwrap_or((first, ""));
+            let mut message = message.to_string();
+            for more in rest {
+                message.push_str("; ");
+                message.push_str(more);
+            }
+            (setting.to_string(), message)
         }
-    }
-}
-
-/// Origins as the CORS layer compares them: `scheme://host[:port]`, as browsers send them.
-#[derive(Debug, Clone)]
-struct Origins(Vec<String>);
-
-impl FromStr for Origins {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        s.split(',')
-            .map(str::trim)
-            .filter(|o| !o.is_empty())
-            .map(parse_origin)
-            .collect::<Result<_, _>>()
-            .map(Origins)
-    }
+        None => ("configuration".into(), "invalid".into()),
+    };
+    ConfigError::Invalid { setting, message }
 }
 
 /// Checks and normalises one origin: `http` or `https`, a host, maybe a port, nothing else
@@ -630,212 +657,68 @@ fn parse_origin(origin: &str) -> Result<String, String> {
     })
 }
 
-fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    toml::from_str(&text).map_err(|e| ConfigError::ParseFile {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })
-}
-
 /// The first line of a token file, trimmed.
-fn read_token_file(path: &Path, origin: &Origin<'_>) -> Result<String, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        invalid(
-            origin,
-            format!("cannot read the write token file {}: {e}", path.display()),
-        )
+fn read_token_file(path: &Path, origin: &str) -> Result<String, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
+        setting: origin.to_string(),
+        message: format!("cannot read the write token file {}: {e}", path.display()),
     })?;
     Ok(text.lines().next().unwrap_or_default().trim().to_string())
 }
 
+/// A non-empty variable of this process (an empty one counts as unset, as clap does).
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
 impl Settings {
-    /// Merges parsed flags, `env` and the configuration file they name (flag > env > file >
-    /// default), and checks the result.
-    pub fn resolve(args: Args, env: &Env) -> Result<Settings, ConfigError> {
-        let file_path = match (&args.config, env.get(CONFIG_ENV).filter(|v| !v.is_empty())) {
-            (Some(p), _) => Some(p.clone()),
-            (None, Some(p)) => Some(PathBuf::from(p)),
-            (None, None) => None,
-        };
-        let file = match &file_path {
-            Some(p) => read_file(p)?,
-            None => FileConfig::default(),
-        };
-        let src = Sources {
-            env,
-            file,
-            file_path,
-        };
-        let f = &src.file;
-        let file_addr = match &f.addr {
-            Some(a) => Some(
-                a.parse::<SocketAddr>()
-                    .map_err(|e| invalid(&src.file_origin(&ADDR), format!("`{a}`: {e}")))?,
-            ),
-            None => None,
-        };
-        let file_log_format = match &f.log_format {
-            Some(s) => Some(
-                s.parse::<LogFormat>()
-                    .map_err(|e| invalid(&src.file_origin(&LOG_FORMAT), format!("`{s}`: {e}")))?,
-            ),
-            None => None,
-        };
-        let file_origins = match &f.cors_origins {
-            Some(list) => Some(Origins(
-                list.iter()
-                    .map(|o| parse_origin(o))
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| invalid(&src.file_origin(&CORS_ORIGINS), e))?,
-            )),
-            None => None,
-        };
-        let flag_origins = if args.cors_origins.is_empty() {
-            None
-        } else {
-            Some(Origins(
-                args.cors_origins
-                    .iter()
-                    .map(|o| parse_origin(o))
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| invalid(&Origin::Flag(CORS_ORIGINS.flag), e))?,
-            ))
+    /// Merges clap's defaults, the configuration file and what clap read from flags and
+    /// variables (flag > env > file > default), and checks the result.
+    pub fn resolve(args: Args, matches: &ArgMatches) -> Result<Settings, ConfigError> {
+        let (defaults, given) = split_by_source(&args.settings, matches);
+        let mut figment = Figment::from(defaults);
+        if let Some(path) = &args.config {
+            figment = figment.merge(read_file(path)?);
+        }
+        let figment = figment.merge(given);
+        let s: Layer = figment.extract().map_err(extraction_error)?;
+        let origins = Origins {
+            matches,
+            figment: &figment,
         };
 
-        let addr = src
-            .pick(&ADDR, args.addr, file_addr)?
-            .map_or_else(|| DEFAULT_ADDR.parse().expect("valid default"), |(a, _)| a);
-        let seed = src.pick(&SEED, args.seed, f.seed.clone())?.map(|(p, _)| p);
-        let data_dir = src
-            .pick(&DATA_DIR, args.data_dir, f.data_dir.clone())?
-            .map(|(p, _)| p);
-        let log_format = src
-            .pick(&LOG_FORMAT, args.log_format, file_log_format)?
-            .map_or(LogFormat::default(), |(l, _)| l);
-        let production = src
-            .pick(
-                &PRODUCTION,
-                args.production.then_some(Switch(true)),
-                f.production.map(Switch),
-            )?
-            .is_some_and(|(Switch(on), _)| on);
-
-        // Full literals, no `..default`: a field added to either struct must be given a
-        // flag, a variable and a file key here before the crate compiles again.
-        let d = HttpConfig::default();
+        let production = s.production;
         let limits = crate::api::Limits {
-            max_depth: src.limit(&MAX_DEPTH, args.max_depth, f.max_depth, d.limits.max_depth)?,
-            max_complexity: src.limit(
-                &MAX_COMPLEXITY,
-                args.max_complexity,
-                f.max_complexity,
-                d.limits.max_complexity,
-            )?,
-            max_fields: src.limit(
-                &MAX_FIELDS,
-                args.max_fields,
-                f.max_fields,
-                d.limits.max_fields,
-            )?,
-            max_directives: src.limit(
-                &MAX_DIRECTIVES,
-                args.max_directives,
-                f.max_directives,
-                d.limits.max_directives,
-            )?,
-            max_items: src.limit(&MAX_ITEMS, args.max_items, f.max_items, d.limits.max_items)?,
+            max_depth: s.max_depth.get(),
+            max_complexity: s.max_complexity.get(),
+            max_fields: s.max_fields.get(),
+            max_directives: s.max_directives.get(),
+            max_items: s.max_items.get(),
             introspection: !production,
         };
+        // A full literal, no `..default`: a field added to `HttpConfig` must be given a
+        // setting here before the crate compiles again.
         let http = HttpConfig {
-            max_body_bytes: src.limit(
-                &MAX_BODY_BYTES,
-                args.max_body_bytes,
-                f.max_body_bytes,
-                d.max_body_bytes,
-            )?,
-            max_query_bytes: src.limit(
-                &MAX_QUERY_BYTES,
-                args.max_query_bytes,
-                f.max_query_bytes,
-                d.max_query_bytes,
-            )?,
-            max_nesting: src.limit(&MAX_NESTING, args.max_nesting, f.max_nesting, d.max_nesting)?,
+            max_body_bytes: s.max_body_bytes.get(),
+            max_query_bytes: s.max_query_bytes.get(),
+            max_nesting: s.max_nesting.get(),
             limits,
-            timeout: Duration::from_secs(src.limit(
-                &TIMEOUT_SECS,
-                args.timeout_secs,
-                f.timeout_secs,
-                d.timeout.as_secs(),
-            )?),
-            max_response_bytes: src.limit(
-                &MAX_RESPONSE_BYTES,
-                args.max_response_bytes,
-                f.max_response_bytes,
-                d.max_response_bytes,
-            )?,
+            timeout: Duration::from_secs(s.timeout_secs.get()),
+            max_response_bytes: s.max_response_bytes.get(),
             graphiql: !production,
-            cors_origins: src
-                .pick(&CORS_ORIGINS, flag_origins, file_origins)?
-                .map_or_else(Vec::new, |(Origins(list), _)| list),
-            // Zero is meaningful here: no persisted queries.
-            apq_cache_size: src
-                .pick(&APQ_CACHE_SIZE, args.apq_cache_size, f.apq_cache_size)?
-                .map_or(d.apq_cache_size, |(n, _)| n),
-            apq_cache_bytes: src.limit(
-                &APQ_CACHE_BYTES,
-                args.apq_cache_bytes,
-                f.apq_cache_bytes,
-                d.apq_cache_bytes,
-            )?,
-            header_timeout: Duration::from_secs(src.limit(
-                &HEADER_TIMEOUT_SECS,
-                args.header_timeout_secs,
-                f.header_timeout_secs,
-                d.header_timeout.as_secs(),
-            )?),
-            body_timeout: Duration::from_secs(src.limit(
-                &BODY_TIMEOUT_SECS,
-                args.body_timeout_secs,
-                f.body_timeout_secs,
-                d.body_timeout.as_secs(),
-            )?),
-            idle_timeout: Duration::from_secs(src.limit(
-                &IDLE_TIMEOUT_SECS,
-                args.idle_timeout_secs,
-                f.idle_timeout_secs,
-                d.idle_timeout.as_secs(),
-            )?),
-            max_connections: src.limit(
-                &MAX_CONNECTIONS,
-                args.max_connections,
-                f.max_connections,
-                d.max_connections,
-            )?,
-            max_concurrent_requests: src.limit(
-                &MAX_CONCURRENT_REQUESTS,
-                args.max_concurrent_requests,
-                f.max_concurrent_requests,
-                d.max_concurrent_requests,
-            )?,
-            max_subscriptions_per_connection: src.limit(
-                &MAX_SUBSCRIPTIONS,
-                args.max_subscriptions_per_connection,
-                f.max_subscriptions_per_connection,
-                d.max_subscriptions_per_connection,
-            )?,
-            ws_init_timeout: Duration::from_secs(src.limit(
-                &WS_INIT_TIMEOUT_SECS,
-                args.ws_init_timeout_secs,
-                f.ws_init_timeout_secs,
-                d.ws_init_timeout.as_secs(),
-            )?),
+            cors_origins: s.cors_origins.into_iter().map(String::from).collect(),
+            apq_cache_size: s.apq_cache_size,
+            apq_cache_bytes: s.apq_cache_bytes.get(),
+            header_timeout: Duration::from_secs(s.header_timeout_secs.get()),
+            body_timeout: Duration::from_secs(s.body_timeout_secs.get()),
+            idle_timeout: Duration::from_secs(s.idle_timeout_secs.get()),
+            max_connections: s.max_connections.get(),
+            max_concurrent_requests: s.max_concurrent_requests.get(),
+            max_subscriptions_per_connection: s.max_subscriptions_per_connection.get(),
+            ws_init_timeout: Duration::from_secs(s.ws_init_timeout_secs.get()),
         };
 
-        let write_token = write_token(&src, args.write_token_file)?;
+        let write_token = write_token(s.write_token_file.as_deref(), &origins)?;
 
         let command = if let Some(Subcommand::Generate(g)) = args.subcommand {
             if g.nodes < crate::generate::MIN_NODES {
@@ -852,13 +735,10 @@ impl Settings {
         } else if let Some(dir) = args.export {
             Command::Export(dir)
         } else if args.compact {
-            if data_dir.is_none() {
+            if s.data_dir.is_none() {
                 return Err(ConfigError::Invalid {
                     setting: "--compact".into(),
-                    message: format!(
-                        "needs a data directory ({}, {} or `{}` in the config file)",
-                        DATA_DIR.flag, DATA_DIR.env, DATA_DIR.file
-                    ),
+                    message: format!("needs a data directory ({})", Origins::ways("data_dir")),
                 });
             }
             Command::Compact
@@ -866,53 +746,64 @@ impl Settings {
             Command::Serve
         };
 
-        let mut warnings: Vec<String> = env
-            .keys()
-            .filter(|k| k.starts_with("NEWSGRAPH_"))
-            .filter(|k| {
-                ![CONFIG_ENV, WRITE_TOKEN_ENV].contains(&k.as_str())
-                    && !KEYS.iter().any(|key| key.env == k.as_str())
-            })
-            .map(|k| format!("ignoring the unknown environment variable {k}"))
-            .collect();
-        warnings.sort();
-
         Ok(Settings {
-            addr,
-            seed,
-            data_dir,
+            addr: s.addr,
+            seed: s.seed,
+            data_dir: s.data_dir,
             write_token,
             http,
-            log_format,
+            log_format: s.log_format,
             command,
-            config_file: src.file_path.clone(),
-            warnings,
+            config_file: args.config,
+            warnings: unknown_variables(),
         })
     }
 }
 
+/// Warnings for `NEWSGRAPH_*` variables that name no setting (a typo would be silently unused).
+fn unknown_variables() -> Vec<String> {
+    let cmd = command();
+    let known: Vec<String> = cmd
+        .get_arguments()
+        .filter_map(|a| a.get_env())
+        .map(|v| v.to_string_lossy().into_owned())
+        .chain([WRITE_TOKEN_ENV.to_string()])
+        .collect();
+    let mut warnings: Vec<String> = std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .filter(|k| k.starts_with("NEWSGRAPH_") && !known.contains(k))
+        .map(|k| format!("ignoring the unknown environment variable {k}"))
+        .collect();
+    warnings.sort();
+    warnings
+}
+
 /// The write token: from NEWSGRAPH_WRITE_TOKEN or from a token file (flag, variable or file
 /// key), never both, and long enough.
-fn write_token(src: &Sources<'_>, flag: Option<PathBuf>) -> Result<Option<String>, ConfigError> {
-    let from_env = src.env(WRITE_TOKEN_ENV).map(str::to_string);
-    let file = src.pick(&WRITE_TOKEN_FILE, flag, src.file.write_token_file.clone())?;
+fn write_token(file: Option<&Path>, origins: &Origins<'_>) -> Result<Option<String>, ConfigError> {
+    let from_env = var(WRITE_TOKEN_ENV);
     let (token, origin) = match (file, from_env) {
-        (Some((_, origin)), Some(_)) => {
-            return Err(invalid(
-                &origin,
-                format!("give the write token in {WRITE_TOKEN_ENV} or a token file, not both"),
-            ));
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::Invalid {
+                setting: origins.of("write_token_file"),
+                message: format!(
+                    "give the write token in {WRITE_TOKEN_ENV} or a token file, not both"
+                ),
+            });
         }
-        (Some((path, origin)), None) => (Some(read_token_file(&path, &origin)?), origin),
-        (None, token) => (token, Origin::Env(WRITE_TOKEN_ENV)),
+        (Some(path), None) => {
+            let origin = origins.of("write_token_file");
+            (Some(read_token_file(path, &origin)?), origin)
+        }
+        (None, token) => (token, WRITE_TOKEN_ENV.to_string()),
     };
     if let Some(t) = &token
         && t.chars().count() < MIN_TOKEN_LEN
     {
-        return Err(invalid(
-            &origin,
-            format!("the write token must be at least {MIN_TOKEN_LEN} characters long"),
-        ));
+        return Err(ConfigError::Invalid {
+            setting: origin,
+            message: format!("the write token must be at least {MIN_TOKEN_LEN} characters long"),
+        });
     }
     Ok(token)
 }
@@ -923,15 +814,38 @@ mod tests {
 
     use super::*;
 
-    fn args(argv: &[&str]) -> Args {
-        Args::try_parse_from(std::iter::once("newsgraph").chain(argv.iter().copied()))
-            .expect("valid arguments")
-    }
+    /// Serialises the tests that set this process's `NEWSGRAPH_*` variables: clap reads the
+    /// real environment, so each test's variables are set for the duration of its call.
+    static ENV: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-    fn env(vars: &[(&str, &str)]) -> Env {
-        vars.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+    /// Runs `f` with exactly `vars` as this process's `NEWSGRAPH_*` variables, then restores
+    /// what was there.
+    fn with_env<R>(vars: &[(&str, &str)], f: impl FnOnce() -> R) -> R {
+        let _guard = ENV.lock().unwrap_or_else(|p| p.into_inner());
+        let saved: Vec<(String, String)> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("NEWSGRAPH_"))
+            .collect();
+        // SAFETY: the variables are changed only while `ENV` is held, and nothing else in the
+        // test binary reads `NEWSGRAPH_*` variables.
+        unsafe {
+            for (k, _) in &saved {
+                std::env::remove_var(k);
+            }
+            for (k, v) in vars {
+                std::env::set_var(k, v);
+            }
+        }
+        let result = f();
+        // SAFETY: as above.
+        unsafe {
+            for (k, _) in vars {
+                std::env::remove_var(k);
+            }
+            for (k, v) in &saved {
+                std::env::set_var(k, v);
+            }
+        }
+        result
     }
 
     /// A config file with `text`, kept alive as long as the returned handle.
@@ -945,7 +859,9 @@ mod tests {
     }
 
     fn resolve(argv: &[&str], vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        Settings::resolve(args(argv), &env(vars))
+        with_env(vars, || {
+            load_from(std::iter::once("newsgraph").chain(argv.iter().copied()))
+        })
     }
 
     fn error(argv: &[&str], vars: &[(&str, &str)]) -> String {
@@ -1302,7 +1218,10 @@ mod tests {
         assert!(e.contains("NEWSGRAPH_TIMEOUT_SECS"), "{e}");
         let file = config_file("max_body_bytes = 0\n");
         let e = error(&["--config", file.path().to_str().unwrap()], &[]);
-        assert!(e.contains("`max_body_bytes` in "), "{e}");
+        assert!(
+            e.contains("`max_body_bytes` in ") && e.contains("at least 1"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -1500,19 +1419,47 @@ mod tests {
     }
 
     #[test]
+    fn every_setting_is_named_alike_everywhere_and_in_the_readme_table() {
+        let readme = include_str!("../README.md");
+        let table: Vec<&str> = readme
+            .lines()
+            .skip_while(|l| !l.starts_with("| flag | environment | config file key |"))
+            .take_while(|l| l.starts_with('|'))
+            .collect();
+        let cmd = <Layer as clap::Args>::augment_args(clap::Command::new("keys"));
+        let mut count = 0;
+        for arg in cmd.get_arguments() {
+            let key = arg.get_id().as_str();
+            let long = arg.get_long().expect("every setting has a flag");
+            let var = arg.get_env().expect("every setting has a variable");
+            let var = var.to_str().unwrap();
+            assert!(var.starts_with("NEWSGRAPH_"), "{key}: {var}");
+            let row = table
+                .iter()
+                .find(|row| row.contains(&format!("`{key}")))
+                .unwrap_or_else(|| panic!("no row for `{key}` in the README's table"));
+            assert!(row.contains(&format!("`--{long}")), "{key}: {row}");
+            assert!(row.contains(&format!("`{var}")), "{key}: {row}");
+            count += 1;
+        }
+        assert_eq!(count, file_keys().len());
+        assert!(count >= 26, "{count} settings");
+    }
+
+    #[test]
     fn help_names_each_settings_variable_and_default() {
-        let help = command().render_help().to_string();
-        assert!(help.contains("[env: NEWSGRAPH_MAX_BODY_BYTES]"), "{help}");
+        let help = with_env(&[], || command().render_help().to_string());
+        assert!(help.contains("[env: NEWSGRAPH_MAX_BODY_BYTES="), "{help}");
         assert!(help.contains("[default: 1048576]"), "{help}");
-        assert!(help.contains("[env: NEWSGRAPH_CORS_ORIGINS]"), "{help}");
+        assert!(help.contains("[env: NEWSGRAPH_CORS_ORIGINS="), "{help}");
         assert!(help.contains("[default: 127.0.0.1:8000]"), "{help}");
     }
 
     #[test]
     fn load_from_parses_arguments_and_passes_help_to_clap() {
-        let s = load_from(["newsgraph", "--max-depth", "9"], &Env::new()).unwrap();
+        let s = with_env(&[], || load_from(["newsgraph", "--max-depth", "9"])).unwrap();
         assert_eq!(s.http.limits.max_depth, 9);
-        let e = load_from(["newsgraph", "--help"], &Env::new()).unwrap_err();
+        let e = with_env(&[], || load_from(["newsgraph", "--help"])).unwrap_err();
         assert!(
             matches!(&e, ConfigError::Usage(c) if c.kind() == clap::error::ErrorKind::DisplayHelp)
         );

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write latency and throughput: COUNT `addEntity` mutations over WRITERS concurrent
+"""Write latency and throughput: COUNT `createEntity` mutations over WRITERS concurrent
 keep-alive connections (threads), each write acknowledged only after the server's journal is
 fsynced. Prints one line: `RESULT writers=W writes=N p50_ms=.. p99_ms=.. writes_per_s=.. errors=E`.
 Only talks to 127.0.0.1. Python 3 standard library only."""
@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 
-MUTATION = "mutation($input: EntityInput!) { addEntity(input: $input) { id } }"
+MUTATION = "mutation($input: CreateEntityInput!) { createEntity(input: $input) { entity { id } userErrors { message } } }"
 
 
 def percentile(sorted_values, p):
@@ -51,7 +51,7 @@ def main():
             resp = conn.getresponse()
             data = resp.read()
             mine.append((time.perf_counter() - t0) * 1000)
-            if resp.status != 200 or b'"errors"' in data:
+            if resp.status != 200 or b'"errors"' in data or b'"userErrors":[]' not in data:
                 bad += 1
                 if bad == 1:
                     print(f"write error: {resp.status} {data[:300]!r}", file=sys.stderr, flush=True)

@@ -324,7 +324,7 @@ impl RelationStatus {
     }
 
     /// The date asked about.
-    async fn on(&self) -> Date {
+    async fn as_of(&self) -> Date {
         Date(self.on)
     }
 
@@ -554,10 +554,10 @@ impl GraphStats {
     /// reads the order, skipping entities of other kinds.
     async fn most_central(
         &self,
-        #[graphql(desc = "How many (1 to 100; default 10).", default = 10)] first: i32,
+        #[graphql(desc = "How many (1 to 100; default 10).", default = 10)] limit: i32,
         #[graphql(desc = "Only entities of these kinds.")] kinds: Option<Vec<EntityKind>>,
     ) -> Result<Vec<RankedEntity>> {
-        let first = in_range("first", first, 1, 100)?;
+        let first = in_range("limit", limit, 1, 100)?;
         charge(first)?;
         let kinds: Option<Vec<Kind>> = kinds.map(|k| k.into_iter().map(Kind::from).collect());
         Ok(self
@@ -637,11 +637,11 @@ impl AnalysisQuery {
             Vec<RelationType>,
         >,
         #[graphql(desc = "Only walk relations valid on this date.")] as_of: Option<Date>,
-        #[graphql(desc = "How many connections (1 to 10; default 3).", default = 3)] first: i32,
+        #[graphql(desc = "How many connections (1 to 10; default 3).", default = 3)] limit: i32,
     ) -> Result<PathsResult> {
         let g = &graph(ctx)?;
         let (a, b, hops) = endpoints(g, &from, &to, max_hops)?;
-        let k = in_range("first", first, 1, MAX_PATHS)?;
+        let k = in_range("limit", limit, 1, MAX_PATHS)?;
         let filter = filter(relation_types, as_of);
         let paths = {
             let g = g.clone();
@@ -711,7 +711,7 @@ impl AnalysisQuery {
         #[graphql(name = "type", desc = "The relation type, e.g. PARTY_TO.")]
         rel_type: RelationType,
         #[graphql(desc = "The relation's end, e.g. `treaty/ottawa-convention`.")] to: ID,
-        #[graphql(desc = "The date asked about.")] on: Date,
+        #[graphql(desc = "The day asked about.")] as_of: Date,
     ) -> Result<RelationStatus> {
         let g = &graph(ctx)?;
         let (a, b) = (lookup(g, "from", &from)?, lookup(g, "to", &to)?);
@@ -721,8 +721,8 @@ impl AnalysisQuery {
             from: a,
             rel,
             to: b,
-            on: on.0,
-            status: g.status(a, rel, b, on.0),
+            on: as_of.0,
+            status: g.status(a, rel, b, as_of.0),
         })
     }
 

@@ -122,12 +122,12 @@ mod tests {
         // task, so a timeout would fire while it applies).
         let changes: Vec<serde_json::Value> = (0..1000)
             .map(|i| {
-                serde_json::json!({ "addEntity": {
+                serde_json::json!({ "createEntity": {
                     "id": format!("state/s-{i}"), "kind": "STATE", "name": format!("S {i}") } })
             })
             .collect();
         let write = async_graphql::Request::new(
-            "mutation($c: [ChangeInput!]!) { applyChanges(changes: $c) { applied } }",
+            "mutation($c: [ChangeInput!]!) { applyChanges(input: { changes: $c }) { applied } }",
         )
         .variables(async_graphql::Variables::from_json(
             serde_json::json!({ "c": changes }),

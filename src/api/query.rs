@@ -231,7 +231,6 @@ impl ReadQuery {
     async fn entities(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only entities of this kind.")] kind: Option<EntityKind>,
         #[graphql(desc = "Only entities of these kinds.")] kinds: Option<Vec<EntityKind>>,
         #[graphql(desc = "Only entities related to this entity.")] related_to: Option<ID>,
         #[graphql(desc = "With `relatedTo`: only relations of these types.")]
@@ -254,11 +253,8 @@ impl ReadQuery {
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
     ) -> Result<EntityConnection> {
         let g = &graph(ctx)?;
-        let mut kinds_wanted: Option<Vec<Kind>> =
+        let kinds_wanted: Option<Vec<Kind>> =
             kinds.map(|k| k.into_iter().map(Kind::from).collect());
-        if let Some(k) = kind {
-            kinds_wanted.get_or_insert_with(Vec::new).push(k.into());
-        }
         let text = check_text(text)?;
         let order = order_by.unwrap_or_default();
         let descending = order.direction == OrderDirection::Desc;

@@ -1,4 +1,5 @@
-//! Custom scalars: `Date` (an ISO 8601 calendar date) and `DateTime` (RFC 3339).
+//! Custom scalars: `Date` (an ISO 8601 calendar date), `FuzzyDate` (a date known to a day, a
+//! month or a year) and `DateTime` (RFC 3339).
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::{DateTime as ChronoDateTime, FixedOffset, NaiveDate};
@@ -65,5 +66,31 @@ impl ScalarType for DateTime {
 
     fn to_value(&self) -> Value {
         Value::String(self.0.to_rfc3339())
+    }
+}
+
+/// A date as precisely as it is known (see the scalar's description in the schema).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FuzzyDate(pub crate::graph::FuzzyDate);
+
+/// A date known to a day, a month or a year: `YYYY-MM-DD`, `YYYY-MM` or `YYYY` (e.g.
+/// `2025-06-27`, `2025-06`, `2025`); the form is the precision.
+#[Scalar(name = "FuzzyDate")]
+impl ScalarType for FuzzyDate {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => crate::graph::FuzzyDate::parse(s)
+                .map(FuzzyDate)
+                .map_err(|_| {
+                    InputValueError::custom(format!(
+                        "`{s}` is not a date: use YYYY-MM-DD, YYYY-MM or YYYY"
+                    ))
+                }),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
     }
 }

@@ -78,7 +78,7 @@ fn feed(ctx: &Context<'_>) -> Result<(Arc<Store>, BroadcastStream<ChangeEvent>),
     Ok((store, BroadcastStream::new(rx)))
 }
 
-#[Subscription]
+#[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// Every write to the graph, as it is published.
     async fn graph_changes(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = GraphChange>> {

@@ -309,7 +309,14 @@ impl NodeRef {
                 .count()
         };
         Ok(RelationConnection {
-            nodes: edges.iter().map(|e| entity(&e.g, e.view.other)).collect(),
+            nodes: edges
+                .iter()
+                .map(|e| Relation {
+                    g: e.g.clone(),
+                    edge: e.view.edge,
+                })
+                .collect(),
+            entities: edges.iter().map(|e| entity(&e.g, e.view.other)).collect(),
             edges,
             page_info: page.info,
             count: Arc::new(count),
@@ -445,7 +452,7 @@ impl From<Entity> for Node {
         desc = "Relations at this entity, both directions unless `direction` is given, ordered by \
                 type, then the other end's id. A page is a seek: O(page + log degree) (a `direction` or `asOf` filter also skips what it leaves out).",
         arg(
-            name = "types",
+            name = "relation_types",
             ty = "Option<Vec<RelationType>>",
             desc = "Only relations of these types."
         ),
@@ -579,7 +586,7 @@ macro_rules! entity_object {
             #[allow(clippy::too_many_arguments)]
             async fn relations(
                 &self,
-                #[graphql(desc = "Only relations of these types.")] types: Option<Vec<RelationType>>,
+                #[graphql(desc = "Only relations of these types.")] relation_types: Option<Vec<RelationType>>,
                 #[graphql(desc = "Only outgoing or only incoming relations.")] direction: Option<RelationDirection>,
                 #[graphql(desc = "Only relations valid on this date.")] as_of: Option<Date>,
                 #[graphql(desc = "Page size from the start (at most 100; default 20).")] first: Option<i32>,
@@ -587,7 +594,7 @@ macro_rules! entity_object {
                 #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
                 #[graphql(desc = "End before this cursor.")] before: Option<String>,
             ) -> Result<RelationConnection> {
-                self.0.relations(types, direction, as_of, PageArgs { first, after, last, before })
+                self.0.relations(relation_types, direction, as_of, PageArgs { first, after, last, before })
             }
 
             /// Events this entity takes part in (as actor, addressee or subject), oldest first.
@@ -940,8 +947,8 @@ impl Relation {
     }
 
     /// Whether the relation holds on the given date.
-    async fn holds_on(&self, #[graphql(desc = "The date to check.")] date: Date) -> bool {
-        self.rel().holds_on(date.0)
+    async fn holds_on(&self, #[graphql(desc = "The day to check.")] as_of: Date) -> bool {
+        self.rel().holds_on(as_of.0)
     }
 
     /// The quotes that state this relation, with their sources.
@@ -975,17 +982,17 @@ impl RelationEdge {
         &self.cursor
     }
 
-    /// The entity at the other end.
-    async fn node(&self) -> Entity {
-        entity(&self.g, self.view.other)
-    }
-
-    /// The relation itself (its `from`, `to`, validity events, ...).
-    async fn relation(&self) -> Relation {
+    /// The relation (its `from`, `to`, validity events, ...).
+    async fn node(&self) -> Relation {
         Relation {
             g: self.g.clone(),
             edge: self.view.edge,
         }
+    }
+
+    /// The entity at the other end, seen from the entity asked about.
+    async fn entity(&self) -> Entity {
+        entity(&self.g, self.view.other)
     }
 
     /// Whether the asking entity is the relation's `from` (OUTGOING) or `to` (INCOMING).
@@ -1030,8 +1037,11 @@ impl RelationEdge {
 pub struct RelationConnection {
     /// The page's relations, each with the entity at the other end.
     pub edges: Vec<RelationEdge>,
-    /// The entities at the other ends, in page order.
-    pub nodes: Vec<Entity>,
+    /// The page's relations.
+    pub nodes: Vec<Relation>,
+    /// The entity at the other end of each of the page's relations, in page order (an entity
+    /// appears once per relation).
+    pub entities: Vec<Entity>,
     /// Where this page sits in the list.
     pub page_info: PageInfo,
     /// Counts the whole filtered list, only when asked for.

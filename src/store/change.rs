@@ -116,6 +116,9 @@ pub struct EntityPatch {
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice_period_months: Option<u32>,
+    /// Removes the notice period (journals from before it never set it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub clear_notice_period: bool,
 }
 
 /// Fields of an event to change; lists replace the old list. `date` drops a `date_rule` and
@@ -176,22 +179,63 @@ pub struct RelationPatch {
     pub evidence: Option<Vec<EvidenceRecord>>,
 }
 
-/// Why a change cannot be applied; nothing was changed.
+/// Why a change cannot be applied; nothing was changed. `problem` says what kind of rule it
+/// breaks and `subject` is the value at fault as the change gave it (an id, a quote, a date,
+/// a language tag) when there is one, so an API can point at the input field holding it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ChangeError {
-    /// The change is invalid.
-    #[error("{0}")]
-    Invalid(String),
-    /// It names a record that does not exist.
-    #[error("{0}")]
-    NotFound(String),
+#[error("{message}")]
+pub struct ChangeError {
+    pub problem: Problem,
+    pub subject: Option<String>,
+    pub message: String,
+}
+
+/// The kinds of rule a change can break (an API names them for its clients).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    Invalid,
+    NotFound,
+    AlreadyExists,
+    WrongKind,
+    QuoteNotFound,
+    EvidenceRequired,
+    /// Still referred to: not removable, nor mergeable away.
+    InUse,
 }
 
 impl ChangeError {
-    pub fn message(&self) -> &str {
-        match self {
-            ChangeError::Invalid(m) | ChangeError::NotFound(m) => m,
+    pub fn new(problem: Problem, subject: Option<&str>, message: impl Into<String>) -> Self {
+        ChangeError {
+            problem,
+            subject: subject.map(str::to_string),
+            message: message.into(),
         }
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// A graph operation's refusal, worded `prefix` + the graph's words.
+    fn from_graph(prefix: &str, e: GraphError) -> Self {
+        let (problem, subject) = match &e {
+            GraphError::BadId { id, .. } => (Problem::Invalid, Some(id.as_str())),
+            GraphError::DuplicateId { id } | GraphError::DuplicateRelation { id } => {
+                (Problem::AlreadyExists, Some(id.as_str()))
+            }
+            GraphError::UnknownNode { id } => (Problem::NotFound, Some(id.as_str())),
+            GraphError::WrongKind { id, .. } => (Problem::WrongKind, Some(id.as_str())),
+            GraphError::BadLanguage { tag, .. } => (Problem::Invalid, Some(tag.as_str())),
+            GraphError::BadDate { value } => (Problem::Invalid, Some(value.as_str())),
+            GraphError::QuoteNotFound { quote, .. } => {
+                (Problem::QuoteNotFound, Some(quote.as_str()))
+            }
+            GraphError::NoEvidence { .. } => (Problem::EvidenceRequired, None),
+            GraphError::Empty { .. }
+            | GraphError::EmptyInterval { .. }
+            | GraphError::DateRule { .. } => (Problem::Invalid, None),
+        };
+        ChangeError::new(problem, subject, format!("{prefix}{e}"))
     }
 }
 
@@ -224,18 +268,23 @@ impl Touched {
 }
 
 fn invalid<T>(msg: impl Into<String>) -> Result<T, ChangeError> {
-    Err(ChangeError::Invalid(msg.into()))
+    Err(ChangeError::new(Problem::Invalid, None, msg))
+}
+
+/// A removal (or merge) refused because `id` is still referred to.
+fn in_use<T>(id: &str, msg: impl Into<String>) -> Result<T, ChangeError> {
+    Err(ChangeError::new(Problem::InUse, Some(id), msg))
 }
 
 /// A graph error about a record, worded like the seed loader's: "event `id`: problem".
 fn about(what: &str, id: &str) -> impl Fn(GraphError) -> ChangeError {
     let prefix = format!("{what} `{id}`: ");
-    move |e| ChangeError::Invalid(format!("{prefix}{e}"))
+    move |e| ChangeError::from_graph(&prefix, e)
 }
 
 fn about_str(what: &str, id: &str) -> impl Fn(String) -> ChangeError {
     let prefix = format!("{what} `{id}`: ");
-    move |e| ChangeError::Invalid(format!("{prefix}{e}"))
+    move |e| ChangeError::new(Problem::Invalid, None, format!("{prefix}{e}"))
 }
 
 fn referrer(r: Referrer) -> String {
@@ -256,7 +305,13 @@ fn find(
 ) -> Result<petgraph::graph::NodeIndex, ChangeError> {
     g.lookup(id)
         .filter(|&ix| kinds.contains(&g.node(ix).kind))
-        .ok_or_else(|| ChangeError::NotFound(format!("no {what} with id `{id}`")))
+        .ok_or_else(|| {
+            ChangeError::new(
+                Problem::NotFound,
+                Some(id),
+                format!("no {what} with id `{id}`"),
+            )
+        })
 }
 
 const ENTITY_KINDS: [Kind; 4] = [Kind::State, Kind::Person, Kind::Organization, Kind::Treaty];
@@ -264,12 +319,22 @@ const ENTITY_KINDS: [Kind; 4] = [Kind::State, Kind::Person, Kind::Organization, 
 fn find_relation(g: &Graph, id: &str) -> Result<petgraph::graph::EdgeIndex, ChangeError> {
     g.lookup_relation(id)
         .filter(|&e| g.relation(e).derived.is_none())
-        .ok_or_else(|| ChangeError::NotFound(format!("no relation with id `{id}`")))
+        .ok_or_else(|| {
+            ChangeError::new(
+                Problem::NotFound,
+                Some(id),
+                format!("no relation with id `{id}`"),
+            )
+        })
 }
 
 fn no_node(g: &Graph, id: &str) -> Result<(), ChangeError> {
     if g.lookup(id).is_some() {
-        return invalid(format!("id `{id}` is already used"));
+        return Err(ChangeError::new(
+            Problem::AlreadyExists,
+            Some(id),
+            format!("id `{id}` is already used"),
+        ));
     }
     Ok(())
 }
@@ -335,16 +400,22 @@ impl Change {
             Change::RemoveSource { id } => {
                 let ix = find(g, id, &[Kind::Source], "source")?;
                 if let Some(user) = g.first_citer(ix) {
-                    return invalid(format!(
-                        "source `{id}` is cited as evidence by {}; remove or change that first",
-                        referrer(user)
-                    ));
+                    return in_use(
+                        id,
+                        format!(
+                            "source `{id}` is cited as evidence by {}; remove or change that first",
+                            referrer(user)
+                        ),
+                    );
                 }
                 if let Some(user) = g.first_referrer(ix) {
-                    return invalid(format!(
-                        "source `{id}` is referenced by {}; remove or change that first",
-                        referrer(user)
-                    ));
+                    return in_use(
+                        id,
+                        format!(
+                            "source `{id}` is referenced by {}; remove or change that first",
+                            referrer(user)
+                        ),
+                    );
                 }
                 g.remove_node(ix);
                 Ok(Touched::node(id))
@@ -376,10 +447,13 @@ impl Change {
                     touched.extend(detach(g, ix)?);
                 }
                 if let Some(user) = g.first_referrer(ix) {
-                    return invalid(format!(
-                        "entity `{id}` is referenced by {}; remove that first or pass `cascade: true`",
-                        referrer(user)
-                    ));
+                    return in_use(
+                        id,
+                        format!(
+                            "entity `{id}` is referenced by {}; remove that first or pass `cascade: true`",
+                            referrer(user)
+                        ),
+                    );
                 }
                 g.remove_node(ix);
                 Ok(touched)
@@ -409,10 +483,13 @@ impl Change {
             Change::RemoveEvent { id } => {
                 let ix = find(g, id, &[Kind::Event], "event")?;
                 if let Some(user) = g.first_referrer(ix) {
-                    return invalid(format!(
-                        "event `{id}` is referenced by {}; remove or change that first",
-                        referrer(user)
-                    ));
+                    return in_use(
+                        id,
+                        format!(
+                            "event `{id}` is referenced by {}; remove or change that first",
+                            referrer(user)
+                        ),
+                    );
                 }
                 let touched = event_touched(&seed::event_record(g, ix));
                 g.remove_node(ix);
@@ -514,8 +591,10 @@ fn update_event(
 fn add_relation(g: &mut Graph, r: &RelationRecord) -> Result<(), ChangeError> {
     let id = r.effective_id();
     if g.lookup_relation(&id).is_some() {
-        return invalid(format!(
-            "relation id `{id}` is already used; give the new relation an explicit `id`"
+        return Err(ChangeError::new(
+            Problem::AlreadyExists,
+            Some(&id),
+            format!("relation id `{id}` is already used; give the new relation an explicit `id`"),
         ));
     }
     let input = seed::relation_input(r).map_err(about_str("relation", &id))?;
@@ -575,6 +654,9 @@ fn patch_entity(e: &mut EntityRecord, p: &EntityPatch) {
     }
     if p.notice_period_months.is_some() {
         e.notice_period_months = p.notice_period_months;
+    }
+    if p.clear_notice_period {
+        e.notice_period_months = None;
     }
 }
 
@@ -724,7 +806,7 @@ fn detach(g: &mut Graph, ix: petgraph::graph::NodeIndex) -> Result<Touched, Chan
     for s in sources {
         touched.nodes.insert(g.node(s).id.to_string());
         g.set_publisher(s, None)
-            .map_err(|e| ChangeError::Invalid(e.to_string()))?;
+            .map_err(|e| ChangeError::from_graph("", e))?;
     }
     Ok(touched)
 }
@@ -835,10 +917,13 @@ fn merge(g: &mut Graph, survivor: &str, merged: &str) -> Result<Touched, ChangeE
         }
     }
     if let Some(user) = g.first_referrer(gone_ix) {
-        return invalid(format!(
-            "entity `{merged}` is still referenced by {}",
-            referrer(user)
-        ));
+        return in_use(
+            merged,
+            format!(
+                "entity `{merged}` is still referenced by {}",
+                referrer(user)
+            ),
+        );
     }
     g.remove_node(gone_ix);
     Ok(touched)

@@ -24,7 +24,7 @@ use arc_swap::ArcSwap;
 use tokio::sync::broadcast;
 
 pub use change::{
-    Change, ChangeError, EntityPatch, EventPatch, RelationPatch, SourcePatch, Touched,
+    Change, ChangeError, EntityPatch, EventPatch, Problem, RelationPatch, SourcePatch, Touched,
 };
 pub use recent::{CAPACITY as REMEMBERED_WRITES, MAX_ID_BYTES as MAX_CLIENT_MUTATION_ID_BYTES};
 
@@ -48,9 +48,14 @@ pub enum StoreError {
     /// The write is invalid; nothing was changed.
     #[error("{0}")]
     Invalid(String),
-    /// The write names a record that does not exist; nothing was changed.
-    #[error("{0}")]
-    NotFound(String),
+    /// Change number `change` (from 0) of the write was refused, for `error`'s reason;
+    /// nothing was changed. `message` says which change when the write has several.
+    #[error("{message}")]
+    Rejected {
+        message: String,
+        change: usize,
+        error: ChangeError,
+    },
     /// Writing to disk failed; nothing was changed.
     #[error("the write could not be made durable: {0}")]
     Durability(String),
@@ -403,12 +408,10 @@ impl Store {
         let mut g = base.clone();
         let mut touched = Touched::default();
         for (i, c) in changes.iter().enumerate() {
-            let t = c.apply(&mut g).map_err(|e| {
-                let msg = numbered(changes.len(), i, e.message());
-                match e {
-                    ChangeError::NotFound(_) if changes.len() == 1 => StoreError::NotFound(msg),
-                    _ => StoreError::Invalid(msg),
-                }
+            let t = c.apply(&mut g).map_err(|error| StoreError::Rejected {
+                message: numbered(changes.len(), i, error.message()),
+                change: i,
+                error,
             })?;
             touched.extend(t);
         }
@@ -619,7 +622,19 @@ mod tests {
         );
         assert_eq!(store.version(), 192);
         drop(store);
-        let again = Store::open(&SeedSource::BuiltIn, Some(dir.path())).unwrap();
+        // The ranking thread may still be ranking the last version (it holds the store while
+        // it publishes), and the journal's lock goes with the store: wait for it to let go.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let again = loop {
+            match Store::open(&SeedSource::BuiltIn, Some(dir.path())) {
+                Err(StoreError::Journal(crate::journal::JournalError::Locked { .. }))
+                    if std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other.unwrap(),
+            }
+        };
         assert_eq!(again.version(), 192);
         let g = again.graph();
         assert!((0..8).all(|t| g.lookup(&format!("state/w{t}-24")).is_some()));

@@ -59,6 +59,21 @@ impl Server {
         body["data"].clone()
     }
 
+    /// The payload of a write that must be applied: `data` holds one mutation's payload, and
+    /// it has no user errors (a refused write would be data, not an error).
+    async fn write(&self, q: &str, vars: Value) -> Value {
+        let data = self.data(q, vars).await;
+        let fields = data.as_object().expect("a write answers data");
+        assert_eq!(fields.len(), 1, "one mutation, one payload: {data:#}");
+        let payload = fields.values().next().unwrap().clone();
+        assert_eq!(
+            payload["userErrors"],
+            json!([]),
+            "the write was refused: {payload:#}"
+        );
+        payload
+    }
+
     /// Which of `ids` exist.
     async fn existing(&self, ids: &[String]) -> Vec<String> {
         let data = self
@@ -127,15 +142,19 @@ async fn post(
         .await
 }
 
-const ADD_STATE: &str = "mutation($id: ID!, $name: String!) { addEntity(input: { id: $id, kind: STATE, name: $name }) { id } }";
+const ADD_STATE: &str = "mutation($id: ID!, $name: String!) {
+    createEntity(input: { id: $id, kind: STATE, name: $name }) {
+        version entity { id } userErrors { field message code }
+    }
+}";
 
 /// Adds `state/<slug>` and checks the acknowledgement.
 async fn add_state(server: &Server, slug: &str) -> String {
     let id = format!("state/{slug}");
-    let data = server
-        .data(ADD_STATE, json!({ "id": id, "name": slug }))
+    let payload = server
+        .write(ADD_STATE, json!({ "id": id, "name": slug }))
         .await;
-    assert_eq!(data["addEntity"]["id"], id.as_str());
+    assert_eq!(payload["entity"]["id"], id.as_str());
     id
 }
 
@@ -156,8 +175,12 @@ async fn a_write_acknowledged_before_a_graceful_restart_is_there_after_it() {
     assert_eq!(server.node_count().await, BASE_NODES);
     let id = add_state(&server, "durable").await;
     server
-        .data(
-            "mutation { updateEntity(id: \"state/estonia\", patch: { description: \"written before the restart\" }) { id } }",
+        .write(
+            "mutation {
+                updateEntity(input: { id: \"state/estonia\", description: \"written before the restart\" }) {
+                    version userErrors { field message code }
+                }
+            }",
             json!({}),
         )
         .await;
@@ -174,13 +197,17 @@ async fn a_write_acknowledged_before_a_graceful_restart_is_there_after_it() {
     assert_eq!(data["entity"]["description"], "written before the restart");
     assert_eq!(server.node_count().await, BASE_NODES + 1);
     // Versions carry on from the journal: two writes before, so this is the third.
-    let data = server
-        .data(
-            "mutation { applyChanges(changes: [{ addEntity: { id: \"state/after-restart\", kind: STATE, name: \"After\" } }]) { version } }",
+    let payload = server
+        .write(
+            "mutation {
+                applyChanges(input: { changes: [
+                    { createEntity: { id: \"state/after-restart\", kind: STATE, name: \"After\" } }
+                ] }) { version userErrors { field message code } }
+            }",
             json!({}),
         )
         .await;
-    assert_eq!(data["applyChanges"]["version"], 3);
+    assert_eq!(payload["version"], 3);
     server.stop().await;
 }
 
@@ -197,7 +224,7 @@ async fn every_acknowledged_write_survives_sigkill_in_the_middle_of_a_stream_of_
         let client = server.client.clone();
         let url = server.url();
         let first = next;
-        // The writer sends addEntity after addEntity until the server stops answering.
+        // The writer sends createEntity after createEntity until the server stops answering.
         let writer = tokio::spawn(async move {
             let mut round_acked = vec![];
             for n in first.. {
@@ -207,7 +234,7 @@ async fn every_acknowledged_write_survives_sigkill_in_the_middle_of_a_stream_of_
                 match post(&client, &url, ADD_STATE, vars).await {
                     Ok(body) => {
                         assert_eq!(
-                            body["data"]["addEntity"]["id"],
+                            body["data"]["createEntity"]["entity"]["id"],
                             id.as_str(),
                             "a write failed before the kill: {body:#}"
                         );
@@ -359,32 +386,34 @@ async fn a_corrupt_record_in_the_middle_of_the_journal_stops_the_server_naming_f
 /// an entity, a relation citing the new source, and a moved notification date.
 async fn write_a_bit_of_everything(server: &Server) {
     server
-        .data(
+        .write(
             "mutation($text: String!) {
-                addSource(input: {
+                createSource(input: {
                     id: \"source/durability-note\", title: \"A note\", text: $text,
                     publishedAt: \"2025-07-02T10:00:00Z\", language: \"en\"
-                }) { id }
+                }) { version userErrors { field message code } }
             }",
             json!({ "text": "A short note. Latvia joined the withdrawal. Nothing else." }),
         )
         .await;
     add_state(server, "latvia").await;
     server
-        .data(
+        .write(
             "mutation {
-                addRelation(input: {
+                createRelation(input: {
                     type: SUPPORTS, from: \"state/latvia\", to: \"state/estonia\",
                     evidence: [{ source: \"source/durability-note\", quote: \"Latvia joined the withdrawal\" }]
-                }) { id }
+                }) { version userErrors { field message code } }
             }",
             json!({}),
         )
         .await;
     server
-        .data(
+        .write(
             "mutation {
-                updateEvent(id: \"event/2025-06-27-estonia-notifies-un\", patch: { date: \"2025-07-01\" }) { id }
+                updateEvent(input: { id: \"event/2025-06-27-estonia-notifies-un\", date: \"2025-07-01\" }) {
+                    version userErrors { field message code }
+                }
             }",
             json!({}),
         )
@@ -444,12 +473,21 @@ async fn writes_after_a_compaction_and_a_restart_continue_the_version_numbers() 
     let resp = post(
         &server.client,
         &server.url(),
-        "mutation { applyChanges(changes: [{ addEntity: { id: \"state/after\", kind: STATE, name: \"After\" } }]) { version } }",
+        "mutation {
+            applyChanges(input: { changes: [
+                { createEntity: { id: \"state/after\", kind: STATE, name: \"After\" } }
+            ] }) { version userErrors { field message code } }
+        }",
         json!({}),
     )
     .await
     .unwrap();
     assert!(resp.get("errors").is_none(), "{resp:#}");
+    assert_eq!(
+        resp["data"]["applyChanges"]["userErrors"],
+        json!([]),
+        "{resp:#}"
+    );
     assert_eq!(resp["data"]["applyChanges"]["version"], 4);
     assert_eq!(server.node_count().await, BASE_NODES + 4);
     server.stop().await;
@@ -513,57 +551,75 @@ async fn an_export_loads_as_a_seed_with_the_same_counts_as_the_running_server() 
 /// keeps the names); the name reused for a different write is refused.
 #[tokio::test]
 async fn a_retry_with_the_same_client_mutation_id_is_answered_not_applied_again() {
-    const ADD: &str = "mutation($id: ID!, $c: String) { addEntity(clientMutationId: $c, input: { id: $id, kind: STATE, name: \"Retria\" }) { id name } }";
-    const REMOVE: &str = "mutation($c: String) { removeEntity(clientMutationId: $c, id: \"state/retria\") { version removedId } }";
+    const ADD: &str = "mutation($id: ID!, $c: String) {
+        createEntity(input: { clientMutationId: $c, id: $id, kind: STATE, name: \"Retria\" }) {
+            clientMutationId version entity { id name } userErrors { field message code }
+        }
+    }";
+    const DELETE: &str = "mutation($c: String) {
+        deleteEntity(input: { clientMutationId: $c, id: \"state/retria\" }) {
+            clientMutationId version deletedId userErrors { field message code }
+        }
+    }";
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path());
     let first = server
-        .data(ADD, json!({ "id": "state/retria", "c": "op-1" }))
+        .write(ADD, json!({ "id": "state/retria", "c": "op-1" }))
         .await;
     let again = server
-        .data(ADD, json!({ "id": "state/retria", "c": "op-1" }))
+        .write(ADD, json!({ "id": "state/retria", "c": "op-1" }))
         .await;
     assert_eq!(first, again);
-    assert_eq!(first["addEntity"]["id"], "state/retria");
+    assert_eq!(first["entity"]["id"], "state/retria");
+    assert_eq!(first["clientMutationId"], "op-1");
+    assert_eq!(first["version"], 1);
     assert_eq!(
         journal_lines(dir.path()).len(),
         1,
         "the retry wrote nothing"
     );
-    let removed = server.data(REMOVE, json!({ "c": "op-2" })).await;
-    assert_eq!(removed["removeEntity"]["version"], 2);
-    assert_eq!(server.data(REMOVE, json!({ "c": "op-2" })).await, removed);
-    // Without a name the same removal is a new write, and the entity is gone.
-    let unnamed = post(&server.client, &server.url(), REMOVE, json!({}))
-        .await
-        .unwrap();
+    let deleted = server.write(DELETE, json!({ "c": "op-2" })).await;
+    assert_eq!(deleted["version"], 2);
+    assert_eq!(deleted["deletedId"], "state/retria");
+    assert_eq!(server.write(DELETE, json!({ "c": "op-2" })).await, deleted);
+    // Without a name the same deletion is a new write, and the entity is gone.
+    let unnamed = server.data(DELETE, json!({})).await;
+    let unnamed = &unnamed["deleteEntity"];
+    assert_eq!(unnamed["userErrors"][0]["code"], "NOT_FOUND", "{unnamed:#}");
     assert_eq!(
-        unnamed["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        unnamed["userErrors"][0]["field"],
+        json!(["id"]),
         "{unnamed:#}"
     );
-    // The name of the first write, for another one.
-    let reused = post(
-        &server.client,
-        &server.url(),
-        ADD,
-        json!({ "id": "state/other", "c": "op-1" }),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        reused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+    assert!(unnamed["version"].is_null(), "{unnamed:#}");
+    // The name of the first write, for another one: a user error about the input as a whole.
+    let reused = server
+        .data(ADD, json!({ "id": "state/other", "c": "op-1" }))
+        .await;
+    let reused = &reused["createEntity"];
+    let errors = reused["userErrors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{reused:#}");
+    assert_eq!(errors[0]["code"], "INVALID", "{reused:#}");
+    assert!(errors[0]["field"].is_null(), "{reused:#}");
+    let message = errors[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("already used"), "{message}");
+    assert!(
+        reused["version"].is_null() && reused["entity"].is_null(),
         "{reused:#}"
     );
-    let message = reused["errors"][0]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("already used"), "{message}");
+    assert_eq!(
+        reused["clientMutationId"], "op-1",
+        "the name is echoed all the same"
+    );
     assert_eq!(
         server.existing(&["state/other".into()]).await,
         Vec::<String>::new()
     );
+    assert_eq!(journal_lines(dir.path()).len(), 2, "refusals write nothing");
     server.stop().await;
 
     let server = Server::start(dir.path());
-    assert_eq!(server.data(REMOVE, json!({ "c": "op-2" })).await, removed);
+    assert_eq!(server.write(DELETE, json!({ "c": "op-2" })).await, deleted);
     assert_eq!(journal_lines(dir.path()).len(), 2);
     server.stop().await;
 }

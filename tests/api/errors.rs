@@ -244,7 +244,7 @@ async fn a_variable_of_the_wrong_type_is_bad_user_input() {
 async fn every_error_response_carries_a_code() {
     let app = spawn_app().await;
     for q in [
-        "{ entities(kind: PLANET) { totalCount } }",
+        "{ entities(kinds: [PLANET]) { totalCount } }",
         "{ entities(first: \"x\") { totalCount } }",
         "query A { entities { totalCount } } query A { entities { totalCount } }",
         "{ search { totalCount } }",

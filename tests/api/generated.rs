@@ -227,7 +227,7 @@ async fn a_generated_graph_answers_like_a_brute_force_oracle() {
     // Counts.
     let states = oracle.entities.iter().filter(|e| e.kind == "state").count();
     let data = app
-        .data("{ entities(kind: STATE) { totalCount } stats { nodeCount relationCount } }")
+        .data("{ entities(kinds: [STATE]) { totalCount } stats { nodeCount relationCount } }")
         .await;
     assert_eq!(data["entities"]["totalCount"], states);
     assert_eq!(data["stats"]["nodeCount"], NODES);
@@ -271,7 +271,7 @@ async fn check_relations(app: &TestApp, oracle: &Oracle) {
         let data = app
             .data_vars(
                 "query($id: ID!) { entity(id: $id) { relations(first: 100) {
-                    totalCount edges { type direction node { id } } } } }",
+                    totalCount edges { type direction entity { id } } } } }",
                 json!({ "id": id }),
             )
             .await;
@@ -289,7 +289,7 @@ async fn check_relations(app: &TestApp, oracle: &Oracle) {
                 (
                     e["type"].as_str().unwrap().to_string(),
                     dir,
-                    e["node"]["id"].as_str().unwrap().to_string(),
+                    e["entity"]["id"].as_str().unwrap().to_string(),
                 )
             })
             .collect();
@@ -317,7 +317,7 @@ async fn check_hub_counts(app: &TestApp, oracle: &Oracle) {
     ];
     let fields: Vec<String> = TYPES
         .iter()
-        .map(|t| format!("{t}: relations(types: [{t}]) {{ totalCount }}"))
+        .map(|t| format!("{t}: relations(relationTypes: [{t}]) {{ totalCount }}"))
         .collect();
     let q = format!(
         "query($id: ID!) {{ entity(id: $id) {{ degree all: relations {{ totalCount }} {} }} }}",
@@ -459,7 +459,7 @@ async fn check_status(app: &TestApp, oracle: &Oracle) {
             let data = app
                 .data_vars(
                     "query($from: ID!, $type: RelationType!, $to: ID!, $on: Date!) {
-                       relationStatus(from: $from, type: $type, to: $to, on: $on) { holds } }",
+                       relationStatus(from: $from, type: $type, to: $to, asOf: $on) { holds } }",
                     json!({ "from": r.from, "type": r.rel, "to": r.to, "on": on.to_string() }),
                 )
                 .await;

@@ -44,7 +44,7 @@ async fn paths(app: &TestApp, args: Value) -> Value {
         "query($from: ID!, $to: ID!, $maxHops: Int! = 4, $types: [RelationType!], $asOf: Date,
                $first: Int! = 3) {{
             paths(from: $from, to: $to, maxHops: $maxHops, relationTypes: $types, asOf: $asOf,
-                  first: $first) {{
+                  limit: $first) {{
                 found reason paths {{ {PATH_FIELDS} }} }} }}"
     );
     app.data_vars(&q, args).await["paths"].clone()
@@ -306,7 +306,7 @@ async fn max_hops_outside_one_to_eight_is_bad_user_input() {
 async fn asking_paths_for_more_than_ten_is_bad_user_input() {
     let app = spawn_app().await;
     let q = format!(
-        "query($n: Int!) {{ paths(from: \"{KARIS}\", to: \"{NATO}\", first: $n) {{ found }} }}"
+        "query($n: Int!) {{ paths(from: \"{KARIS}\", to: \"{NATO}\", limit: $n) {{ found }} }}"
     );
     for bad in [0, 11] {
         let resp = app.query_vars(&q, json!({ "n": bad })).await;

@@ -87,7 +87,7 @@ async fn deeply_nested_selections_are_refused_before_parsing() {
     let app = spawn_app().await;
     let q = format!(
         "{}{}",
-        "{ entities { nodes { relations { nodes ".repeat(200),
+        "{ entities { nodes { relations { entities ".repeat(200),
         "}".repeat(800)
     );
     refused(&app, json!({ "query": q }), 400, "QUERY_TOO_COMPLEX").await;
@@ -99,7 +99,7 @@ async fn a_selection_deeper_than_the_depth_limit_is_refused() {
     // 20 levels: under the nesting guard, over the depth limit.
     let q = format!(
         "{{ entity(id: \"state/estonia\") {{ {} id {} }} }}",
-        "relations { nodes { ".repeat(9),
+        "relations { entities { ".repeat(9),
         "} } ".repeat(9)
     );
     refused(&app, json!({ "query": q }), 400, "QUERY_TOO_COMPLEX").await;
@@ -283,7 +283,7 @@ async fn a_result_over_the_item_budget_is_refused_while_small_ones_pass() {
     let mut config = HttpConfig::default();
     config.limits.max_items = 30;
     let app = spawn_with(config).await;
-    let q = "{ entities(first: 100) { nodes { relations(first: 100) { nodes { id } } } } }";
+    let q = "{ entities(first: 100) { nodes { relations(first: 100) { entities { id } } } } }";
     let body = app.query(q).await;
     assert_eq!(code(&body), "RESULT_TOO_LARGE", "{body:#}");
     let small = app.query("{ entities(first: 5) { nodes { id } } }").await;
@@ -302,7 +302,7 @@ async fn a_response_over_the_size_limit_is_replaced_by_an_error() {
     };
     let app = spawn_with(config).await;
     let body = app
-        .query("{ entities(kind: SOURCE) { nodes { ... on Source { text } } } }")
+        .query("{ entities(kinds: [SOURCE]) { nodes { ... on Source { text } } } }")
         .await;
     assert_eq!(code(&body), "RESULT_TOO_LARGE", "{body:#}");
     still_serves(&app).await;

@@ -204,7 +204,7 @@ async fn searching_the_evidence_links_the_six_months_quote_to_both_withdrawals()
 const STATS: &str = "{ stats {
     nodeCount relationCount maxDegree meanDegree
     nodesByKind { kind count } relationsByType { type count }
-    mostCentral(first: 5) { rank entity { id centrality degree } score degree } }
+    mostCentral(limit: 5) { rank entity { id centrality degree } score degree } }
   entities(first: 1) { totalCount facets { relationTypes { type count } } } }";
 
 fn counts(v: &Value) -> Vec<u64> {
@@ -296,14 +296,14 @@ async fn most_central_outside_one_to_a_hundred_is_bad_user_input() {
     for n in [0, 101] {
         let resp = app
             .query_vars(
-                "query($n: Int!) { stats { mostCentral(first: $n) { rank } } }",
+                "query($n: Int!) { stats { mostCentral(limit: $n) { rank } } }",
                 json!({ "n": n }),
             )
             .await;
         let err = single_error(&resp, "BAD_USER_INPUT");
         let message = err["message"].as_str().unwrap();
         assert!(
-            message.contains("first") && message.contains(&n.to_string()),
+            message.contains("limit") && message.contains(&n.to_string()),
             "{err:#}"
         );
     }

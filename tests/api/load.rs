@@ -76,8 +76,8 @@ const MIX: &[Request] = &[
         get: false,
         query: "query($id: ID!) { entity(id: $id) { id name aliases description degree centrality
             relations(first: 20) { totalCount pageInfo { hasNextPage endCursor }
-                edges { cursor direction type role validFrom validUntil node { id name kind }
-                    relation { id validFromEvent { id } validUntilEvent { id } }
+                edges { cursor direction type role validFrom validUntil entity { id name kind }
+                    node { id validFromEvent { id } validUntilEvent { id } }
                     evidence { quote sentence source { id name } } } }
             events(first: 10) { totalCount nodes { id name } } } }",
         variables: || json!({ "id": "person/margus-tsahkna" }),
@@ -113,8 +113,8 @@ const MIX: &[Request] = &[
         name: "relationStatus",
         get: false,
         query: "{ relationStatus(from: \"state/estonia\", type: PARTY_TO,
-                to: \"treaty/ottawa-convention\", on: \"2025-12-27\") {
-            holds on explanation relation { id validUntil } decidedBy { id name } evidence { quote } } }",
+                to: \"treaty/ottawa-convention\", asOf: \"2025-12-27\") {
+            holds asOf explanation relation { id validUntil } decidedBy { id name } evidence { quote } } }",
         variables: || json!({}),
         expect: || Expect::Data("/relationStatus/holds", json!(false)),
     },
@@ -122,7 +122,7 @@ const MIX: &[Request] = &[
         name: "stats",
         get: false,
         query: "{ stats { nodeCount relationCount maxDegree meanDegree nodesByKind { kind count }
-            mostCentral(first: 5) { rank score entity { id name } } } }",
+            mostCentral(limit: 5) { rank score entity { id name } } } }",
         variables: || json!({}),
         expect: || {
             Expect::Data(
@@ -381,7 +381,7 @@ const SLOW_QUERY: &str = "{
         edges { id source target type label
             relation { validFrom validUntil evidence { quote sentence source { id } } } }
         truncated depthReached }
-    paths(from: \"person/alar-karis\", to: \"org/nato\", maxHops: 8, first: 10) {
+    paths(from: \"person/alar-karis\", to: \"org/nato\", maxHops: 8, limit: 10) {
         found paths { length nodes { id name }
             hops { type direction relation { id } evidence { quote sentence source { id } } } } } }";
 

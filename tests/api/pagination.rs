@@ -234,14 +234,14 @@ async fn relations_of_estonia_page_in_type_then_other_end_order() {
 
     // The order: by type, then by the other end's id.
     let data = app
-        .data("{ entity(id: \"state/estonia\") { relations(first: 100) { edges { type node { id } } } } }")
+        .data("{ entity(id: \"state/estonia\") { relations(first: 100) { edges { type entity { id } } } } }")
         .await;
     let edges = data["entity"]["relations"]["edges"].as_array().unwrap();
     let types: Vec<&str> = edges.iter().map(|e| e["type"].as_str().unwrap()).collect();
     for w in edges.windows(2) {
         if w[0]["type"] == w[1]["type"] {
             assert!(
-                w[0]["node"]["id"].as_str() <= w[1]["node"]["id"].as_str(),
+                w[0]["entity"]["id"].as_str() <= w[1]["entity"]["id"].as_str(),
                 "{w:#?}"
             );
         }
@@ -268,7 +268,7 @@ async fn a_cursor_marks_a_place_in_id_order_across_filters() {
     let app = spawn_app().await;
     // The cursor of Estonia in the list of states...
     let data = app
-        .data("{ entities(kind: STATE, first: 1) { nodes { id } pageInfo { endCursor } } }")
+        .data("{ entities(kinds: [STATE], first: 1) { nodes { id } pageInfo { endCursor } } }")
         .await;
     assert_eq!(data["entities"]["nodes"][0]["id"], "state/estonia");
     let cursor = data["entities"]["pageInfo"]["endCursor"].clone();
@@ -291,7 +291,7 @@ async fn a_cursor_marks_a_place_in_id_order_across_filters() {
 async fn filtering_by_kind_lists_only_that_kind() {
     let app = spawn_app().await;
     let data = app
-        .data("{ entities(kind: PERSON, first: 100) { totalCount nodes { id kind } } }")
+        .data("{ entities(kinds: [PERSON], first: 100) { totalCount nodes { id kind } } }")
         .await;
     let nodes = data["entities"]["nodes"].as_array().unwrap();
     assert!(nodes.iter().all(|n| n["kind"] == "PERSON"));

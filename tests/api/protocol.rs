@@ -139,7 +139,9 @@ async fn a_mutation_over_get_is_405_with_allow_post() {
     let app = spawn_app().await;
     let resp = app
         .client
-        .get(app.url("/graphql?query=mutation%7BremoveRelation(id%3A%22x%22)%7Bversion%7D%7D"))
+        .get(app.url(
+            "/graphql?query=mutation%7BdeleteRelation(input%3A%7Bid%3A%22x%22%7D)%7Bversion%7D%7D",
+        ))
         .send()
         .await
         .unwrap();
@@ -151,7 +153,7 @@ async fn a_mutation_over_get_is_405_with_allow_post() {
 async fn a_refused_write_is_403_or_401_for_clients_of_the_modern_media_type() {
     let read_only = spawn_app().await;
     let writable = crate::helpers::spawn_writable_app(None).await;
-    let mutation = r#"{"query":"mutation { removeRelation(id: \"x\") { version } }"}"#;
+    let mutation = r#"{"query":"mutation { deleteRelation(input: { id: \"x\" }) { version } }"}"#;
     for (app, status, code) in [
         (&read_only, 403, "FORBIDDEN"),
         (&writable, 401, "UNAUTHENTICATED"),

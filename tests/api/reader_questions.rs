@@ -95,7 +95,7 @@ async fn both_withdrawals_take_effect_six_months_after_the_notes_of_27_june() {
         dateRule { months description
                    notification { id date eventKind participants { role entity { id } } }
                    treaty { id noticePeriodMonths } }
-        relations(types: [LEADS_TO], direction: INCOMING) { nodes { id } } } } }";
+        relations(relationTypes: [LEADS_TO], direction: INCOMING) { entities { id } } } } }";
     let data = app.data(q).await;
     let effective = of_kind(
         data["events"]["nodes"].as_array().unwrap(),
@@ -147,7 +147,7 @@ async fn both_withdrawals_take_effect_six_months_after_the_notes_of_27_june() {
         assert!(rule["description"].as_str().unwrap().contains("6 months"));
         // The notification leads to the withdrawal taking effect.
         assert_eq!(
-            strings(&e["relations"]["nodes"], Some("id")),
+            strings(&e["relations"]["entities"], Some("id")),
             [note["id"].as_str().unwrap()]
         );
     }
@@ -156,11 +156,14 @@ async fn both_withdrawals_take_effect_six_months_after_the_notes_of_27_june() {
 /// The parties to the Ottawa Convention on a day.
 async fn parties_on(app: &TestApp, day: &str) -> Vec<String> {
     let q = "query($day: Date!) { entity(id: \"treaty/ottawa-convention\") {
-        relations(types: [PARTY_TO], asOf: $day) { totalCount nodes { id } } } }";
+        relations(relationTypes: [PARTY_TO], asOf: $day) { totalCount entities { id } } } }";
     let data = app.data_vars(q, json!({ "day": day })).await;
     let rels = &data["entity"]["relations"];
-    assert_eq!(rels["totalCount"], rels["nodes"].as_array().unwrap().len());
-    strings(&rels["nodes"], Some("id"))
+    assert_eq!(
+        rels["totalCount"],
+        rels["entities"].as_array().unwrap().len()
+    );
+    strings(&rels["entities"], Some("id"))
 }
 
 #[tokio::test]
@@ -174,23 +177,23 @@ async fn only_norway_remains_a_party_once_the_withdrawals_take_effect() {
     assert_eq!(parties_on(&app, "2030-01-01").await, ["state/norway"]);
 
     let q = "{ entity(id: \"treaty/ottawa-convention\") {
-        relations(types: [PARTY_TO], direction: INCOMING) { edges {
-            node { id } validFrom validUntil
-            relation { id from { id } to { id } holdsOn(date: \"2025-12-26\")
-                       holdsOnTheDay: holdsOn(date: \"2025-12-27\")
+        relations(relationTypes: [PARTY_TO], direction: INCOMING) { edges {
+            entity { id } validFrom validUntil
+            node { id from { id } to { id } holdsOn(asOf: \"2025-12-26\")
+                       holdsOnTheDay: holdsOn(asOf: \"2025-12-27\")
                        validUntilEvent { id date eventKind participants { role entity { id } } } } } } } }";
     let data = app.data(q).await;
     let edges = data["entity"]["relations"]["edges"].as_array().unwrap();
     let estonia = edges
         .iter()
-        .find(|e| e["node"]["id"] == "state/estonia")
+        .find(|e| e["entity"]["id"] == "state/estonia")
         .expect("Estonia was a party");
     assert_eq!(estonia["validUntil"], "2025-12-27");
     assert!(
         estonia["validFrom"].is_null(),
         "the article does not say when it joined"
     );
-    let rel = &estonia["relation"];
+    let rel = &estonia["node"];
     assert_eq!(rel["from"]["id"], "state/estonia");
     assert_eq!(rel["to"]["id"], "treaty/ottawa-convention");
     assert_eq!(rel["holdsOn"], true);
@@ -202,10 +205,10 @@ async fn only_norway_remains_a_party_once_the_withdrawals_take_effect() {
 
     let norway = edges
         .iter()
-        .find(|e| e["node"]["id"] == "state/norway")
+        .find(|e| e["entity"]["id"] == "state/norway")
         .unwrap();
     assert!(norway["validUntil"].is_null());
-    assert!(norway["relation"]["validUntilEvent"].is_null());
+    assert!(norway["node"]["validUntilEvent"].is_null());
 }
 
 #[tokio::test]
@@ -258,8 +261,8 @@ async fn tsahkna_holds_office_as_estonias_foreign_minister() {
     let data = app
         .data(
             "{ entity(id: \"person/margus-tsahkna\") { name aliases
-                relations(types: [HOLDS_OFFICE]) { edges { role direction
-                    node { id name relations(types: [PART_OF], direction: OUTGOING) { nodes { id } } }
+                relations(relationTypes: [HOLDS_OFFICE]) { edges { role direction
+                    entity { id name relations(relationTypes: [PART_OF], direction: OUTGOING) { entities { id } } }
                     evidence { quote } } } } }",
         )
         .await;
@@ -272,9 +275,9 @@ async fn tsahkna_holds_office_as_estonias_foreign_minister() {
     let office = &offices[0];
     assert_eq!(office["role"], "Minister of Foreign Affairs");
     assert_eq!(office["direction"], "OUTGOING");
-    assert_eq!(office["node"]["id"], "org/estonia-mfa");
+    assert_eq!(office["entity"]["id"], "org/estonia-mfa");
     assert_eq!(
-        strings(&office["node"]["relations"]["nodes"], Some("id")),
+        strings(&office["entity"]["relations"]["entities"], Some("id")),
         ["state/estonia"],
         "the ministry is Estonia's"
     );
@@ -290,14 +293,14 @@ async fn karis_is_president_of_estonia() {
     let app = spawn_app().await;
     let data = app
         .data(
-            "{ entity(id: \"state/estonia\") { relations(types: [HOLDS_OFFICE], direction: INCOMING) {
-                edges { role node { id name } evidence { quote } } } } }",
+            "{ entity(id: \"state/estonia\") { relations(relationTypes: [HOLDS_OFFICE], direction: INCOMING) {
+                edges { role entity { id name } evidence { quote } } } } }",
         )
         .await;
     let edges = data["entity"]["relations"]["edges"].as_array().unwrap();
     assert_eq!(edges.len(), 1, "{edges:#?}");
-    assert_eq!(edges[0]["node"]["id"], "person/alar-karis");
-    assert_eq!(edges[0]["node"]["name"], "Alar Karis");
+    assert_eq!(edges[0]["entity"]["id"], "person/alar-karis");
+    assert_eq!(edges[0]["entity"]["name"], "Alar Karis");
     assert_eq!(edges[0]["role"], "President");
     assert!(
         strings(&edges[0]["evidence"], Some("quote"))
@@ -453,7 +456,7 @@ async fn all_entities(app: &TestApp) -> Vec<Value> {
 async fn all_relations(app: &TestApp, id: &str) -> Vec<Value> {
     let q = "query($id: ID!, $after: String) { entity(id: $id) {
         relations(first: 3, after: $after) { pageInfo { hasNextPage endCursor }
-            edges { relation { id } evidence { quote sentence source { id } } } } } }";
+            edges { node { id } evidence { quote sentence source { id } } } } } }";
     let mut out = vec![];
     let mut after = Value::Null;
     loop {
@@ -510,7 +513,7 @@ async fn every_evidence_quote_occurs_verbatim_in_its_sources_text() {
             }
         }
         for edge in all_relations(&app, id).await {
-            let rel = edge["relation"]["id"].as_str().unwrap().to_string();
+            let rel = edge["node"]["id"].as_str().unwrap().to_string();
             let evidence = edge["evidence"].as_array().unwrap();
             assert!(!evidence.is_empty(), "relation {rel} has no evidence");
             for ev in evidence {

@@ -17,8 +17,8 @@ const TREATY: &str = "treaty/ottawa-convention";
 const ESTONIA_WITHDRAWAL: &str = "event/estonia-withdrawal-takes-effect";
 
 const STATUS: &str = "query($from: ID!, $type: RelationType!, $to: ID!, $on: Date!) {
-    relationStatus(from: $from, type: $type, to: $to, on: $on) {
-        holds on explanation
+    relationStatus(from: $from, type: $type, to: $to, asOf: $on) {
+        holds asOf explanation
         relation { id type from { id } to { id } validUntil }
         decidedBy { id date eventKind }
         evidence { quote sentence source { id } } } }";
@@ -49,7 +49,7 @@ async fn status(app: &TestApp, from: &str, to: &str, on: NaiveDate) -> Value {
         )
         .await;
     let s = data["relationStatus"].clone();
-    assert_eq!(s["on"], ymd(on), "the date asked about is echoed");
+    assert_eq!(s["asOf"], ymd(on), "the date asked about is echoed");
     s
 }
 
@@ -187,8 +187,8 @@ async fn lithuanias_relations_as_of_a_date_drop_the_convention_on_27_december() 
     let app = spawn_app().await;
     let q = "query($asOf: Date, $types: [RelationType!]) {
         entity(id: \"state/lithuania\") {
-            relations(asOf: $asOf, types: $types, first: 100) {
-                totalCount edges { type direction node { id } } } } }";
+            relations(asOf: $asOf, relationTypes: $types, first: 100) {
+                totalCount edges { type direction entity { id } } } } }";
     let rels = |as_of: Option<NaiveDate>, types: Option<Vec<&'static str>>| {
         let app = &app;
         async move {
@@ -203,7 +203,7 @@ async fn lithuanias_relations_as_of_a_date_drop_the_convention_on_27_december() 
                 .iter()
                 .map(|e| {
                     let s = |v: &Value| v.as_str().unwrap().to_string();
-                    (s(&e["type"]), s(&e["direction"]), s(&e["node"]["id"]))
+                    (s(&e["type"]), s(&e["direction"]), s(&e["entity"]["id"]))
                 })
                 .collect::<BTreeSet<_>>()
         }

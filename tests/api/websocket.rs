@@ -45,10 +45,13 @@ pub async fn connect(addr: std::net::SocketAddr) -> Socket {
 
 /// The next text message as JSON, or the close code; `None` on timeout.
 pub async fn next(ws: &mut Socket) -> Option<Result<Value, u16>> {
+    next_within(ws, Duration::from_secs(5)).await
+}
+
+/// [`next`], waiting up to `limit` (for tests that load the server on purpose).
+pub async fn next_within(ws: &mut Socket, limit: Duration) -> Option<Result<Value, u16>> {
     loop {
-        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .ok()??;
+        let msg = tokio::time::timeout(limit, ws.next()).await.ok()??;
         match msg.ok()? {
             Message::Text(t) => return Some(Ok(serde_json::from_str(t.as_str()).unwrap())),
             Message::Close(frame) => return Some(Err(frame.map_or(1005, |f| u16::from(f.code)))),
@@ -75,12 +78,17 @@ pub async fn connect_initialised(addr: std::net::SocketAddr) -> Socket {
 /// Sends `payload` as operation `id` and returns the first message about it (`next` or
 /// `error`).
 pub async fn operation(ws: &mut Socket, id: &str, payload: Value) -> Value {
+    operation_within(ws, id, payload, Duration::from_secs(5)).await
+}
+
+/// [`operation`], waiting up to `limit` for each message.
+pub async fn operation_within(ws: &mut Socket, id: &str, payload: Value, limit: Duration) -> Value {
     let sub = json!({"id": id, "type": "subscribe", "payload": payload});
     ws.send(Message::Text(sub.to_string().into()))
         .await
         .unwrap();
     loop {
-        let msg = next(ws)
+        let msg = next_within(ws, limit)
             .await
             .expect("an answer in time")
             .expect("no close");
@@ -335,7 +343,7 @@ async fn regression_a_subscription_event_over_the_response_cap_is_an_error_not_a
     let resp = reqwest::Client::new()
         .post(format!("http://{addr}/graphql"))
         .bearer_auth(token)
-        .json(&json!({"query": "mutation { updateEntity(id: \"state/estonia\", patch: { description: \"A Baltic state whose description is long enough to push the event over the cap, and then some more words\" }) { id } }"}))
+        .json(&json!({"query": "mutation { updateEntity(input: { id: \"state/estonia\", description: \"A Baltic state whose description is long enough to push the event over the cap, and then some more words\" }) { entity { id } } }"}))
         .send()
         .await
         .unwrap();
@@ -360,7 +368,7 @@ async fn regression_a_subscription_event_over_the_item_budget_is_an_error() {
     let state = AppState::new(Arc::new(store), Some(token.into()), config, Metrics::new());
     tokio::spawn(newsgraph::http::serve(listener, state));
     let mut ws = connect_initialised(addr).await;
-    let sub = json!({"id": "heavy", "type": "subscribe", "payload": {"query": "subscription { graphChanges { version entities { relations(first: 50) { nodes { id } } } } }"}});
+    let sub = json!({"id": "heavy", "type": "subscribe", "payload": {"query": "subscription { graphChanges { version entities { relations(first: 50) { entities { id } } } } }"}});
     ws.send(Message::Text(sub.to_string().into()))
         .await
         .unwrap();
@@ -368,7 +376,7 @@ async fn regression_a_subscription_event_over_the_item_budget_is_an_error() {
     let resp = reqwest::Client::new()
         .post(format!("http://{addr}/graphql"))
         .bearer_auth(token)
-        .json(&json!({"query": "mutation { updateEntity(id: \"state/estonia\", patch: { description: \"changed\" }) { id } }"}))
+        .json(&json!({"query": "mutation { updateEntity(input: { id: \"state/estonia\", description: \"changed\" }) { entity { id } } }"}))
         .send()
         .await
         .unwrap();

@@ -1,6 +1,7 @@
 //! The write path over HTTP, in-process: who may write, every mutation and what a following
-//! query sees, validation that leaves the graph as it was, all-or-nothing batches, mutations
-//! over GET, and readers running while a writer writes.
+//! query sees, validation that leaves the graph as it was (user errors in the payload, each
+//! pointing at the input field at fault), all-or-nothing batches, mutations over GET, and
+//! readers running while a writer writes.
 
 use std::sync::Arc;
 
@@ -23,20 +24,39 @@ const LATVIA_NOTIFIES: &str =
     "Latvia also notified the United Nations of its withdrawal from the Ottawa Convention";
 const LATVIA_IN_NATO: &str = "Latvia has been a member of NATO since 2004";
 
-const ADD_SOURCE: &str = "mutation($input: SourceInput!) {
-    addSource(input: $input) { id kind name title text language publishedAt url }
+const CREATE_SOURCE: &str = "mutation($input: CreateSourceInput!) {
+    createSource(input: $input) {
+        clientMutationId version
+        source { id kind name title text language publishedAt url }
+        userErrors { field message code }
+    }
 }";
-const ADD_ENTITY: &str = "mutation($input: EntityInput!) {
-    addEntity(input: $input) { id kind name aliases description labels { lang value } }
+const CREATE_ENTITY: &str = "mutation($input: CreateEntityInput!) {
+    createEntity(input: $input) {
+        clientMutationId version
+        entity { id kind name aliases description labels { lang value } }
+        userErrors { field message code }
+    }
 }";
-const ADD_EVENT: &str = "mutation($input: EventInput!) {
-    addEvent(input: $input) { id date datePrecision eventKind }
+const CREATE_EVENT: &str = "mutation($input: CreateEventInput!) {
+    createEvent(input: $input) {
+        clientMutationId version
+        event { id date datePrecision eventKind }
+        userErrors { field message code }
+    }
 }";
-const ADD_RELATION: &str = "mutation($input: RelationInput!) {
-    addRelation(input: $input) { id type from { id } to { id } role validFrom validUntil }
+const CREATE_RELATION: &str = "mutation($input: CreateRelationInput!) {
+    createRelation(input: $input) {
+        clientMutationId version
+        relation { id type from { id } to { id } role validFrom validUntil }
+        userErrors { field message code }
+    }
 }";
-const BATCH: &str = "mutation($changes: [ChangeInput!]!) {
-    applyChanges(changes: $changes) { version applied touchedIds }
+const BATCH: &str = "mutation($input: ApplyChangesInput!) {
+    applyChanges(input: $input) {
+        clientMutationId version applied touchedIds
+        userErrors { field message code }
+    }
 }";
 
 fn new_source_input() -> Value {
@@ -65,18 +85,37 @@ fn evidence(source: &str, quote: &str) -> Value {
     json!([{ "source": source, "quote": quote }])
 }
 
-/// Adds [`NEW_SOURCE`] and `state/latvia`, the ground most write tests build on.
-async fn add_source_and_latvia(app: &TestApp) {
-    app.write(ADD_SOURCE, json!({ "input": new_source_input() }))
-        .await;
-    app.write(ADD_ENTITY, json!({ "input": latvia_input() }))
-        .await;
+/// The payload of a response to one mutation: the only field of its `data`.
+fn payload(data: &Value) -> Value {
+    let fields = data
+        .as_object()
+        .unwrap_or_else(|| panic!("no data: {data:#}"));
+    assert_eq!(fields.len(), 1, "one mutation, one payload: {data:#}");
+    fields.values().next().unwrap().clone()
 }
 
-/// Adds a state with just an id and a name; the response's data.
+/// The payload of a write with [`TOKEN`] that must be applied: no top-level errors, no user
+/// errors, and a version (a write that was applied made one).
+async fn applied(app: &TestApp, mutation: &str, vars: Value) -> Value {
+    let p = payload(&app.write(mutation, vars).await);
+    assert_eq!(p["userErrors"], json!([]), "the write was refused: {p:#}");
+    assert!(
+        p["version"].as_u64().is_some(),
+        "an applied write has a version: {p:#}"
+    );
+    p
+}
+
+/// Adds [`NEW_SOURCE`] and `state/latvia`, the ground most write tests build on.
+async fn add_source_and_latvia(app: &TestApp) {
+    applied(app, CREATE_SOURCE, json!({ "input": new_source_input() })).await;
+    applied(app, CREATE_ENTITY, json!({ "input": latvia_input() })).await;
+}
+
+/// Adds a state with just an id and a name; the whole response.
 async fn add_state(app: &TestApp, id: &str, name: &str, token: Option<&str>) -> Value {
     app.mutate_vars(
-        ADD_ENTITY,
+        CREATE_ENTITY,
         json!({ "input": { "id": id, "kind": "STATE", "name": name } }),
         token,
     )
@@ -93,7 +132,9 @@ async fn snapshot(app: &TestApp, id: &str) -> Value {
             entity(id: $id) {
                 id kind name aliases description labels { lang value } degree
                 relations(first: 100) {
-                    edges { type role validFrom validUntil node { id } evidence { quote } }
+                    edges {
+                        type role validFrom validUntil node { id } entity { id } evidence { quote }
+                    }
                 }
                 ... on Event { date eventKind participants { role entity { id } } }
             }
@@ -103,18 +144,84 @@ async fn snapshot(app: &TestApp, id: &str) -> Value {
     .await
 }
 
-/// Sends a write that must be refused with BAD_USER_INPUT, checks the message names every
-/// part of `expected`, and that neither the counts nor the entity `affected` changed.
+/// What a refused write must answer: the one user error's `code`, its `field` (a JSON array
+/// of path segments, or `null` when the error is about the input as a whole), and parts its
+/// message must contain.
+struct Refusal<'a> {
+    code: &'a str,
+    field: Value,
+    message: &'a [&'a str],
+}
+
+/// Checks that `payload` refused its write with exactly the user error `expected`, and that
+/// it carries nothing of a write: no version, no object, no deleted id, nothing touched or
+/// applied. A refusal is data, not a top-level error, so a client reads it from the payload.
+fn assert_refusal(payload: &Value, expected: &Refusal<'_>) {
+    let errors = payload["userErrors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no userErrors: {payload:#}"));
+    assert_eq!(errors.len(), 1, "expected one user error: {payload:#}");
+    let err = &errors[0];
+    assert_eq!(err["code"], expected.code, "wrong code: {payload:#}");
+    assert_eq!(err["field"], expected.field, "wrong field: {payload:#}");
+    let message = err["message"].as_str().unwrap();
+    for part in expected.message {
+        assert!(
+            message.contains(part),
+            "the message should say {part:?}: {message}"
+        );
+    }
+    let object = payload.as_object().unwrap();
+    for (name, value) in object {
+        match name.as_str() {
+            "userErrors" | "clientMutationId" => {}
+            "touchedIds" => assert_eq!(value, &json!([]), "{payload:#}"),
+            "applied" => assert_eq!(value, 0, "{payload:#}"),
+            _ => assert!(
+                value.is_null(),
+                "a refused write has no {name}: {payload:#}"
+            ),
+        }
+    }
+    assert!(
+        object.contains_key("version"),
+        "ask for the version: {payload:#}"
+    );
+}
+
+/// Sends a write that must be refused with the user error `expected` (see
+/// [`assert_refusal`]), and checks that neither the counts nor the entity `affected` changed.
 async fn assert_refused_and_unchanged(
     app: &TestApp,
     mutation: &str,
     vars: Value,
     affected: &str,
+    expected: Refusal<'_>,
+) {
+    let before = snapshot(app, affected).await;
+    let resp = app.mutate_vars(mutation, vars, Some(TOKEN)).await;
+    assert_refusal(&payload(&ok_data(resp)), &expected);
+    assert_eq!(
+        snapshot(app, affected).await,
+        before,
+        "a refused write changed the graph"
+    );
+}
+
+/// Sends a request that GraphQL itself refuses (a value its type does not take), so it never
+/// reaches the write: one top-level error with `code` whose message names every part of
+/// `expected`, no data, and neither the counts nor the entity `affected` changed.
+async fn assert_malformed_and_unchanged(
+    app: &TestApp,
+    mutation: &str,
+    vars: Value,
+    affected: &str,
+    code: &str,
     expected: &[&str],
 ) {
     let before = snapshot(app, affected).await;
     let resp = app.mutate_vars(mutation, vars, Some(TOKEN)).await;
-    let err = single_error(&resp, "BAD_USER_INPUT");
+    let err = single_error(&resp, code);
     let message = err["message"].as_str().unwrap();
     for part in expected {
         assert!(
@@ -176,7 +283,7 @@ async fn a_write_with_a_wrong_token_is_unauthenticated_and_changes_nothing() {
             .post(app.url("/graphql"))
             .header("Authorization", &header)
             .json(&json!({
-                "query": "mutation { addEntity(input: { id: \"state/latvia\", kind: STATE, name: \"Latvia\" }) { id } }"
+                "query": "mutation { createEntity(input: { id: \"state/latvia\", kind: STATE, name: \"Latvia\" }) { entity { id } } }"
             }))
             .send()
             .await
@@ -211,7 +318,8 @@ async fn a_server_started_without_a_write_token_refuses_writes_as_forbidden() {
 async fn the_right_token_writes_and_reads_need_no_token() {
     let app = spawn_writable_app(None).await;
     let data = ok_data(add_state(&app, "state/latvia", "Latvia", Some(TOKEN)).await);
-    assert_eq!(data["addEntity"]["id"], "state/latvia");
+    assert_eq!(data["createEntity"]["entity"]["id"], "state/latvia");
+    assert_eq!(data["createEntity"]["userErrors"], json!([]));
     // A reader without a token sees the write, and so does one with a wrong token: reads are
     // open to everyone.
     let q = "{ entity(id: \"state/latvia\") { name } }";
@@ -224,13 +332,18 @@ async fn the_right_token_writes_and_reads_need_no_token() {
 // Each mutation, and what a following query sees.
 
 #[tokio::test]
-async fn add_source_stores_the_text_and_a_following_query_reads_it() {
+async fn create_source_stores_the_text_and_a_following_query_reads_it() {
     let app = spawn_writable_app(None).await;
     let before = app.data("{ stats { nodeCount } }").await;
-    let data = app
-        .write(ADD_SOURCE, json!({ "input": new_source_input() }))
-        .await;
-    let added = &data["addSource"];
+    let mut input = new_source_input();
+    input["clientMutationId"] = json!("add-the-baltic-brief");
+    let p = applied(&app, CREATE_SOURCE, json!({ "input": input })).await;
+    assert_eq!(
+        p["clientMutationId"], "add-the-baltic-brief",
+        "the payload echoes the input's name"
+    );
+    assert_eq!(p["version"], 1, "the first write makes version 1");
+    let added = &p["source"];
     assert_eq!(added["id"], NEW_SOURCE);
     assert_eq!(added["kind"], "SOURCE");
     assert_eq!(added["text"], NEW_SOURCE_TEXT);
@@ -261,12 +374,14 @@ async fn add_source_stores_the_text_and_a_following_query_reads_it() {
 }
 
 #[tokio::test]
-async fn add_entity_is_found_by_id_by_label_and_by_search() {
+async fn create_entity_is_found_by_id_by_label_and_by_search() {
     let app = spawn_writable_app(None).await;
-    let data = app
-        .write(ADD_ENTITY, json!({ "input": latvia_input() }))
-        .await;
-    let added = &data["addEntity"];
+    let p = applied(&app, CREATE_ENTITY, json!({ "input": latvia_input() })).await;
+    assert!(
+        p["clientMutationId"].is_null(),
+        "none given, none echoed: {p:#}"
+    );
+    let added = &p["entity"];
     assert_eq!(added["kind"], "STATE");
     assert_eq!(strings(&added["aliases"], None), ["Republic of Latvia"]);
 
@@ -274,7 +389,7 @@ async fn add_entity_is_found_by_id_by_label_and_by_search() {
         .data(
             "{
                 entity(id: \"state/latvia\") { name de: name(lang: \"de\") fr: name(lang: \"fr\") description }
-                states: entities(kind: STATE, first: 100) { nodes { id } }
+                states: entities(kinds: [STATE], first: 100) { nodes { id } }
                 search(query: \"Lettland\") { nodes { id } }
             }",
         )
@@ -292,27 +407,27 @@ async fn add_entity_is_found_by_id_by_label_and_by_search() {
 }
 
 #[tokio::test]
-async fn add_event_links_its_actors_and_cites_a_quote_of_the_new_source() {
+async fn create_event_links_its_actors_and_cites_a_quote_of_the_new_source() {
     let app = spawn_writable_app(None).await;
     add_source_and_latvia(&app).await;
-    let data = app
-        .write(
-            ADD_EVENT,
-            json!({ "input": {
-                "id": "event/2025-06-30-latvia-notifies-un",
-                "eventKind": "NOTIFICATION",
-                "title": "Latvia notifies the UN of its withdrawal from the Ottawa Convention",
-                "date": "2025-06-30",
-                "actors": ["state/latvia"],
-                "addressedTo": ["org/un"],
-                "concerns": ["treaty/ottawa-convention"],
-                "evidence": evidence(NEW_SOURCE, LATVIA_NOTIFIES),
-            }}),
-        )
-        .await;
-    assert_eq!(data["addEvent"]["date"], "2025-06-30");
-    assert_eq!(data["addEvent"]["datePrecision"], "DAY");
-    assert_eq!(data["addEvent"]["eventKind"], "NOTIFICATION");
+    let p = applied(
+        &app,
+        CREATE_EVENT,
+        json!({ "input": {
+            "id": "event/2025-06-30-latvia-notifies-un",
+            "eventKind": "NOTIFICATION",
+            "title": "Latvia notifies the UN of its withdrawal from the Ottawa Convention",
+            "date": "2025-06-30",
+            "actors": ["state/latvia"],
+            "addressedTo": ["org/un"],
+            "concerns": ["treaty/ottawa-convention"],
+            "evidence": evidence(NEW_SOURCE, LATVIA_NOTIFIES),
+        }}),
+    )
+    .await;
+    assert_eq!(p["event"]["date"], "2025-06-30");
+    assert_eq!(p["event"]["datePrecision"], "DAY");
+    assert_eq!(p["event"]["eventKind"], "NOTIFICATION");
 
     let read = app
         .data(
@@ -325,7 +440,7 @@ async fn add_event_links_its_actors_and_cites_a_quote_of_the_new_source() {
                 }
                 events(involving: \"state/latvia\") { nodes { id } }
                 latvia: entity(id: \"state/latvia\") {
-                    relations(types: [ACTOR_IN]) { nodes { id } }
+                    relations(relationTypes: [ACTOR_IN]) { entities { id } }
                 }
             }",
         )
@@ -365,31 +480,31 @@ async fn add_event_links_its_actors_and_cites_a_quote_of_the_new_source() {
         ["event/2025-06-30-latvia-notifies-un"]
     );
     assert_eq!(
-        strings(&read["latvia"]["relations"]["nodes"], Some("id")),
+        strings(&read["latvia"]["relations"]["entities"], Some("id")),
         ["event/2025-06-30-latvia-notifies-un"]
     );
 }
 
 #[tokio::test]
-async fn add_relation_is_seen_from_both_ends_with_its_evidence_and_counted() {
+async fn create_relation_is_seen_from_both_ends_with_its_evidence_and_counted() {
     let app = spawn_writable_app(None).await;
     add_source_and_latvia(&app).await;
     let before = app.data("{ stats { relationCount } }").await["stats"]["relationCount"]
         .as_u64()
         .unwrap();
-    let data = app
-        .write(
-            ADD_RELATION,
-            json!({ "input": {
-                "type": "MEMBER_OF",
-                "from": "state/latvia",
-                "to": "org/nato",
-                "validFrom": "2004-03-29",
-                "evidence": evidence(NEW_SOURCE, LATVIA_IN_NATO),
-            }}),
-        )
-        .await;
-    let rel = &data["addRelation"];
+    let p = applied(
+        &app,
+        CREATE_RELATION,
+        json!({ "input": {
+            "type": "MEMBER_OF",
+            "from": "state/latvia",
+            "to": "org/nato",
+            "validFrom": "2004-03-29",
+            "evidence": evidence(NEW_SOURCE, LATVIA_IN_NATO),
+        }}),
+    )
+    .await;
+    let rel = &p["relation"];
     assert_eq!(
         rel["id"], "state/latvia:MEMBER_OF:org/nato",
         "the default id is from:TYPE:to"
@@ -403,10 +518,10 @@ async fn add_relation_is_seen_from_both_ends_with_its_evidence_and_counted() {
                 stats { relationCount }
                 relation(id: \"state/latvia:MEMBER_OF:org/nato\") {
                     from { id } to { id } evidence { quote source { id } }
-                    before: holdsOn(date: \"2004-03-28\") after: holdsOn(date: \"2004-03-29\")
+                    before: holdsOn(asOf: \"2004-03-28\") after: holdsOn(asOf: \"2004-03-29\")
                 }
                 nato: entity(id: \"org/nato\") {
-                    relations(types: [MEMBER_OF], direction: INCOMING) { nodes { id } }
+                    relations(relationTypes: [MEMBER_OF], direction: INCOMING) { entities { id } }
                 }
             }",
         )
@@ -420,7 +535,7 @@ async fn add_relation_is_seen_from_both_ends_with_its_evidence_and_counted() {
     assert_eq!(r["before"], false);
     assert_eq!(r["after"], true);
     assert!(
-        strings(&read["nato"]["relations"]["nodes"], Some("id"))
+        strings(&read["nato"]["relations"]["entities"], Some("id"))
             .contains(&"state/latvia".to_string())
     );
 }
@@ -428,18 +543,21 @@ async fn add_relation_is_seen_from_both_ends_with_its_evidence_and_counted() {
 #[tokio::test]
 async fn update_entity_changes_the_given_fields_and_keeps_the_others() {
     let app = spawn_writable_app(None).await;
-    let data = app
-        .write(
-            "mutation {
-                updateEntity(id: \"state/estonia\", patch: {
-                    description: \"Baltic state; left the Ottawa Convention.\",
-                    aliases: [\"Eesti\"]
-                }) { id name description aliases }
-            }",
-            json!({}),
-        )
-        .await;
-    let e = &data["updateEntity"];
+    let p = applied(
+        &app,
+        "mutation {
+            updateEntity(input: {
+                id: \"state/estonia\",
+                description: \"Baltic state; left the Ottawa Convention.\",
+                aliases: [\"Eesti\"]
+            }) {
+                version entity { id name description aliases } userErrors { field message code }
+            }
+        }",
+        json!({}),
+    )
+    .await;
+    let e = &p["entity"];
     assert_eq!(
         e["description"],
         "Baltic state; left the Ottawa Convention."
@@ -456,7 +574,7 @@ async fn update_entity_changes_the_given_fields_and_keeps_the_others() {
             "{
                 entity(id: \"state/estonia\") {
                     name description aliases de: name(lang: \"de\")
-                    relations(types: [PARTY_TO]) { totalCount }
+                    relations(relationTypes: [PARTY_TO]) { totalCount }
                 }
                 search(query: \"Eesti\") { nodes { id } }
             }",
@@ -468,7 +586,7 @@ async fn update_entity_changes_the_given_fields_and_keeps_the_others() {
         "Baltic state; left the Ottawa Convention."
     );
     assert_eq!(strings(&e["aliases"], None), ["Eesti"]);
-    assert_eq!(e["de"], "Estland", "labels not in the patch stay");
+    assert_eq!(e["de"], "Estland", "labels not in the input stay");
     assert_eq!(e["relations"]["totalCount"], 1, "relations stay");
     assert_eq!(
         strings(&read["search"]["nodes"], Some("id")).first(),
@@ -482,27 +600,28 @@ async fn moving_a_notification_date_moves_the_computed_withdrawal_and_the_party_
     let q = "{
         effect: entity(id: \"event/estonia-withdrawal-takes-effect\") { ... on Event { date } }
         estonia: entity(id: \"state/estonia\") {
-            relations(types: [PARTY_TO]) { edges { validUntil node { id } } }
+            relations(relationTypes: [PARTY_TO]) { edges { validUntil entity { id } } }
         }
         lithuania: entity(id: \"event/lithuania-withdrawal-takes-effect\") { ... on Event { date } }
         status: relationStatus(from: \"state/estonia\", type: PARTY_TO,
-                               to: \"treaty/ottawa-convention\", on: \"2025-12-31\") { holds }
+                               to: \"treaty/ottawa-convention\", asOf: \"2025-12-31\") { holds }
     }";
     let before = app.data(q).await;
     assert_eq!(before["effect"]["date"], "2025-12-27");
     assert_eq!(before["status"]["holds"], false);
 
-    let data = app
-        .write(
-            "mutation {
-                updateEvent(id: \"event/2025-06-27-estonia-notifies-un\", patch: { date: \"2025-07-01\" }) {
-                    date datePrecision
-                }
-            }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(data["updateEvent"]["date"], "2025-07-01");
+    let p = applied(
+        &app,
+        "mutation {
+            updateEvent(input: { id: \"event/2025-06-27-estonia-notifies-un\", date: \"2025-07-01\" }) {
+                version event { date datePrecision } userErrors { field message code }
+            }
+        }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(p["event"]["date"], "2025-07-01");
+    assert_eq!(p["event"]["datePrecision"], "DAY");
 
     let after = app.data(q).await;
     assert_eq!(
@@ -510,7 +629,7 @@ async fn moving_a_notification_date_moves_the_computed_withdrawal_and_the_party_
         "six months after the new notification date"
     );
     let edge = &after["estonia"]["relations"]["edges"][0];
-    assert_eq!(edge["node"]["id"], "treaty/ottawa-convention");
+    assert_eq!(edge["entity"]["id"], "treaty/ottawa-convention");
     assert_eq!(edge["validUntil"], "2026-01-01");
     assert_eq!(
         after["status"]["holds"], true,
@@ -526,17 +645,17 @@ async fn moving_a_notification_date_moves_the_computed_withdrawal_and_the_party_
 async fn update_relation_keeps_its_id_and_changes_role_and_validity() {
     let app = spawn_writable_app(None).await;
     let id = "person/alar-karis:HOLDS_OFFICE:state/estonia";
-    let data = app
-        .write(
-            "mutation($id: ID!) {
-                updateRelation(id: $id, patch: { role: \"Head of State\", validFrom: \"2021-10-11\" }) {
-                    id role validFrom validUntil
-                }
-            }",
-            json!({ "id": id }),
-        )
-        .await;
-    let r = &data["updateRelation"];
+    let p = applied(
+        &app,
+        "mutation($id: ID!) {
+            updateRelation(input: { id: $id, role: \"Head of State\", validFrom: \"2021-10-11\" }) {
+                version relation { id role validFrom validUntil } userErrors { field message code }
+            }
+        }",
+        json!({ "id": id }),
+    )
+    .await;
+    let r = &p["relation"];
     assert_eq!(r["id"], id);
     assert_eq!(r["role"], "Head of State");
     assert_eq!(r["validFrom"], "2021-10-11");
@@ -544,7 +663,7 @@ async fn update_relation_keeps_its_id_and_changes_role_and_validity() {
     let q = "query($id: ID!) {
         relation(id: $id) {
             id role validFrom evidence { quote }
-            before: holdsOn(date: \"2021-10-10\") after: holdsOn(date: \"2021-10-11\")
+            before: holdsOn(asOf: \"2021-10-10\") after: holdsOn(asOf: \"2021-10-11\")
         }
     }";
     let read = app.data_vars(q, json!({ "id": id })).await;
@@ -554,12 +673,17 @@ async fn update_relation_keeps_its_id_and_changes_role_and_validity() {
     assert_eq!(r["after"], true);
     assert!(
         !r["evidence"].as_array().unwrap().is_empty(),
-        "evidence not in the patch stays"
+        "evidence not in the input stays"
     );
 
-    // clearValidFrom opens the bound again.
-    app.write(
-        "mutation($id: ID!) { updateRelation(id: $id, patch: { clearValidFrom: true }) { id } }",
+    // `validFrom: null` opens the bound again.
+    applied(
+        &app,
+        "mutation($id: ID!) {
+            updateRelation(input: { id: $id, validFrom: null }) {
+                version relation { validFrom } userErrors { field message code }
+            }
+        }",
         json!({ "id": id }),
     )
     .await;
@@ -569,20 +693,23 @@ async fn update_relation_keeps_its_id_and_changes_role_and_validity() {
 }
 
 #[tokio::test]
-async fn remove_relation_takes_it_out_of_both_ends_and_the_counts() {
+async fn delete_relation_takes_it_out_of_both_ends_and_the_counts() {
     let app = spawn_writable_app(None).await;
     let id = "state/russia:AGGRESSION_AGAINST:state/ukraine";
     let before = app.data("{ stats { relationCount } }").await["stats"]["relationCount"]
         .as_u64()
         .unwrap();
-    let data = app
-        .write(
-            "mutation($id: ID!) { removeRelation(id: $id) { removedId version touchedIds } }",
-            json!({ "id": id }),
-        )
-        .await;
-    let p = &data["removeRelation"];
-    assert_eq!(p["removedId"], id);
+    let p = applied(
+        &app,
+        "mutation($id: ID!) {
+            deleteRelation(input: { id: $id }) {
+                deletedId version touchedIds userErrors { field message code }
+            }
+        }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(p["deletedId"], id);
     assert_eq!(p["version"], 1, "the first write makes version 1");
     let touched = strings(&p["touchedIds"], None);
     for t in [id, "state/russia", "state/ukraine"] {
@@ -603,8 +730,8 @@ async fn remove_relation_takes_it_out_of_both_ends_and_the_counts() {
     let read = app
         .data(
             "{
-                russia: entity(id: \"state/russia\") { relations(types: [AGGRESSION_AGAINST]) { totalCount } }
-                ukraine: entity(id: \"state/ukraine\") { relations(types: [AGGRESSION_AGAINST]) { totalCount } }
+                russia: entity(id: \"state/russia\") { relations(relationTypes: [AGGRESSION_AGAINST]) { totalCount } }
+                ukraine: entity(id: \"state/ukraine\") { relations(relationTypes: [AGGRESSION_AGAINST]) { totalCount } }
             }",
         )
         .await;
@@ -613,24 +740,34 @@ async fn remove_relation_takes_it_out_of_both_ends_and_the_counts() {
 }
 
 #[tokio::test]
-async fn remove_entity_is_refused_while_referenced_and_cascades_when_asked() {
+async fn delete_entity_is_refused_while_referenced_and_cascades_when_asked() {
     let app = spawn_writable_app(None).await;
-    let remove = "mutation($id: ID!, $cascade: Boolean!) {
-        removeEntity(id: $id, cascade: $cascade) { removedId touchedIds }
+    let delete = "mutation($id: ID!, $cascade: Boolean!) {
+        deleteEntity(input: { id: $id, cascade: $cascade }) {
+            version deletedId touchedIds userErrors { field message code }
+        }
     }";
     assert_refused_and_unchanged(
         &app,
-        remove,
+        delete,
         json!({ "id": "state/norway", "cascade": false }),
         "state/norway",
-        &["state/norway", "is referenced by", "cascade: true"],
+        Refusal {
+            code: "IN_USE",
+            field: json!(["id"]),
+            message: &["state/norway", "is referenced by", "cascade: true"],
+        },
     )
     .await;
 
-    let data = app
-        .write(remove, json!({ "id": "state/norway", "cascade": true }))
-        .await;
-    let touched = strings(&data["removeEntity"]["touchedIds"], None);
+    let p = applied(
+        &app,
+        delete,
+        json!({ "id": "state/norway", "cascade": true }),
+    )
+    .await;
+    assert_eq!(p["deletedId"], "state/norway");
+    let touched = strings(&p["touchedIds"], None);
     for t in [
         "state/norway",
         "state/norway:PARTY_TO:treaty/ottawa-convention",
@@ -643,7 +780,7 @@ async fn remove_entity_is_refused_while_referenced_and_cascades_when_asked() {
         .data(
             "{
                 treaty: entity(id: \"treaty/ottawa-convention\") {
-                    relations(types: [PARTY_TO]) { nodes { id } }
+                    relations(relationTypes: [PARTY_TO]) { entities { id } }
                 }
                 event: entity(id: \"event/2025-06-norway-remains-party\") {
                     ... on Event { participants { entity { id } } }
@@ -653,7 +790,7 @@ async fn remove_entity_is_refused_while_referenced_and_cascades_when_asked() {
         )
         .await;
     assert!(
-        !strings(&read["treaty"]["relations"]["nodes"], Some("id"))
+        !strings(&read["treaty"]["relations"]["entities"], Some("id"))
             .contains(&"state/norway".to_string())
     );
     let participants: Vec<&str> = read["event"]["participants"]
@@ -670,39 +807,51 @@ async fn remove_entity_is_refused_while_referenced_and_cascades_when_asked() {
 }
 
 #[tokio::test]
-async fn an_unreferenced_entity_is_removed_without_cascade() {
+async fn an_unreferenced_entity_is_deleted_without_cascade() {
     let app = spawn_writable_app(None).await;
     ok_data(add_state(&app, "state/latvia", "Latvia", Some(TOKEN)).await);
-    let data = app
-        .write(
-            "mutation { removeEntity(id: \"state/latvia\") { removedId touchedIds } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(data["removeEntity"]["removedId"], "state/latvia");
-    assert_eq!(
-        strings(&data["removeEntity"]["touchedIds"], None),
-        ["state/latvia"]
-    );
+    // `cascade` left out is `false`.
+    let p = applied(
+        &app,
+        "mutation {
+            deleteEntity(input: { id: \"state/latvia\" }) {
+                version deletedId touchedIds userErrors { field message code }
+            }
+        }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(p["deletedId"], "state/latvia");
+    assert_eq!(strings(&p["touchedIds"], None), ["state/latvia"]);
     assert!(!entity_exists(&app, "state/latvia").await);
 }
 
 #[tokio::test]
-async fn remove_source_is_refused_while_cited_and_succeeds_once_nothing_cites_it() {
+async fn delete_source_is_refused_while_cited_and_succeeds_once_nothing_cites_it() {
     let app = spawn_writable_app(None).await;
+    let delete = "mutation($id: ID!) {
+        deleteSource(input: { id: $id }) {
+            version deletedId touchedIds userErrors { field message code }
+        }
+    }";
     assert_refused_and_unchanged(
         &app,
-        "mutation($id: ID!) { removeSource(id: $id) { removedId } }",
+        delete,
         json!({ "id": SOURCE_ID }),
         SOURCE_ID,
-        &[SOURCE_ID, "is cited as evidence by"],
+        Refusal {
+            code: "IN_USE",
+            field: json!(["id"]),
+            message: &[SOURCE_ID, "is cited as evidence by"],
+        },
     )
     .await;
 
     // A new source, cited by one relation: refused until that relation goes.
     add_source_and_latvia(&app).await;
-    app.write(
-        ADD_RELATION,
+    applied(
+        &app,
+        CREATE_RELATION,
         json!({ "input": {
             "type": "MEMBER_OF", "from": "state/latvia", "to": "org/nato",
             "evidence": evidence(NEW_SOURCE, LATVIA_IN_NATO),
@@ -711,24 +860,28 @@ async fn remove_source_is_refused_while_cited_and_succeeds_once_nothing_cites_it
     .await;
     assert_refused_and_unchanged(
         &app,
-        "mutation($id: ID!) { removeSource(id: $id) { removedId } }",
+        delete,
         json!({ "id": NEW_SOURCE }),
         NEW_SOURCE,
-        &["relation `state/latvia:MEMBER_OF:org/nato`"],
+        Refusal {
+            code: "IN_USE",
+            field: json!(["id"]),
+            message: &["relation `state/latvia:MEMBER_OF:org/nato`"],
+        },
     )
     .await;
-    app.write(
-        "mutation { removeRelation(id: \"state/latvia:MEMBER_OF:org/nato\") { removedId } }",
+    applied(
+        &app,
+        "mutation {
+            deleteRelation(input: { id: \"state/latvia:MEMBER_OF:org/nato\" }) {
+                version deletedId userErrors { field message code }
+            }
+        }",
         json!({}),
     )
     .await;
-    let data = app
-        .write(
-            "mutation($id: ID!) { removeSource(id: $id) { removedId } }",
-            json!({ "id": NEW_SOURCE }),
-        )
-        .await;
-    assert_eq!(data["removeSource"]["removedId"], NEW_SOURCE);
+    let p = applied(&app, delete, json!({ "id": NEW_SOURCE })).await;
+    assert_eq!(p["deletedId"], NEW_SOURCE);
     assert!(!entity_exists(&app, NEW_SOURCE).await);
     assert!(entity_exists(&app, SOURCE_ID).await);
 }
@@ -737,8 +890,9 @@ async fn remove_source_is_refused_while_cited_and_succeeds_once_nothing_cites_it
 async fn merge_entities_moves_names_and_relations_and_the_merged_id_is_gone() {
     let app = spawn_writable_app(None).await;
     // A duplicate of the foreign minister, as a second article might have introduced him.
-    app.write(
-        ADD_ENTITY,
+    applied(
+        &app,
+        CREATE_ENTITY,
         json!({ "input": {
             "id": "person/m-tsahkna", "kind": "PERSON", "name": "M. Tsahkna",
             "aliases": ["Tsahkna, Margus"],
@@ -746,8 +900,9 @@ async fn merge_entities_moves_names_and_relations_and_the_merged_id_is_gone() {
         }}),
     )
     .await;
-    app.write(
-        ADD_RELATION,
+    applied(
+        &app,
+        CREATE_RELATION,
         json!({ "input": {
             "type": "SUPPORTS", "from": "person/m-tsahkna", "to": "org/nato",
             "evidence": evidence(SOURCE_ID, "demonstrate unconditional support for NATO"),
@@ -755,17 +910,19 @@ async fn merge_entities_moves_names_and_relations_and_the_merged_id_is_gone() {
     )
     .await;
 
-    let data = app
-        .write(
-            "mutation {
-                mergeEntities(survivor: \"person/margus-tsahkna\", merged: \"person/m-tsahkna\") {
-                    id name aliases uk: name(lang: \"uk\")
-                }
-            }",
-            json!({}),
-        )
-        .await;
-    let m = &data["mergeEntities"];
+    let p = applied(
+        &app,
+        "mutation {
+            mergeEntities(input: { survivor: \"person/margus-tsahkna\", merged: \"person/m-tsahkna\" }) {
+                version
+                entity { id name aliases uk: name(lang: \"uk\") }
+                userErrors { field message code }
+            }
+        }",
+        json!({}),
+    )
+    .await;
+    let m = &p["entity"];
     assert_eq!(m["id"], "person/margus-tsahkna");
     assert_eq!(m["name"], "Margus Tsahkna", "the survivor keeps its name");
     let aliases = strings(&m["aliases"], None);
@@ -778,7 +935,7 @@ async fn merge_entities_moves_names_and_relations_and_the_merged_id_is_gone() {
         .query(
             "{
                 survivor: entity(id: \"person/margus-tsahkna\") {
-                    relations(types: [SUPPORTS, HOLDS_OFFICE]) { edges { type node { id } } }
+                    relations(relationTypes: [SUPPORTS, HOLDS_OFFICE]) { edges { type entity { id } } }
                 }
                 moved: relation(id: \"person/margus-tsahkna:SUPPORTS:org/nato\") { from { id } }
                 gone: entity(id: \"person/m-tsahkna\") { id }
@@ -796,7 +953,7 @@ async fn merge_entities_moves_names_and_relations_and_the_merged_id_is_gone() {
         .map(|e| {
             (
                 e["type"].as_str().unwrap().to_string(),
-                e["node"]["id"].as_str().unwrap().to_string(),
+                e["entity"]["id"].as_str().unwrap().to_string(),
             )
         })
         .collect();
@@ -824,17 +981,22 @@ async fn merge_entities_moves_names_and_relations_and_the_merged_id_is_gone() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Validation: refused with a precise message, and the graph stays as it was.
+// Validation: refused with a user error pointing at the input field at fault, and the graph
+// stays as it was.
 
 #[tokio::test]
-async fn adding_an_entity_with_a_used_id_is_refused_and_changes_nothing() {
+async fn creating_an_entity_with_a_used_id_is_refused_and_changes_nothing() {
     let app = spawn_writable_app(None).await;
     assert_refused_and_unchanged(
         &app,
-        ADD_ENTITY,
+        CREATE_ENTITY,
         json!({ "input": { "id": "state/estonia", "kind": "STATE", "name": "Another Estonia" } }),
         "state/estonia",
-        &["id `state/estonia` is already used"],
+        Refusal {
+            code: "ALREADY_EXISTS",
+            field: json!(["id"]),
+            message: &["id `state/estonia` is already used"],
+        },
     )
     .await;
 }
@@ -844,13 +1006,33 @@ async fn a_relation_to_an_unknown_id_is_refused_and_changes_nothing() {
     let app = spawn_writable_app(None).await;
     assert_refused_and_unchanged(
         &app,
-        ADD_RELATION,
+        CREATE_RELATION,
         json!({ "input": {
             "type": "SUPPORTS", "from": "state/atlantis", "to": "org/nato",
             "evidence": evidence(SOURCE_ID, "demonstrate unconditional support for NATO"),
         }}),
         "org/nato",
-        &["`state/atlantis` does not exist"],
+        Refusal {
+            code: "NOT_FOUND",
+            field: json!(["from"]),
+            message: &["`state/atlantis` does not exist"],
+        },
+    )
+    .await;
+    // The other end, too.
+    assert_refused_and_unchanged(
+        &app,
+        CREATE_RELATION,
+        json!({ "input": {
+            "type": "SUPPORTS", "from": "state/estonia", "to": "org/atlantic-pact",
+            "evidence": evidence(SOURCE_ID, "demonstrate unconditional support for NATO"),
+        }}),
+        "state/estonia",
+        Refusal {
+            code: "NOT_FOUND",
+            field: json!(["to"]),
+            message: &["`org/atlantic-pact` does not exist"],
+        },
     )
     .await;
 }
@@ -860,26 +1042,32 @@ async fn a_quote_that_is_not_in_the_source_text_is_refused_and_changes_nothing()
     let app = spawn_writable_app(None).await;
     assert_refused_and_unchanged(
         &app,
-        ADD_RELATION,
+        CREATE_RELATION,
         json!({ "input": {
             "type": "SUPPORTS", "from": "state/norway", "to": "org/nato",
             "evidence": evidence(SOURCE_ID, "Norway demands more mines"),
         }}),
         "state/norway",
-        &[
-            "the quote \"Norway demands more mines\" does not occur in the text",
-            SOURCE_ID,
-        ],
+        Refusal {
+            code: "QUOTE_NOT_FOUND",
+            field: json!(["evidence", "0", "quote"]),
+            message: &[
+                "the quote \"Norway demands more mines\" does not occur in the text",
+                SOURCE_ID,
+            ],
+        },
     )
     .await;
 }
 
 #[tokio::test]
-async fn an_impossible_date_is_refused_and_changes_nothing() {
+async fn an_impossible_date_is_refused_by_its_scalar_and_changes_nothing() {
     let app = spawn_writable_app(None).await;
-    assert_refused_and_unchanged(
+    // An event's `FuzzyDate`, as a variable: the variable does not coerce, so the request is
+    // refused before the write.
+    assert_malformed_and_unchanged(
         &app,
-        ADD_EVENT,
+        CREATE_EVENT,
         json!({ "input": {
             "id": "event/norway-on-february-30", "eventKind": "STATEMENT",
             "title": "Norway speaks on a day that does not exist", "date": "2025-02-30",
@@ -887,31 +1075,36 @@ async fn an_impossible_date_is_refused_and_changes_nothing() {
             "evidence": evidence(SOURCE_ID, "Norway announced its decision"),
         }}),
         "state/norway",
-        &[
-            "event `event/norway-on-february-30`",
-            "invalid date `2025-02-30`",
-        ],
+        "BAD_USER_INPUT",
+        &["`2025-02-30` is not a date"],
     )
     .await;
-    // The same date as a `Date` argument is refused by the scalar.
-    assert_refused_and_unchanged(
+    assert!(!entity_exists(&app, "event/norway-on-february-30").await);
+    // The same date as a relation's `Date`.
+    assert_malformed_and_unchanged(
         &app,
-        ADD_RELATION,
+        CREATE_RELATION,
         json!({ "input": {
             "type": "SUPPORTS", "from": "state/norway", "to": "org/nato", "validFrom": "2025-02-30",
             "evidence": evidence(SOURCE_ID, "Norway announced its decision"),
         }}),
         "state/norway",
+        "BAD_USER_INPUT",
         &["`2025-02-30` is not a date"],
     )
     .await;
-    // Changing an existing event's date to it, too.
-    assert_refused_and_unchanged(
+    // Changing an existing event's date to it, written in the query.
+    assert_malformed_and_unchanged(
         &app,
-        "mutation { updateEvent(id: \"event/2025-06-27-estonia-notifies-un\", patch: { date: \"2025-02-30\" }) { id } }",
+        "mutation {
+            updateEvent(input: { id: \"event/2025-06-27-estonia-notifies-un\", date: \"2025-02-30\" }) {
+                version event { date } userErrors { field message code }
+            }
+        }",
         json!({}),
         "event/2025-06-27-estonia-notifies-un",
-        &["invalid date `2025-02-30`"],
+        "BAD_USER_INPUT",
+        &["`2025-02-30` is not a date"],
     )
     .await;
 }
@@ -921,57 +1114,87 @@ async fn a_party_to_relation_ending_at_a_person_is_refused_and_changes_nothing()
     let app = spawn_writable_app(None).await;
     assert_refused_and_unchanged(
         &app,
-        ADD_RELATION,
+        CREATE_RELATION,
         json!({ "input": {
             "type": "PARTY_TO", "from": "state/estonia", "to": "person/alar-karis",
             "evidence": evidence(SOURCE_ID, "Estonian President Alar Karis"),
         }}),
         "person/alar-karis",
-        &["`person/alar-karis` is a person", "PARTY_TO", "treaty"],
+        Refusal {
+            code: "WRONG_KIND",
+            field: json!(["to"]),
+            message: &["`person/alar-karis` is a person", "PARTY_TO", "treaty"],
+        },
     )
     .await;
 }
 
 #[tokio::test]
-async fn adding_an_entity_of_kind_event_is_refused_and_changes_nothing() {
+async fn creating_an_entity_of_kind_event_is_refused_by_the_schema_and_changes_nothing() {
     let app = spawn_writable_app(None).await;
-    assert_refused_and_unchanged(
+    // `CreatableEntityKind` has no `EVENT`: the value is refused before the write, as a
+    // variable and written in the query alike (the argument does not coerce).
+    assert_malformed_and_unchanged(
         &app,
-        ADD_ENTITY,
+        CREATE_ENTITY,
         json!({ "input": { "id": "event/a-plain-entity", "kind": "EVENT", "name": "Not an event" } }),
         "event/a-plain-entity",
-        &["use addEvent or addSource"],
+        "BAD_USER_INPUT",
+        &["CreatableEntityKind", "\"EVENT\""],
     )
     .await;
+    assert_malformed_and_unchanged(
+        &app,
+        "mutation {
+            createEntity(input: { id: \"event/a-plain-entity\", kind: EVENT, name: \"Not an event\" }) {
+                version entity { id } userErrors { field message code }
+            }
+        }",
+        json!({}),
+        "event/a-plain-entity",
+        "BAD_USER_INPUT",
+        &["CreatableEntityKind", "\"EVENT\""],
+    )
+    .await;
+    assert!(!entity_exists(&app, "event/a-plain-entity").await);
 }
 
 #[tokio::test]
 async fn a_relation_or_event_without_evidence_is_refused_and_changes_nothing() {
     let app = spawn_writable_app(None).await;
+    // No piece of evidence is wrong: the list is empty, so the error points at the list.
     assert_refused_and_unchanged(
         &app,
-        ADD_RELATION,
+        CREATE_RELATION,
         json!({ "input": { "type": "SUPPORTS", "from": "state/norway", "to": "org/nato", "evidence": [] } }),
         "state/norway",
-        &[
-            "state/norway:SUPPORTS:org/nato",
-            "at least one piece of evidence",
-        ],
+        Refusal {
+            code: "EVIDENCE_REQUIRED",
+            field: json!(["evidence"]),
+            message: &[
+                "state/norway:SUPPORTS:org/nato",
+                "at least one piece of evidence",
+            ],
+        },
     )
     .await;
     assert_refused_and_unchanged(
         &app,
-        ADD_EVENT,
+        CREATE_EVENT,
         json!({ "input": {
             "id": "event/2025-07-01-norway-says-nothing", "eventKind": "STATEMENT",
             "title": "Norway says nothing", "date": "2025-07-01", "actors": ["state/norway"],
             "evidence": [],
         }}),
         "state/norway",
-        &[
-            "event `event/2025-07-01-norway-says-nothing`",
-            "at least one piece of evidence",
-        ],
+        Refusal {
+            code: "EVIDENCE_REQUIRED",
+            field: json!(["evidence"]),
+            message: &[
+                "event `event/2025-07-01-norway-says-nothing`",
+                "at least one piece of evidence",
+            ],
+        },
     )
     .await;
 }
@@ -979,51 +1202,154 @@ async fn a_relation_or_event_without_evidence_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn updating_an_unknown_entity_is_not_found_and_changes_nothing() {
     let app = spawn_writable_app(None).await;
-    let before = snapshot(&app, "state/atlantis").await;
-    let resp = app
-        .mutate(
-            "mutation { updateEntity(id: \"state/atlantis\", patch: { name: \"Atlantis\" }) { id } }",
-            Some(TOKEN),
+    assert_refused_and_unchanged(
+        &app,
+        "mutation {
+            updateEntity(input: { id: \"state/atlantis\", name: \"Atlantis\" }) {
+                version entity { id } userErrors { field message code }
+            }
+        }",
+        json!({}),
+        "state/atlantis",
+        Refusal {
+            code: "NOT_FOUND",
+            field: json!(["id"]),
+            message: &["state/atlantis"],
+        },
+    )
+    .await;
+}
+
+/// In an update a field left out keeps its value and `null` clears it; `null` for a field
+/// that cannot be empty is a user error at that field.
+#[tokio::test]
+async fn null_clears_and_absent_keeps_in_an_update() {
+    let app = spawn_writable_app(None).await;
+    let read_estonia = "{ entity(id: \"state/estonia\") { name description aliases } }";
+    let before = app.data(read_estonia).await["entity"].clone();
+    assert_ne!(
+        before["description"], "",
+        "the seed describes Estonia: {before:#}"
+    );
+    let p = applied(
+        &app,
+        "mutation {
+            updateEntity(input: { id: \"state/estonia\", description: null }) {
+                version entity { name description aliases } userErrors { field message code }
+            }
+        }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(p["entity"]["description"], "", "null empties it");
+    assert_eq!(p["entity"]["name"], "Estonia", "absent keeps it");
+    assert_eq!(p["entity"]["aliases"], before["aliases"], "absent keeps it");
+    let after = app.data(read_estonia).await["entity"].clone();
+    assert_eq!(after, p["entity"], "a following query reads the same");
+
+    // A relation's bound and role: set, then cleared with null; the rest stays.
+    let id = "person/alar-karis:HOLDS_OFFICE:state/estonia";
+    let update = "mutation($input: UpdateRelationInput!) {
+        updateRelation(input: $input) {
+            version
+            relation { id type role validFrom from { id } to { id } evidence { quote } }
+            userErrors { field message code }
+        }
+    }";
+    let set = applied(
+        &app,
+        update,
+        json!({ "input": { "id": id, "validFrom": "2021-10-11" } }),
+    )
+    .await;
+    assert_eq!(set["relation"]["validFrom"], "2021-10-11");
+    assert_eq!(
+        set["relation"]["role"], "President",
+        "absent keeps the role"
+    );
+    let cleared = applied(
+        &app,
+        update,
+        json!({ "input": { "id": id, "validFrom": null } }),
+    )
+    .await;
+    let r = &cleared["relation"];
+    assert!(r["validFrom"].is_null(), "null clears the bound: {r:#}");
+    assert_eq!(r["role"], "President");
+    assert_eq!(r["evidence"], set["relation"]["evidence"]);
+    let cleared = applied(&app, update, json!({ "input": { "id": id, "role": null } })).await;
+    assert!(
+        cleared["relation"]["role"].is_null(),
+        "null clears the role: {cleared:#}"
+    );
+    let read = app
+        .data_vars(
+            "query($id: ID!) { relation(id: $id) { role validFrom holdsOn(asOf: \"2000-01-01\") } }",
+            json!({ "id": id }),
         )
         .await;
-    let err = single_error(&resp, "NOT_FOUND");
-    assert!(
-        err["message"].as_str().unwrap().contains("state/atlantis"),
-        "{err:#}"
-    );
-    assert_eq!(snapshot(&app, "state/atlantis").await, before);
+    assert!(read["relation"]["role"].is_null(), "{read:#}");
+    assert!(read["relation"]["validFrom"].is_null(), "{read:#}");
+    assert_eq!(read["relation"]["holdsOn"], true, "no lower bound any more");
+
+    // A name cannot be emptied: `null` is refused at the field, and nothing changes.
+    assert_refused_and_unchanged(
+        &app,
+        "mutation {
+            updateEntity(input: { id: \"state/estonia\", name: null, description: \"not written\" }) {
+                version entity { id } userErrors { field message code }
+            }
+        }",
+        json!({}),
+        "state/estonia",
+        Refusal {
+            code: "INVALID",
+            field: json!(["name"]),
+            message: &["`name` cannot be cleared"],
+        },
+    )
+    .await;
+    assert_eq!(app.data(read_estonia).await["entity"], after);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Batches.
 
-/// Two good changes, then `third`.
+/// The variables of [`BATCH`]: two good changes, then `third`.
 fn batch_with_third(third: Value) -> Value {
-    json!({ "changes": [
-        { "addEntity": { "id": "state/latvia", "kind": "STATE", "name": "Latvia" } },
-        { "updateEntity": { "id": "state/estonia", "patch": { "description": "changed by a batch" } } },
+    json!({ "input": { "changes": [
+        { "createEntity": { "id": "state/latvia", "kind": "STATE", "name": "Latvia" } },
+        { "updateEntity": { "id": "state/estonia", "description": "changed by a batch" } },
         third,
-    ]})
+    ]}})
 }
 
 #[tokio::test]
 async fn a_batch_whose_third_change_is_invalid_applies_nothing_and_names_change_3() {
     let app = spawn_writable_app(None).await;
-    for (third, expected) in [
+    for (third, code, field, expected) in [
         (
-            json!({ "addEntity": { "id": "state/latvia", "kind": "STATE", "name": "Latvia again" } }),
+            json!({ "createEntity": { "id": "state/latvia", "kind": "STATE", "name": "Latvia again" } }),
+            "ALREADY_EXISTS",
+            json!(["changes", "2", "createEntity", "id"]),
             "id `state/latvia` is already used",
         ),
         (
-            json!({ "removeRelation": "state/latvia:MEMBER_OF:org/nato" }),
+            json!({ "deleteRelation": { "id": "state/latvia:MEMBER_OF:org/nato" } }),
+            "NOT_FOUND",
+            json!(["changes", "2", "deleteRelation", "id"]),
             "no relation with id `state/latvia:MEMBER_OF:org/nato`",
         ),
         (
-            json!({ "updateEntity": { "id": "state/atlantis", "patch": { "name": "Atlantis" } } }),
+            json!({ "updateEntity": { "id": "state/atlantis", "name": "Atlantis" } }),
+            "NOT_FOUND",
+            json!(["changes", "2", "updateEntity", "id"]),
             "state/atlantis",
         ),
         (
-            json!({ "removeEntity": { "id": "state/norway" } }),
+            json!({ "deleteEntity": { "id": "state/norway" } }),
+            "IN_USE",
+            json!(["changes", "2", "deleteEntity", "id"]),
             "cascade: true",
         ),
     ] {
@@ -1031,13 +1357,20 @@ async fn a_batch_whose_third_change_is_invalid_applies_nothing_and_names_change_
         let resp = app
             .mutate_vars(BATCH, batch_with_third(third.clone()), Some(TOKEN))
             .await;
-        let err = single_error(&resp, "BAD_USER_INPUT");
-        let message = err["message"].as_str().unwrap();
+        let p = payload(&ok_data(resp));
+        assert_refusal(
+            &p,
+            &Refusal {
+                code,
+                field,
+                message: &["change #3: ", expected],
+            },
+        );
+        let message = p["userErrors"][0]["message"].as_str().unwrap();
         assert!(
             message.starts_with("change #3: "),
-            "{third}: the error names the position: {message}"
+            "{third}: the message names the position: {message}"
         );
-        assert!(message.contains(expected), "{third}: {message}");
         assert_eq!(
             snapshot(&app, "state/estonia").await,
             before,
@@ -1050,7 +1383,7 @@ async fn a_batch_whose_third_change_is_invalid_applies_nothing_and_names_change_
 #[tokio::test]
 async fn a_batch_whose_third_change_fails_graph_validation_names_change_3() {
     let app = spawn_writable_app(None).await;
-    let third = json!({ "addRelation": {
+    let third = json!({ "createRelation": {
         "type": "SUPPORTS", "from": "state/latvia", "to": "org/nato",
         "evidence": evidence(SOURCE_ID, "Latvia demands more mines"),
     }});
@@ -1058,57 +1391,135 @@ async fn a_batch_whose_third_change_fails_graph_validation_names_change_3() {
     let resp = app
         .mutate_vars(BATCH, batch_with_third(third), Some(TOKEN))
         .await;
-    let err = single_error(&resp, "BAD_USER_INPUT");
-    let message = err["message"].as_str().unwrap();
-    assert_eq!(snapshot(&app, "state/estonia").await, before);
+    let p = payload(&ok_data(resp));
+    assert_refusal(
+        &p,
+        &Refusal {
+            code: "QUOTE_NOT_FOUND",
+            field: json!(["changes", "2", "createRelation", "evidence", "0", "quote"]),
+            message: &["\"Latvia demands more mines\" does not occur"],
+        },
+    );
+    let message = p["userErrors"][0]["message"].as_str().unwrap();
     assert!(
         message.starts_with("change #3: "),
-        "the error names the position: {message}"
+        "the message names the position: {message}"
     );
+    assert_eq!(snapshot(&app, "state/estonia").await, before);
+}
+
+/// A refused change's user error is found by its path: `changes`, the change's position, its
+/// kind, then the field inside it; a `clientMutationId` belongs to the batch, not a change.
+#[tokio::test]
+async fn a_batch_names_the_failing_change_in_the_field_path() {
+    let app = spawn_writable_app(None).await;
+    // The third change relates the state the first one creates to one that does not exist.
+    let third = json!({ "createRelation": {
+        "type": "SUPPORTS", "from": "state/latvia", "to": "org/atlantic-pact",
+        "evidence": evidence(SOURCE_ID, "demonstrate unconditional support for NATO"),
+    }});
+    let before = snapshot(&app, "state/estonia").await;
+    let resp = app
+        .mutate_vars(BATCH, batch_with_third(third), Some(TOKEN))
+        .await;
+    let p = payload(&ok_data(resp));
+    let field = strings(&p["userErrors"][0]["field"], None);
+    assert_eq!(
+        field[..3],
+        ["changes", "2", "createRelation"],
+        "the path starts at the change: {p:#}"
+    );
+    assert_refusal(
+        &p,
+        &Refusal {
+            code: "NOT_FOUND",
+            field: json!(["changes", "2", "createRelation", "to"]),
+            message: &["change #3: ", "`org/atlantic-pact` does not exist"],
+        },
+    );
+    assert!(p["version"].is_null());
+    assert_eq!(p["applied"], 0, "nothing applied");
+    assert_eq!(snapshot(&app, "state/estonia").await, before);
+    assert!(!entity_exists(&app, "state/latvia").await);
+
+    // A name given to a change instead of the batch.
+    let named_change = json!({ "input": { "changes": [
+        { "createEntity": {
+            "clientMutationId": "inside", "id": "state/latvia", "kind": "STATE", "name": "Latvia",
+        }},
+    ]}});
+    let resp = app.mutate_vars(BATCH, named_change, Some(TOKEN)).await;
+    assert_refusal(
+        &payload(&ok_data(resp)),
+        &Refusal {
+            code: "INVALID",
+            field: json!(["changes", "0", "createEntity", "clientMutationId"]),
+            message: &["clientMutationId", "applyChanges"],
+        },
+    );
+    assert!(!entity_exists(&app, "state/latvia").await);
+    // Given to the batch, it is taken and echoed.
+    let p = applied(
+        &app,
+        BATCH,
+        json!({ "input": { "clientMutationId": "the-batch", "changes": [
+            { "createEntity": { "id": "state/latvia", "kind": "STATE", "name": "Latvia" } },
+        ]}}),
+    )
+    .await;
+    assert_eq!(p["clientMutationId"], "the-batch");
+    assert_eq!(p["version"], 1, "the refused batches used no version");
+    assert!(entity_exists(&app, "state/latvia").await);
 }
 
 #[tokio::test]
 async fn a_valid_batch_applies_every_change_as_exactly_one_new_version() {
     let app = spawn_writable_app(None).await;
-    let first = app
-        .write(
-            BATCH,
-            json!({ "changes": [{ "addSource": new_source_input() }] }),
-        )
-        .await;
-    assert_eq!(first["applyChanges"]["version"], 1);
-    assert_eq!(first["applyChanges"]["applied"], 1);
+    let first = applied(
+        &app,
+        BATCH,
+        json!({ "input": { "changes": [{ "createSource": new_source_input() }] } }),
+    )
+    .await;
+    assert_eq!(first["version"], 1);
+    assert_eq!(first["applied"], 1);
 
     // A refused batch in between uses no version.
     let resp = app
         .mutate_vars(
             BATCH,
-            batch_with_third(json!({ "removeSource": SOURCE_ID })),
+            batch_with_third(json!({ "deleteSource": { "id": SOURCE_ID } })),
             Some(TOKEN),
         )
         .await;
-    single_error(&resp, "BAD_USER_INPUT");
+    assert_refusal(
+        &payload(&ok_data(resp)),
+        &Refusal {
+            code: "IN_USE",
+            field: json!(["changes", "2", "deleteSource", "id"]),
+            message: &["change #3: ", SOURCE_ID],
+        },
+    );
 
-    let data = app
-        .write(
-            BATCH,
-            json!({ "changes": [
-                { "addEntity": latvia_input() },
-                { "addRelation": {
-                    "type": "MEMBER_OF", "from": "state/latvia", "to": "org/nato",
-                    "evidence": evidence(NEW_SOURCE, LATVIA_IN_NATO),
-                }},
-                { "addEvent": {
-                    "id": "event/2025-06-30-latvia-notifies-un", "eventKind": "NOTIFICATION",
-                    "title": "Latvia notifies the UN", "date": "2025-06-30",
-                    "actors": ["state/latvia"], "evidence": evidence(NEW_SOURCE, LATVIA_NOTIFIES),
-                }},
-                { "updateEntity": { "id": "state/estonia", "patch": { "description": "changed by a batch" } } },
-                { "removeRelation": "state/russia:AGGRESSION_AGAINST:state/ukraine" },
-            ]}),
-        )
-        .await;
-    let p = &data["applyChanges"];
+    let p = applied(
+        &app,
+        BATCH,
+        json!({ "input": { "changes": [
+            { "createEntity": latvia_input() },
+            { "createRelation": {
+                "type": "MEMBER_OF", "from": "state/latvia", "to": "org/nato",
+                "evidence": evidence(NEW_SOURCE, LATVIA_IN_NATO),
+            }},
+            { "createEvent": {
+                "id": "event/2025-06-30-latvia-notifies-un", "eventKind": "NOTIFICATION",
+                "title": "Latvia notifies the UN", "date": "2025-06-30",
+                "actors": ["state/latvia"], "evidence": evidence(NEW_SOURCE, LATVIA_NOTIFIES),
+            }},
+            { "updateEntity": { "id": "state/estonia", "description": "changed by a batch" } },
+            { "deleteRelation": { "id": "state/russia:AGGRESSION_AGAINST:state/ukraine" } },
+        ]}}),
+    )
+    .await;
     assert_eq!(p["version"], 2, "one batch, one version: {p:#}");
     assert_eq!(p["applied"], 5);
     let touched = strings(&p["touchedIds"], None);
@@ -1125,7 +1536,7 @@ async fn a_valid_batch_applies_every_change_as_exactly_one_new_version() {
     let resp = app
         .query(
             "{
-                latvia: entity(id: \"state/latvia\") { name relations(types: [MEMBER_OF, ACTOR_IN]) { totalCount } }
+                latvia: entity(id: \"state/latvia\") { name relations(relationTypes: [MEMBER_OF, ACTOR_IN]) { totalCount } }
                 estonia: entity(id: \"state/estonia\") { description }
                 removed: relation(id: \"state/russia:AGGRESSION_AGAINST:state/ukraine\") { id }
             }",
@@ -1137,13 +1548,15 @@ async fn a_valid_batch_applies_every_change_as_exactly_one_new_version() {
     assert_eq!(resp["data"]["estonia"]["description"], "changed by a batch");
 
     // The next write is the next version.
-    let next = app
-        .write(
-            BATCH,
-            json!({ "changes": [{ "removeEntity": { "id": "state/latvia", "cascade": true } }] }),
-        )
-        .await;
-    assert_eq!(next["applyChanges"]["version"], 3);
+    let next = applied(
+        &app,
+        BATCH,
+        json!({ "input": { "changes": [
+            { "deleteEntity": { "id": "state/latvia", "cascade": true } },
+        ]}}),
+    )
+    .await;
+    assert_eq!(next["version"], 3);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1152,7 +1565,7 @@ async fn a_valid_batch_applies_every_change_as_exactly_one_new_version() {
 #[tokio::test]
 async fn a_mutation_sent_with_get_is_refused_with_405_and_allow_post() {
     let app = spawn_writable_app(None).await;
-    let mutation = "mutation { addEntity(input: { id: \"state/latvia\", kind: STATE, name: \"Latvia\" }) { id } }";
+    let mutation = "mutation { createEntity(input: { id: \"state/latvia\", kind: STATE, name: \"Latvia\" }) { entity { id } } }";
     let resp = app
         .client
         .get(app.url("/graphql"))
@@ -1178,7 +1591,7 @@ async fn a_mutation_sent_with_get_is_refused_with_405_and_allow_post() {
     // A document with a query and a mutation may be sent with GET when the query is selected.
     let doc = format!(
         "query Read {{ entity(id: \"state/estonia\") {{ name }} }} mutation Write {{ {} }}",
-        "addEntity(input: { id: \"state/latvia\", kind: STATE, name: \"Latvia\" }) { id }"
+        "createEntity(input: { id: \"state/latvia\", kind: STATE, name: \"Latvia\" }) { entity { id } }"
     );
     let read = app
         .client
@@ -1254,7 +1667,10 @@ async fn readers_see_one_consistent_version_per_request_while_a_writer_adds_enti
             )
             .await,
         );
-        assert_eq!(data["addEntity"]["id"], format!("state/concurrent-{i}"));
+        assert_eq!(
+            data["createEntity"]["entity"]["id"],
+            format!("state/concurrent-{i}")
+        );
     }
     done.store(true, std::sync::atomic::Ordering::Release);
 

@@ -149,11 +149,11 @@ async function write(query, variables = {}) {
 async function describeEstonia(description) {
   const data = await write(
     `mutation($d: String!) {
-      updateEntity(id: "state/estonia", patch: { description: $d }) { id description }
+      updateEntity(input: { id: "state/estonia", description: $d }) { entity { id description } }
     }`,
     { d: description },
   );
-  assert.deepEqual(data.updateEntity, { id: 'state/estonia', description });
+  assert.deepEqual(data.updateEntity.entity, { id: 'state/estonia', description });
 }
 
 /** Whether the page lists an item showing exactly `text` within `ms` (checked every 20 ms). */
@@ -281,10 +281,10 @@ test(
       const before = await listed();
       const id = `state/unrelated-${RUN}`;
       const data = await write(
-        `mutation($id: ID!) { addEntity(input: { id: $id, kind: STATE, name: "Unrelated" }) { id } }`,
+        `mutation($id: ID!) { createEntity(input: { id: $id, kind: STATE, name: "Unrelated" }) { entity { id } } }`,
         { id },
       );
-      assert.equal(data.addEntity.id, id);
+      assert.equal(data.createEntity.entity.id, id);
       await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
       assert.deepEqual(await listed(), before, `the page listed something for ${id}`);
       // The feed is still live, and the unrelated write did not arrive late either: the next

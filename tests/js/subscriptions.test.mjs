@@ -54,12 +54,13 @@ async function write(query, variables = {}) {
   return body.data;
 }
 
-/** One change through applyChanges; the version it made. */
+/** One change through applyChanges (which must apply it); the version it made. */
 async function applyOne(change) {
   const data = await write(
-    'mutation($c: [ChangeInput!]!) { applyChanges(changes: $c) { version } }',
+    'mutation($c: [ChangeInput!]!) { applyChanges(input: { changes: $c }) { version userErrors { message } } }',
     { c: [change] },
   );
+  assert.deepEqual(data.applyChanges.userErrors, []);
   return data.applyChanges.version;
 }
 
@@ -134,7 +135,7 @@ const ESTONIA_CHANGES = `subscription($id: ID!) {
 async function warmUp(feeds) {
   for (let i = 0; i < 50; i++) {
     const v = await applyOne({
-      updateEntity: { id: 'state/estonia', patch: { description: `warm-up ${i}` } },
+      updateEntity: { id: 'state/estonia', description: `warm-up ${i}` },
     });
     let all = true;
     for (const [f, field] of feeds) {
@@ -171,11 +172,11 @@ test('a change to an entity reaches its entityChanges and the graphChanges subsc
     const description = 'Baltic state; left the Ottawa Convention (JS client test).';
     const data = await write(
       `mutation($d: String!) {
-        updateEntity(id: "state/estonia", patch: { description: $d }) { id description }
+        updateEntity(input: { id: "state/estonia", description: $d }) { entity { id description } }
       }`,
       { d: description },
     );
-    assert.equal(data.updateEntity.description, description);
+    assert.equal(data.updateEntity.entity.description, description);
 
     const g = await all.next();
     assert.ok(g, 'graphChanges got the write');
@@ -209,7 +210,7 @@ test('a change to an unrelated entity reaches graphChanges but not entityChanges
     ]);
 
     await write(
-      'mutation { addEntity(input: { id: "state/unrelated", kind: STATE, name: "Unrelated" }) { id } }',
+      'mutation { createEntity(input: { id: "state/unrelated", kind: STATE, name: "Unrelated" }) { entity { id } } }',
     );
     const g = await all.next();
     assert.ok(g, 'graphChanges got the write');
@@ -237,7 +238,7 @@ test('entityChanges with depth 1 also reports changes to a neighbour', async () 
     ]);
     // The foreign ministry is PART_OF Estonia: one hop away.
     const v = await applyOne({
-      updateEntity: { id: 'org/estonia-mfa', patch: { description: 'Estonia’s foreign ministry (changed).' } },
+      updateEntity: { id: 'org/estonia-mfa', description: 'Estonia’s foreign ministry (changed).' },
     });
     const near = await estonia.next();
     assert.ok(near, 'depth 1 sees the neighbour change');
@@ -285,7 +286,7 @@ test('an update without the write token is refused and publishes nothing', async
   try {
     await warmUp([[all, 'graphChanges']]);
     const body = await graphql(
-      'mutation { addEntity(input: { id: "state/sneaky", kind: STATE, name: "Sneaky" }) { id } }',
+      'mutation { createEntity(input: { id: "state/sneaky", kind: STATE, name: "Sneaky" }) { entity { id } } }',
       {},
       null,
     );
@@ -305,7 +306,7 @@ async function concurrentDescriptions(n, tag) {
   await Promise.all(
     Array.from({ length: n }, async (_, i) => {
       const d = `${tag} ${i}`;
-      const v = await applyOne({ updateEntity: { id: 'state/estonia', patch: { description: d } } });
+      const v = await applyOne({ updateEntity: { id: 'state/estonia', description: d } });
       written.set(v, d);
     }),
   );
@@ -380,7 +381,7 @@ async function overWebSocket(query) {
 
 test('a mutation sent over the WebSocket writes nothing', async () => {
   const r = await overWebSocket(
-    'mutation { addEntity(input: { id: "state/over-websocket", kind: STATE, name: "WS" }) { id } }',
+    'mutation { createEntity(input: { id: "state/over-websocket", kind: STATE, name: "WS" }) { entity { id } } }',
   );
   assert.ok(r.errors?.length, `the write is refused: ${JSON.stringify(r)}`);
   assert.equal(r.data ?? null, null);

@@ -61,11 +61,11 @@ fn page_size(arg: &str, v: Option<i32>) -> ApiResult<Option<usize>> {
 }
 
 /// Page arguments once checked: the sizes, and the keys the cursors stand for.
-struct Checked {
-    first: Option<usize>,
-    last: Option<usize>,
-    after: Option<String>,
-    before: Option<String>,
+pub(super) struct Checked {
+    pub first: Option<usize>,
+    pub last: Option<usize>,
+    pub after: Option<String>,
+    pub before: Option<String>,
 }
 
 /// Relay's `PageInfo`.
@@ -98,43 +98,14 @@ pub fn forward(first: Option<i32>, after: Option<&str>) -> ApiResult<(usize, Opt
 
 impl PageArgs {
     /// Cuts the page out of `items`, whose keys (given by `key`) ascend in list order.
+    #[cfg(test)]
     pub fn apply<T: Clone>(&self, items: &[T], key: impl Fn(&T) -> String) -> ApiResult<Page<T>> {
         self.apply_ordered(items, key, false)
     }
 
-    /// Cuts the page out of ranked results (search hits): the rank is the key, which is stable
-    /// because results are deterministic for a graph version.
-    pub fn apply_ranked<T: Clone>(&self, items: Vec<T>) -> ApiResult<Page<T>> {
-        let ranks: Vec<usize> = (0..items.len()).collect();
-        let page = self.apply(&ranks, |rank| format!("{rank:010}"))?;
-        Ok(Page {
-            items: page
-                .items
-                .into_iter()
-                .map(|(c, rank)| (c, items[rank].clone()))
-                .collect(),
-            info: page.info,
-            total: page.total,
-        })
-    }
-
-    /// How many of the best ranked results the page can reach; the others only count. `None`
-    /// when it may reach the end of the list (`last` without `before`) or a cursor is not a
-    /// rank.
-    pub fn ranked_reach(&self) -> ApiResult<Option<usize>> {
-        let c = self.checked()?;
-        let rank = |k: &Option<String>| k.as_deref().map(str::parse::<usize>);
-        Ok(match (c.last, rank(&c.before), rank(&c.after)) {
-            (_, Some(Ok(b)), _) => Some(b),
-            (None, None, None) => Some(c.first.unwrap_or(DEFAULT_PAGE)),
-            (None, None, Some(Ok(a))) => Some(a + 1 + c.first.unwrap_or(DEFAULT_PAGE)),
-            _ => None,
-        })
-    }
-
     /// The arguments checked: page sizes in range and not both, cursors made by this API
     /// (their keys).
-    fn checked(&self) -> ApiResult<Checked> {
+    pub(super) fn checked(&self) -> ApiResult<Checked> {
         let first = page_size("first", self.first)?;
         let last = page_size("last", self.last)?;
         if first.is_some() && last.is_some() {

@@ -7,7 +7,10 @@ use petgraph::stable_graph::NodeIndex;
 
 use super::error::ApiError;
 use super::offload::heavy;
-use super::pagination::{EntityConnection, EventConnection, KEY_SEP, PageArgs, PageInfo, Whole};
+use super::pagination::{
+    DEFAULT_PAGE, EntityConnection, EventConnection, KEY_SEP, Page, PageArgs, PageInfo, Whole,
+    encode_cursor,
+};
 use super::scalars::Date;
 use super::types::{
     Entity, EntityKind, EventKind, Evidence, Node, Relation, RelationDirection, RelationType,
@@ -426,10 +429,24 @@ impl ReadQuery {
             last,
             before,
         }
-        .apply_ranked({
-            let (g, query) = (g.clone(), query.clone());
-            heavy(ctx, move || g.search_evidence(&query)).await?
-        })?;
+        .apply_ordered(
+            &{
+                let (g, query) = (g.clone(), query.clone());
+                heavy(ctx, move || g.search_evidence(&query)).await?
+            },
+            // The ranking's order as text: score (inverted, so higher sorts first), then the
+            // quote's source and place, so a cursor keeps its place across writes.
+            |m| {
+                format!(
+                    "{:016x}{KEY_SEP}{}{KEY_SEP}{:010}{KEY_SEP}{:010}",
+                    u64::MAX - m.score.to_bits(),
+                    g.node(m.evidence.source).id,
+                    m.evidence.start,
+                    m.evidence.len
+                )
+            },
+            false,
+        )?;
         let edges: Vec<EvidenceSearchEdge> = page
             .items
             .into_iter()
@@ -473,11 +490,7 @@ impl ReadQuery {
             last,
             before,
         };
-        let reach = args.ranked_reach()?;
-        let page = args.apply_ranked({
-            let (g, query) = (g.clone(), query.clone());
-            heavy(ctx, move || g.search_top(&query, kinds.as_deref(), reach)).await?
-        })?;
+        let page = search_page(ctx, g, &query, kinds, &args).await?;
         let edges: Vec<SearchEdge> = page
             .items
             .into_iter()
@@ -505,6 +518,83 @@ impl ReadQuery {
             total_count: page.total,
         })
     }
+}
+
+/// A search hit's cursor key: its rank key as text whose string order is the ranking's (the
+/// score inverted into fixed-width hex, so higher scores sort first; then name, then id).
+fn rank_key_text(g: &Graph, hit: &graph::SearchHit) -> String {
+    let n = g.node(hit.node);
+    format!(
+        "{:016x}{KEY_SEP}{}{KEY_SEP}{}",
+        u64::MAX - hit.score.to_bits(),
+        n.name,
+        n.id
+    )
+}
+
+fn parse_rank_key(arg: &str, key: &str) -> Result<graph::RankKey, ApiError> {
+    let bad = || ApiError::bad_input(format!("`{arg}` is not a cursor of this search"));
+    let (score, rest) = key.split_at_checked(16).ok_or_else(bad)?;
+    let bits = u64::from_str_radix(score, 16).map_err(|_| bad())?;
+    let (name, id) = rest
+        .strip_prefix(KEY_SEP)
+        .and_then(|r| r.rsplit_once(KEY_SEP))
+        .ok_or_else(bad)?;
+    Ok(graph::RankKey {
+        score: f64::from_bits(u64::MAX - bits),
+        name: name.to_string(),
+        id: id.to_string(),
+    })
+}
+
+/// A page of search results whose cursors are rank keys, so a page boundary stays where it
+/// was after writes: forward pages score the candidates and keep the best after the cursor
+/// (no sort of the whole result); backward pages (`last`, `before`) cut the whole ranking.
+async fn search_page(
+    ctx: &Context<'_>,
+    g: &Arc<Graph>,
+    query: &str,
+    kinds: Option<Vec<Kind>>,
+    args: &PageArgs,
+) -> Result<Page<graph::SearchHit>, ApiError> {
+    let c = args.checked()?;
+    if c.last.is_some() || c.before.is_some() {
+        let all = {
+            let (g, query) = (g.clone(), query.to_string());
+            heavy(ctx, move || g.search(&query, kinds.as_deref())).await?
+        };
+        return args.apply_ordered(&all, |h| rank_key_text(g, h), false);
+    }
+    let size = c.first.unwrap_or(DEFAULT_PAGE);
+    let after = c
+        .after
+        .as_deref()
+        .map(|k| parse_rank_key("after", k))
+        .transpose()?;
+    let mut ranked = {
+        let (g, query) = (g.clone(), query.to_string());
+        heavy(ctx, move || {
+            g.search_after(&query, kinds.as_deref(), after.as_ref(), Some(size + 1))
+        })
+        .await?
+    };
+    let more = ranked.hits.len() > size;
+    ranked.hits.truncate(size);
+    let items: Vec<(String, graph::SearchHit)> = ranked
+        .hits
+        .into_iter()
+        .map(|h| (encode_cursor(&rank_key_text(g, &h)), h))
+        .collect();
+    Ok(Page {
+        info: PageInfo {
+            has_next_page: more,
+            has_previous_page: ranked.skipped > 0,
+            start_cursor: items.first().map(|(c, _)| c.clone()),
+            end_cursor: items.last().map(|(c, _)| c.clone()),
+        },
+        items,
+        total: ranked.total,
+    })
 }
 
 /// Which text of an entity a search matched.

@@ -26,7 +26,7 @@ pub use model::*;
 pub use neighborhood::Subgraph;
 pub use paths::{Hop, Path, TraversalFilter};
 pub use rank::{RANK_WHILE_LOADING, compute as compute_rank, compute_if_small as rank_if_small};
-pub use search::{EvidenceMatch, MatchedOn, SearchHit, normalize};
+pub use search::{EvidenceMatch, MatchedOn, RankKey, Ranked, SearchHit, normalize};
 pub use store::{
     DateKey, DegreeKey, Direction, Graph, KindOrders, NameKey, PARTICIPATION, Rank, RelationView,
     Status, generated_id, merge_sorted,

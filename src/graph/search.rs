@@ -188,14 +188,59 @@ impl Query {
 /// Ranked search: candidates from the term index, each scored by its best text. The first
 /// `sorted` hits (all when `None`) are the best, in rank order; the rest follow in no order,
 /// so a page near the top costs a selection instead of a sort of every hit.
+/// A hit's place in the ranking (score, highest first; then name; then id): what a search
+/// cursor holds, so that a page boundary stays where it was when the graph changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankKey {
+    pub score: f64,
+    pub name: String,
+    pub id: String,
+}
+
+impl RankKey {
+    /// Whether a hit `(score, name, id)` ranks after this key.
+    fn is_followed_by(&self, score: f64, name: &str, id: &str) -> bool {
+        score
+            .total_cmp(&self.score)
+            .reverse()
+            .then_with(|| name.cmp(&self.name))
+            .then_with(|| id.cmp(&self.id))
+            .is_gt()
+    }
+}
+
+/// The hits ranked after a key: `hits` (the first `sorted` of them in rank order), how many
+/// hits there are in all, and how many rank at or before the key.
+pub struct Ranked {
+    pub hits: Vec<SearchHit>,
+    pub total: usize,
+    pub skipped: usize,
+}
+
 pub(super) fn search(
     g: &Graph,
     query: &str,
     kinds: Option<&[Kind]>,
     sorted: Option<usize>,
 ) -> Vec<SearchHit> {
+    search_after(g, query, kinds, None, sorted).hits
+}
+
+/// [`search`] of the hits ranked after `after` (all when `None`): the cost is that of scoring
+/// the candidates, wherever the page starts.
+pub(super) fn search_after(
+    g: &Graph,
+    query: &str,
+    kinds: Option<&[Kind]>,
+    after: Option<&RankKey>,
+    sorted: Option<usize>,
+) -> Ranked {
     let Some(q) = Query::new(query) else {
-        return vec![];
+        return Ranked {
+            hits: vec![],
+            total: 0,
+            skipped: 0,
+        };
     };
     let words: Vec<&str> = q.words().collect();
     // Each hit with its name and id, so ordering them reads no node.
@@ -227,6 +272,11 @@ pub(super) fn search(
         };
         hits.push((hit, &n.name, n.id.as_str()));
     }
+    let total = hits.len();
+    if let Some(key) = after {
+        hits.retain(|(h, name, id)| key.is_followed_by(h.score, name, id));
+    }
+    let skipped = total - hits.len();
     let rank = |a: &(SearchHit, &str, &str), b: &(SearchHit, &str, &str)| {
         b.0.score
             .total_cmp(&a.0.score)
@@ -242,7 +292,11 @@ pub(super) fn search(
         }
         _ => hits.sort_unstable_by(rank),
     }
-    hits.into_iter().map(|h| h.0).collect()
+    Ranked {
+        hits: hits.into_iter().map(|h| h.0).collect(),
+        total,
+        skipped,
+    }
 }
 
 /// A node's best-scoring text for the query, with its score.

@@ -800,6 +800,18 @@ impl Graph {
         super::search::search(self, query, kinds, sorted)
     }
 
+    /// [`Graph::search_top`] of the hits ranked after `after` (a page that starts at a cursor),
+    /// with the number of hits in all and of those at or before `after`.
+    pub fn search_after(
+        &self,
+        query: &str,
+        kinds: Option<&[Kind]>,
+        after: Option<&super::RankKey>,
+        sorted: Option<usize>,
+    ) -> super::search::Ranked {
+        super::search::search_after(self, query, kinds, after, sorted)
+    }
+
     /// Every live relation index. O(relations).
     pub fn edge_indices(&self) -> impl Iterator<Item = EdgeIndex> + '_ {
         self.edges

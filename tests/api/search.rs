@@ -230,6 +230,46 @@ async fn search_results_page_with_cursors() {
     assert_eq!(seen, all);
 }
 
+/// One page of `ottawa` results: ids, `hasPreviousPage`, `endCursor`.
+async fn ottawa_page(app: &TestApp, first: usize, after: &Value) -> (Vec<String>, Value, Value) {
+    let q = "query($first: Int, $after: String) { search(query: \"ottawa\", first: $first, after: $after) {
+        pageInfo { hasPreviousPage endCursor } nodes { id } } }";
+    let data = app
+        .data_vars(q, json!({ "first": first, "after": after }))
+        .await;
+    let conn = &data["search"];
+    (
+        strings(&conn["nodes"], Some("id")),
+        conn["pageInfo"]["hasPreviousPage"].clone(),
+        conn["pageInfo"]["endCursor"].clone(),
+    )
+}
+
+#[tokio::test]
+async fn a_search_cursor_keeps_its_place_across_a_write_between_pages() {
+    let app = crate::helpers::spawn_writable_app(None).await;
+    let (before_write, _, _) = ottawa_page(&app, 100, &Value::Null).await;
+    assert!(before_write.len() >= 4, "{before_write:?}");
+    let (first_page, _, cursor) = ottawa_page(&app, 2, &Value::Null).await;
+    assert_eq!(first_page, before_write[..2]);
+    // A better match than anything listed lands at the top of the ranking...
+    let data = app
+        .write(
+            "mutation { createEntity(input: { id: \"org/ottawa\", kind: ORGANIZATION, name: \"Ottawa\" }) {
+                entity { id } userErrors { message } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["createEntity"]["userErrors"], json!([]), "{data:#}");
+    let (after_write, _, _) = ottawa_page(&app, 100, &Value::Null).await;
+    assert_eq!(after_write[0], "org/ottawa", "{after_write:?}");
+    // ...and the next page still starts right after the cursor's item: nothing is repeated
+    // (a rank-position cursor would list the old second result again) and nothing skipped.
+    let (second_page, has_previous, _) = ottawa_page(&app, 2, &cursor).await;
+    assert_eq!(second_page, before_write[2..4], "after {first_page:?}");
+    assert_eq!(has_previous, true);
+}
+
 #[tokio::test]
 async fn an_empty_or_punctuation_only_query_is_bad_user_input() {
     let app = spawn_app().await;

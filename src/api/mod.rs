@@ -48,6 +48,14 @@ pub struct Limits {
     pub introspection: bool,
 }
 
+impl Limits {
+    /// Deepest nesting of selection sets, fragments included: it bounds the recursion of
+    /// async-graphql's own validators, whatever the query.
+    pub fn max_recursion(&self) -> usize {
+        self.max_depth.saturating_mul(2).max(32)
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -82,11 +90,13 @@ pub fn schema(store: Arc<Store>, pipeline: &Pipeline) -> NewsSchema {
         .data(store)
         .data(Arc::new(offload::CpuPool::new(pipeline.timeout)))
         .extension(extensions::Guard::new(pipeline.clone()))
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
+        // Depth and complexity are not given to async-graphql: the pipeline applies them (its
+        // own depth check, and async-graphql's counts once validation has computed them), so
+        // that every error of the validation stage is a rule's and the codes never depend on
+        // message text. The two limits below are backstops to the pipeline's own checks of the
+        // same (it runs them first); async-graphql applies them while taking the document.
         .limit_directives(limits.max_directives)
-        // Bounds the recursion of async-graphql's own validators, whatever the query.
-        .limit_recursive_depth(limits.max_depth.saturating_mul(2).max(32));
+        .limit_recursive_depth(limits.max_recursion());
     if !limits.introspection {
         // Production: no schema for strangers, not even through "Did you mean ...?" hints.
         b = b.disable_introspection().disable_suggestions();

@@ -330,6 +330,35 @@ mod tests {
         );
     }
 
+    /// The check of argument values before validation lets through what async-graphql's own
+    /// rule does: a null list, one value for a list, an enum value sent as a string.
+    #[tokio::test]
+    async fn argument_values_async_graphql_accepts_pass_the_check_before_validation() {
+        for (query, vars) in [
+            (
+                "{ entities(kinds: null) { totalCount } }",
+                serde_json::json!({}),
+            ),
+            (
+                "{ entities(kinds: STATE) { totalCount } }",
+                serde_json::json!({}),
+            ),
+            (
+                "query($k: [EntityKind!]) { entities(kinds: $k) { totalCount } }",
+                serde_json::json!({ "k": ["STATE", "PERSON"] }),
+            ),
+            (
+                "query($k: [EntityKind!]) { entities(kinds: $k) { totalCount } }",
+                serde_json::json!({ "k": null }),
+            ),
+        ] {
+            let request = async_graphql::Request::new(query)
+                .variables(async_graphql::Variables::from_json(vars));
+            let codes = codes(super::Limits::default(), request).await;
+            assert!(codes.is_empty(), "{query}: {codes:?}");
+        }
+    }
+
     /// Every limit async-graphql also enforces is QUERY_TOO_COMPLEX because the pipeline's own
     /// check found it: each passes at the limit and fails just over it.
     #[tokio::test]

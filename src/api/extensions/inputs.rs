@@ -154,6 +154,7 @@ fn fits(registry: &Registry, ty: &str, value: &Value, path: &str) -> Option<Stri
                 .iter()
                 .enumerate()
                 .find_map(|(i, item)| fits(registry, inner, item, &format!("{path}.{i}"))),
+            Value::Null => None,
             // A single value stands for a list of one.
             _ => fits(registry, inner, value, path),
         },

@@ -48,6 +48,14 @@ pub struct Limits {
     pub introspection: bool,
 }
 
+impl Limits {
+    /// Deepest nesting of selection sets, fragments included: it bounds the recursion of
+    /// async-graphql's own validators, whatever the query.
+    pub fn max_recursion(&self) -> usize {
+        self.max_depth.saturating_mul(2).max(32)
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -82,11 +90,13 @@ pub fn schema(store: Arc<Store>, pipeline: &Pipeline) -> NewsSchema {
         .data(store)
         .data(Arc::new(offload::CpuPool::new(pipeline.timeout)))
         .extension(extensions::Guard::new(pipeline.clone()))
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
+        // Depth and complexity are not given to async-graphql: the pipeline applies them (its
+        // own depth check, and async-graphql's counts once validation has computed them), so
+        // that every error of the validation stage is a rule's and the codes never depend on
+        // message text. The two limits below are backstops to the pipeline's own checks of the
+        // same (it runs them first); async-graphql applies them while taking the document.
         .limit_directives(limits.max_directives)
-        // Bounds the recursion of async-graphql's own validators, whatever the query.
-        .limit_recursive_depth(limits.max_depth.saturating_mul(2).max(32));
+        .limit_recursive_depth(limits.max_recursion());
     if !limits.introspection {
         // Production: no schema for strangers, not even through "Did you mean ...?" hints.
         b = b.disable_introspection().disable_suggestions();
@@ -207,6 +217,197 @@ mod tests {
             resolved < all / 4,
             "{resolved} of {all} fields resolved for a tenth of the answer"
         );
+    }
+
+    /// The codes of the errors `request` gets from the schema as served, under `limits`.
+    async fn codes(limits: super::Limits, request: async_graphql::Request) -> Vec<String> {
+        let store = Arc::new(Store::open(&SeedSource::BuiltIn, None).unwrap());
+        let pipeline = Pipeline {
+            limits,
+            ..Pipeline::default()
+        };
+        let resp = super::schema(store, &pipeline).execute(request).await;
+        resp.errors
+            .iter()
+            .map(
+                |e| match e.extensions.as_ref().and_then(|x| x.get("code")) {
+                    Some(async_graphql::Value::String(c)) => c.clone(),
+                    _ => panic!("an error without a code: {e:?}"),
+                },
+            )
+            .collect()
+    }
+
+    /// The one code `query` gets, under the default limits with `vars`.
+    async fn code_of(query: &str, vars: serde_json::Value) -> String {
+        let request =
+            async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(vars));
+        let mut codes = codes(super::Limits::default(), request).await;
+        assert_eq!(codes.len(), 1, "{query}: {codes:?}");
+        codes.remove(0)
+    }
+
+    /// async-graphql's own errors get their codes from the stage or the check that found them.
+    /// Each query below words its message so that matching the text would give another code
+    /// (a message mentioning "directives" or "too complex" was once taken for a limit).
+    #[tokio::test]
+    async fn async_graphqls_errors_get_the_code_of_their_kind_not_of_their_wording() {
+        let none = serde_json::json!({});
+        for (query, vars, expected) in [
+            // The parser's message quotes the line: "too complex", "directives".
+            (
+                "{ entity(id: \"too complex directives\" }",
+                none.clone(),
+                "GRAPHQL_PARSE_FAILED",
+            ),
+            ("{ directives }", none.clone(), "GRAPHQL_VALIDATION_FAILED"),
+            (
+                "{ entities(directives: 1) { totalCount } }",
+                none.clone(),
+                "GRAPHQL_VALIDATION_FAILED",
+            ),
+            (
+                "{ __typename } fragment directives on Query { __typename }",
+                none.clone(),
+                "GRAPHQL_VALIDATION_FAILED",
+            ),
+            (
+                "{ ...a } fragment a on Query { ...b } fragment b on Query { ...a }",
+                none.clone(),
+                "GRAPHQL_VALIDATION_FAILED",
+            ),
+            (
+                "query A { __typename } query B { __typename }",
+                none.clone(),
+                "GRAPHQL_VALIDATION_FAILED",
+            ),
+            // A literal and a variable of the wrong type, checked before validation.
+            (
+                "{ entities(first: \"too complex\") { totalCount } }",
+                none.clone(),
+                "BAD_USER_INPUT",
+            ),
+            (
+                "query($n: Int) { entities(first: $n) { totalCount } }",
+                serde_json::json!({ "n": "directives" }),
+                "BAD_USER_INPUT",
+            ),
+            (
+                "query($k: EntityKind) { entities(kind: $k) { totalCount } }",
+                serde_json::json!({ "k": "PLANET" }),
+                "BAD_USER_INPUT",
+            ),
+            (
+                "{ entities @skip(if: \"yes\") { totalCount } }",
+                none.clone(),
+                "BAD_USER_INPUT",
+            ),
+            // Values of the right shape that fail to convert as their field runs.
+            (
+                "{ events(from: \"2025-13-01\") { totalCount } }",
+                none.clone(),
+                "BAD_USER_INPUT",
+            ),
+            (
+                "query($d: Date) { events(to: $d) { totalCount } }",
+                serde_json::json!({ "d": "too complex" }),
+                "BAD_USER_INPUT",
+            ),
+        ] {
+            assert_eq!(code_of(query, vars).await, expected, "{query}");
+        }
+        // What async-graphql refuses outside any stage: a subscription that is not streamed.
+        assert_eq!(
+            code_of("subscription { graphChanges { version } }", none.clone()).await,
+            "GRAPHQL_VALIDATION_FAILED"
+        );
+        // An operation name is free text in the message of its refusal.
+        let request = async_graphql::Request::new("query A { __typename }")
+            .operation_name("nested too deep, too complex, recursion depth");
+        assert_eq!(
+            codes(super::Limits::default(), request).await,
+            ["GRAPHQL_VALIDATION_FAILED"]
+        );
+    }
+
+    /// The check of argument values before validation lets through what async-graphql's own
+    /// rule does: a null list, one value for a list, an enum value sent as a string.
+    #[tokio::test]
+    async fn argument_values_async_graphql_accepts_pass_the_check_before_validation() {
+        for (query, vars) in [
+            (
+                "{ entities(kinds: null) { totalCount } }",
+                serde_json::json!({}),
+            ),
+            (
+                "{ entities(kinds: STATE) { totalCount } }",
+                serde_json::json!({}),
+            ),
+            (
+                "query($k: [EntityKind!]) { entities(kinds: $k) { totalCount } }",
+                serde_json::json!({ "k": ["STATE", "PERSON"] }),
+            ),
+            (
+                "query($k: [EntityKind!]) { entities(kinds: $k) { totalCount } }",
+                serde_json::json!({ "k": null }),
+            ),
+        ] {
+            let request = async_graphql::Request::new(query)
+                .variables(async_graphql::Variables::from_json(vars));
+            let codes = codes(super::Limits::default(), request).await;
+            assert!(codes.is_empty(), "{query}: {codes:?}");
+        }
+    }
+
+    /// Every limit async-graphql also enforces is QUERY_TOO_COMPLEX because the pipeline's own
+    /// check found it: each passes at the limit and fails just over it.
+    #[tokio::test]
+    async fn each_query_limit_is_query_too_complex_just_over_it() {
+        let limits = || super::Limits {
+            max_depth: 3,
+            max_complexity: 50,
+            max_directives: 2,
+            ..super::Limits::default()
+        };
+        let run = |q: String| codes(limits(), async_graphql::Request::new(q));
+        // Depth: fields nested, through fragments too; `__typename` does not count.
+        let deep = |n: usize| {
+            format!(
+                "{{ {} __typename {} }}",
+                "entities(first: 1) { nodes { ".repeat(n),
+                "} } ".repeat(n)
+            )
+        };
+        assert_eq!(run(deep(1)).await, Vec::<String>::new());
+        assert_eq!(run(deep(2)).await, ["QUERY_TOO_COMPLEX"]);
+        let via_fragment = "{ entities(first: 1) { ...n } } \
+            fragment n on EntityConnection { nodes { relations(first: 1) { totalCount } } }";
+        assert_eq!(run(via_fragment.into()).await, ["QUERY_TOO_COMPLEX"]);
+        // Complexity, as async-graphql counts it (each field costs 1 unless the schema says
+        // otherwise): 25 aliases of 2 fields are 50.
+        let aliases = |n: usize| {
+            let a: String = (0..n)
+                .map(|i| format!("a{i}: entities(first: 1) {{ totalCount }} "))
+                .collect();
+            format!("{{ {a} }}")
+        };
+        assert_eq!(run(aliases(25)).await, Vec::<String>::new());
+        assert_eq!(run(aliases(26)).await, ["QUERY_TOO_COMPLEX"]);
+        // Directives on one field.
+        let directed = |n: usize| format!("{{ __typename {} }}", "@include(if: true) ".repeat(n));
+        assert_eq!(run(directed(2)).await, Vec::<String>::new());
+        assert_eq!(run(directed(3)).await, ["QUERY_TOO_COMPLEX"]);
+        // Nesting (async-graphql's recursion depth): inline fragments, no field deeper than 1.
+        let max = limits().max_recursion();
+        let nested = |n: usize| {
+            format!(
+                "{{ {} __typename {} }}",
+                "... on Query { ".repeat(n),
+                "} ".repeat(n)
+            )
+        };
+        assert_eq!(run(nested(max)).await, Vec::<String>::new());
+        assert_eq!(run(nested(max + 1)).await, ["QUERY_TOO_COMPLEX"]);
     }
 
     /// The checked-in SDL is what frontends build against; it must match the code. When it is

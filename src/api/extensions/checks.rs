@@ -49,9 +49,14 @@ pub fn nesting(q: &str) -> usize {
 }
 
 /// Checks made on the parsed query before async-graphql's own validation: page sizes
-/// anywhere in it, `__typename` without arguments, introspection when it is off, and the
-/// number of fields once fragments are expanded (which catches alias floods and fragment bombs
-/// before anything expands them).
+/// anywhere in it, `__typename` without arguments, introspection when it is off, directives per
+/// field, and the query's size once fragments are expanded: fields (which catches alias floods
+/// and fragment bombs before anything expands them), depth and nesting, and fragment cycles.
+///
+/// Depth, directives and nesting are the limits async-graphql also applies (`schema` sets them
+/// as backstops or applies its counts): measured here first, on the same definitions, so that
+/// breaking one is QUERY_TOO_COMPLEX because this check found it, never because of the wording
+/// of async-graphql's message.
 pub fn document(doc: &ExecutableDocument, vars: &Variables, limits: &Limits) -> Vec<ServerError> {
     let mut errors = vec![];
     let sets = doc
@@ -65,24 +70,62 @@ pub fn document(doc: &ExecutableDocument, vars: &Variables, limits: &Limits) -> 
     if !errors.is_empty() {
         return errors;
     }
-    let mut counter = FieldCounter {
+    let mut measure = Measure {
         doc,
         memo: HashMap::new(),
         visiting: vec![],
+        cycle: None,
         cap: limits.max_fields.saturating_add(1),
     };
+    let too_complex = |message: String, pos| coded(code::QUERY_TOO_COMPLEX, message, Some(pos));
     for (_, op) in doc.operations.iter() {
-        let n = counter.count(&op.node.selection_set.node);
-        if n > limits.max_fields {
-            errors.push(coded(
-                code::QUERY_TOO_COMPLEX,
+        let size = measure.set(&op.node.selection_set.node);
+        if size.fields > limits.max_fields {
+            errors.push(too_complex(
                 format!(
                     "the query selects more than {} fields once its fragments are expanded (aliases count)",
                     limits.max_fields
                 ),
-                Some(op.pos),
+                op.pos,
             ));
         }
+        if size.depth > limits.max_depth {
+            errors.push(too_complex(
+                format!("the query nests fields deeper than {}", limits.max_depth),
+                op.pos,
+            ));
+        }
+        if size.nesting > limits.max_recursion() {
+            errors.push(too_complex(
+                format!(
+                    "the query nests selections (fragments included) deeper than {}",
+                    limits.max_recursion()
+                ),
+                op.pos,
+            ));
+        }
+    }
+    // async-graphql's depth also counts fragments that no operation uses.
+    let ops_fit = errors.is_empty();
+    for (name, f) in doc.fragments.iter().filter(|_| ops_fit) {
+        if measure.fragment(name).depth > limits.max_depth {
+            errors.push(too_complex(
+                format!(
+                    "fragment `{name}` nests fields deeper than {}",
+                    limits.max_depth
+                ),
+                f.pos,
+            ));
+        }
+    }
+    if let Some(name) = measure.cycle {
+        // Refused here: async-graphql's nesting backstop would otherwise meet the cycle first
+        // and call it too complex.
+        errors.push(coded(
+            code::VALIDATION_FAILED,
+            format!("fragment `{name}` spreads itself"),
+            doc.fragments.get(name).map(|f| f.pos),
+        ));
     }
     errors
 }
@@ -93,6 +136,16 @@ fn walk(set: &SelectionSet, vars: &Variables, limits: &Limits, errors: &mut Vec<
         match &item.node {
             Selection::Field(f) => {
                 let name = f.node.name.node.as_str();
+                if f.node.directives.len() > limits.max_directives {
+                    errors.push(coded(
+                        code::QUERY_TOO_COMPLEX,
+                        format!(
+                            "`{name}` has more than {} directives",
+                            limits.max_directives
+                        ),
+                        Some(f.pos),
+                    ));
+                }
                 if name == "__typename" && !f.node.arguments.is_empty() {
                     errors.push(coded(
                         code::VALIDATION_FAILED,
@@ -158,44 +211,81 @@ fn check_pages(
     }
 }
 
-/// Counts fields with fragments expanded, each fragment counted once and reused, saturating at
-/// `cap`, so a query whose expansion is exponential costs linear time to measure.
-struct FieldCounter<'a> {
+/// A selection set's size once its fragments are expanded.
+#[derive(Clone, Copy, Default)]
+struct Size {
+    /// Fields, aliases included, saturating at the measure's cap.
+    fields: usize,
+    /// Deepest nesting of fields, `__typename` not counted (as async-graphql's depth).
+    depth: usize,
+    /// Deepest nesting of selection sets, fragments and inline fragments each counting a
+    /// level (as async-graphql's recursion depth).
+    nesting: usize,
+}
+
+/// Measures selection sets with fragments expanded, each fragment measured once and reused, so
+/// a query whose expansion is exponential costs linear time to measure.
+struct Measure<'a> {
     doc: &'a ExecutableDocument,
-    memo: HashMap<&'a Name, usize>,
+    memo: HashMap<&'a Name, Size>,
     visiting: Vec<&'a Name>,
+    /// A fragment found spreading itself (directly or not).
+    cycle: Option<&'a Name>,
     cap: usize,
 }
 
-impl<'a> FieldCounter<'a> {
-    fn count(&mut self, set: &'a SelectionSet) -> usize {
-        let mut total: usize = 0;
+impl<'a> Measure<'a> {
+    fn set(&mut self, set: &'a SelectionSet) -> Size {
+        let mut total = Size::default();
         for item in &set.items {
-            let n = match &item.node {
+            let (fields, depth, nesting) = match &item.node {
                 Selection::Field(f) => {
-                    1usize.saturating_add(self.count(&f.node.selection_set.node))
+                    let inner = self.set(&f.node.selection_set.node);
+                    let typename = f.node.name.node == "__typename";
+                    let nested = !f.node.selection_set.node.items.is_empty();
+                    (
+                        1usize.saturating_add(inner.fields),
+                        if typename { 0 } else { inner.depth + 1 },
+                        if nested { inner.nesting + 1 } else { 0 },
+                    )
                 }
-                Selection::InlineFragment(f) => self.count(&f.node.selection_set.node),
-                Selection::FragmentSpread(s) => self.fragment(&s.node.fragment_name.node),
+                Selection::InlineFragment(f) => {
+                    let inner = self.set(&f.node.selection_set.node);
+                    (inner.fields, inner.depth, inner.nesting + 1)
+                }
+                Selection::FragmentSpread(s) => {
+                    let name = &s.node.fragment_name.node;
+                    let inner = self.fragment(name);
+                    // async-graphql's nesting counts only fragments the document defines.
+                    let known = self.doc.fragments.contains_key(name);
+                    (
+                        inner.fields,
+                        inner.depth,
+                        inner.nesting + usize::from(known),
+                    )
+                }
             };
-            total = total.saturating_add(n).min(self.cap);
+            total.fields = total.fields.saturating_add(fields).min(self.cap);
+            total.depth = total.depth.max(depth);
+            total.nesting = total.nesting.max(nesting);
         }
         total
     }
 
-    fn fragment(&mut self, name: &'a Name) -> usize {
+    fn fragment(&mut self, name: &'a Name) -> Size {
         if let Some(&n) = self.memo.get(name) {
             return n;
         }
-        // A fragment that spreads itself is invalid; validation reports it, here it counts 0.
+        // A fragment that spreads itself counts nothing more; it is reported as a cycle.
         if self.visiting.contains(&name) {
-            return 0;
+            self.cycle.get_or_insert(name);
+            return Size::default();
         }
         let Some(frag) = self.doc.fragments.get(name) else {
-            return 0;
+            return Size::default();
         };
         self.visiting.push(name);
-        let n = self.count(&frag.node.selection_set.node);
+        let n = self.set(&frag.node.selection_set.node);
         self.visiting.pop();
         self.memo.insert(name, n);
         n

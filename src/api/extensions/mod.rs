@@ -5,20 +5,29 @@
 //! error codes. In the order async-graphql calls it:
 //!
 //! - `prepare_request`: resolves a persisted query's hash; bounds the text's length and its
-//!   bracket nesting before anything parses it; parses it once, decides the operation's kind
-//!   from the document (GET never runs a mutation, whichever way the text arrived); page
-//!   sizes, `__typename` arguments, introspection and the field count after fragment expansion
-//!   (counted without expanding), all before async-graphql's own checks walk the document;
-//! - `parse_query`: codes for async-graphql's checks on the document (directives, recursion);
-//! - `validation`: codes for async-graphql's own rules (depth, complexity, directives, ...);
-//!   a persisted query is remembered only once it has passed all of the above;
+//!   bracket nesting before anything parses it; parses it once (a failure is
+//!   GRAPHQL_PARSE_FAILED), selects the operation and decides its kind from the document (GET
+//!   never runs a mutation, whichever way the text arrived); page sizes, `__typename`
+//!   arguments, introspection, directives per field, fragment cycles and the query's size after
+//!   fragment expansion (fields, depth, nesting; measured without expanding), then argument
+//!   values against their types (`inputs`), all before async-graphql's own checks walk the
+//!   document;
+//! - `parse_query`: async-graphql's backstops for directives and nesting;
+//! - `validation`: async-graphql's rules, then the complexity limit on async-graphql's count
+//!   (and the depth limit, as a backstop); a persisted query is remembered only once it has
+//!   passed all of the above;
 //! - `execute`: one graph version, the item budget, the timeout and the response cap;
+//! - `resolve`: the answer's bytes; an argument that fails to convert as its field runs;
 //! - `request` / `subscribe`: every error leaves with an `extensions.code`; each event of a
 //!   subscription gets its own budget, cap and timeout, and one over them ends the
 //!   subscription with an error.
+//!
+//! An error's code comes from the check or the stage that raised it, never from its message:
+//! async-graphql's wording may change with any upgrade, and clients branch on the codes.
 
 mod apq;
 mod checks;
+mod inputs;
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -179,6 +188,18 @@ impl GuardExtension {
                 (None, _) => true,
             })
             .map(|(name, op)| (name.map(|n| n.to_string()), op.node.ty));
+        // async-graphql would refuse these after validation, as errors of no stage; refused
+        // here, they are validation failures because this check found them.
+        let unselected = match (wanted, &selected) {
+            (Some(w), None) => Some(format!("the document has no operation named `{w}`")),
+            (None, _) if doc.operations.iter().nth(1).is_some() => {
+                Some("the document has several operations: name one in `operationName`".into())
+            }
+            _ => None,
+        };
+        if let Some(message) = unselected {
+            return Err(coded(code::VALIDATION_FAILED, message, None));
+        }
         let is_mutation = matches!(selected, Some((_, OperationType::Mutation)));
         self.state().mutation = is_mutation;
         let Some(info) = info else { return Ok(()) };
@@ -286,7 +307,17 @@ impl Extension for GuardExtension {
             async_graphql::QueryPathSegment::Index(_) => 0,
             async_graphql::QueryPathSegment::Name(_) => info.alias.unwrap_or(info.name).len() + 3,
         };
-        let value = next.run(ctx, info).await?;
+        let arguments = &info.field.arguments;
+        let value = next.run(ctx, info).await.map_err(|mut e| {
+            // An argument that passed validation and still fails to convert (a `Date` that is
+            // no date) is refused where async-graphql converts it: at the argument's value.
+            let at_argument =
+                |e: &ServerError| arguments.iter().any(|(_, v)| e.locations == [v.pos]);
+            if !has_any_code(&e) && at_argument(&e) {
+                set_code(&mut e, code::BAD_USER_INPUT);
+            }
+            e
+        })?;
         let n = key + value.as_ref().map_or(0, value_bytes);
         super::execute::charge_bytes(n).map_err(refuse)?;
         Ok(value)
@@ -347,7 +378,12 @@ impl Extension for GuardExtension {
             .and_then(|d| d.downcast_ref::<Arc<RequestInfo>>())
             .cloned();
         self.kind_allowed(&doc, request.operation_name.as_deref(), info.as_deref())?;
-        let errors = checks::document(&doc, &request.variables, &self.config.limits);
+        let mut errors = checks::document(&doc, &request.variables, &self.config.limits);
+        if errors.is_empty() {
+            let registry = &ctx.schema_env.registry;
+            let operation = request.operation_name.as_deref();
+            errors = inputs::arguments(&doc, &request.variables, operation, registry);
+        }
         if let Some(first) = errors.first().cloned() {
             self.state().refused = errors;
             return Err(first);
@@ -364,13 +400,9 @@ impl Extension for GuardExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         next.run(ctx, query, variables).await.map_err(|mut e| {
-            // async-graphql checks directives and recursion as it takes the parsed document.
-            let c = if is_limit_message(&e.message) {
-                code::QUERY_TOO_COMPLEX
-            } else {
-                code::PARSE_FAILED
-            };
-            set_code(&mut e, c);
+            // `prepare_request` parsed the document already: all this stage does is apply
+            // async-graphql's limits on directives and nesting (backstops to `checks`).
+            set_code(&mut e, code::QUERY_TOO_COMPLEX);
             e
         })
     }
@@ -380,16 +412,41 @@ impl Extension for GuardExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
+        // The schema gives async-graphql no depth or complexity limit, so all it refuses here
+        // is its rules' (argument values were checked before, by `inputs`).
         let result = next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
                 .map(|mut e| {
-                    let c = classify(&e);
-                    set_code(&mut e, c);
+                    set_code(&mut e, code::VALIDATION_FAILED);
                     e
                 })
                 .collect::<Vec<_>>()
         })?;
+        // Complexity is counted by async-graphql, as it walks the document for its rules: a
+        // field's cost is the schema's to say (its `complexity` attribute, 1 by default),
+        // which a count of our own would have to repeat and could silently part from. The
+        // limit is applied here, to that count, so the code comes from this check. Depth is
+        // `checks`' limit; async-graphql's count of it is a backstop, should the two
+        // definitions ever part.
+        let limits = &self.config.limits;
+        if result.complexity > limits.max_complexity {
+            return Err(vec![coded(
+                code::QUERY_TOO_COMPLEX,
+                format!(
+                    "the query's complexity is {}, over the limit of {}",
+                    result.complexity, limits.max_complexity
+                ),
+                None,
+            )]);
+        }
+        if result.depth > limits.max_depth {
+            return Err(vec![coded(
+                code::QUERY_TOO_COMPLEX,
+                format!("the query nests fields deeper than {}", limits.max_depth),
+                None,
+            )]);
+        }
         let register = self.state().register.take();
         if let (Some(cache), Some((hash, query))) = (&self.apq, register) {
             cache.insert(hash, &query);
@@ -565,37 +622,19 @@ fn finish(mut resp: Response, state: &Mutex<State>) -> Response {
         resp = Response::from_errors(refused);
     }
     for err in &mut resp.errors {
-        if err
-            .extensions
-            .as_ref()
-            .is_some_and(|e| e.get("code").is_some())
-        {
-            continue;
+        // Still without a code: an error async-graphql raised outside the stages above, where
+        // the operation does not fit the request (a subscription sent over HTTP).
+        if !has_any_code(err) {
+            set_code(err, code::VALIDATION_FAILED);
         }
-        let c = classify(err);
-        set_code(err, c);
     }
     resp
 }
 
-/// The code for an error async-graphql raised without one.
-fn classify(err: &ServerError) -> &'static str {
-    let m = err.message.as_str();
-    if m.starts_with("Invalid value for argument") || m.starts_with("Failed to parse") {
-        // Argument and variable values of the wrong shape: the client's data, not its query.
-        code::BAD_USER_INPUT
-    } else if is_limit_message(m) {
-        code::QUERY_TOO_COMPLEX
-    } else {
-        code::VALIDATION_FAILED
-    }
-}
-
-fn is_limit_message(m: &str) -> bool {
-    m.contains("nested too deep")
-        || m.contains("too complex")
-        || m.contains("directives")
-        || m.contains("recursion depth")
+fn has_any_code(err: &ServerError) -> bool {
+    err.extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some())
 }
 
 fn has_code(err: &ServerError, wanted: &str) -> bool {

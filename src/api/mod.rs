@@ -293,8 +293,8 @@ mod tests {
                 "BAD_USER_INPUT",
             ),
             (
-                "query($k: EntityKind) { entities(kind: $k) { totalCount } }",
-                serde_json::json!({ "k": "PLANET" }),
+                "query($k: [EntityKind!]) { entities(kinds: $k) { totalCount } }",
+                serde_json::json!({ "k": ["PLANET"] }),
                 "BAD_USER_INPUT",
             ),
             (

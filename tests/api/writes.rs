@@ -1140,7 +1140,7 @@ async fn creating_an_entity_of_kind_event_is_refused_by_the_schema_and_changes_n
         json!({ "input": { "id": "event/a-plain-entity", "kind": "EVENT", "name": "Not an event" } }),
         "event/a-plain-entity",
         "BAD_USER_INPUT",
-        &["CreatableEntityKind", "\"EVENT\""],
+        &["CreatableEntityKind", "EVENT"],
     )
     .await;
     assert_malformed_and_unchanged(
@@ -1153,7 +1153,7 @@ async fn creating_an_entity_of_kind_event_is_refused_by_the_schema_and_changes_n
         json!({}),
         "event/a-plain-entity",
         "BAD_USER_INPUT",
-        &["CreatableEntityKind", "\"EVENT\""],
+        &["CreatableEntityKind", "EVENT"],
     )
     .await;
     assert!(!entity_exists(&app, "event/a-plain-entity").await);

@@ -167,9 +167,12 @@ fn fits(registry: &Registry, ty: &str, value: &Value, path: &str) -> Option<Stri
             MetaType::Enum { enum_values, .. } => match value {
                 Value::Enum(v) if enum_values.contains_key(v.as_str()) => None,
                 Value::String(v) if enum_values.contains_key(v.as_str()) => None,
-                Value::Enum(_) | Value::String(_) => {
-                    Some(format!("`{path}` is not a value of the enum `{name}`"))
-                }
+                Value::Enum(v) => Some(format!(
+                    "`{path}`: `{v}` is not a value of the enum `{name}`"
+                )),
+                Value::String(v) => Some(format!(
+                    "`{path}`: \"{v}\" is not a value of the enum `{name}`"
+                )),
                 _ => expected(name),
             },
             MetaType::InputObject {

@@ -655,9 +655,10 @@ entity_object!(
             Ok(self.data()?.date.precision.into())
         }
 
-        /// The date as precisely as it is known: `2025-06-27`, `2025-06` or `2025`.
-        async fn date_text(&self) -> Result<String> {
-            Ok(self.data()?.date.to_string())
+        /// The date as precisely as it is known: `2025-06-27`, `2025-06` or `2025` (the form
+        /// `createEvent` takes).
+        async fn date_text(&self) -> Result<crate::api::scalars::FuzzyDate> {
+            Ok(crate::api::scalars::FuzzyDate(self.data()?.date))
         }
 
         /// What kind of event it is.

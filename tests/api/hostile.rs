@@ -143,6 +143,30 @@ async fn an_exponential_fragment_expansion_is_refused_without_expanding_it() {
 }
 
 #[tokio::test]
+async fn a_chain_of_fragments_ending_in_an_undefined_one_is_refused_without_expanding_it() {
+    // f0 is never defined, so the chain selects no field for the field limit to count, and
+    // expanding f40 would take 2^40 steps (24 levels took async-graphql's validation a minute).
+    let mut q = String::from("query { ...f40 }\n");
+    for i in 1..=40 {
+        q.push_str(&format!(
+            "fragment f{i} on Query {{ ...f{p} ...f{p} }}\n",
+            p = i - 1
+        ));
+    }
+    let app = spawn_app().await;
+    refused(
+        &app,
+        json!({ "query": q }),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    )
+    .await;
+    let body = app.query(&q).await;
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("unknown fragment `f0`"), "{body:#}");
+}
+
+#[tokio::test]
 async fn thousands_of_aliases_are_refused() {
     let app = spawn_app().await;
     let q = format!(

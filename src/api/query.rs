@@ -225,7 +225,8 @@ impl ReadQuery {
     }
 
     /// Entities, filtered and sorted (by id unless `orderBy` says otherwise); cursors stay
-    /// valid under any order. With `relatedTo`, only entities joined to that entity by a relation
+    /// valid under any order. Every kind is listed, events and sources included (they are
+    /// entities too), unless `kinds` is given. With `relatedTo`, only entities joined to that entity by a relation
     /// (of `relationTypes`, in `direction` seen from the listed entity, valid `asOf`).
     /// By kinds alone, in ID, NAME or DEGREE order, a page is a seek into orderings the graph
     /// keeps: O(page · log n). With `text`, `relatedTo` or CENTRALITY order the filtered list
@@ -234,7 +235,9 @@ impl ReadQuery {
     async fn entities(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only entities of these kinds.")] kinds: Option<Vec<EntityKind>>,
+        #[graphql(desc = "Only entities of these kinds (all kinds when not given).")] kinds: Option<
+            Vec<EntityKind>,
+        >,
         #[graphql(desc = "Only entities related to this entity.")] related_to: Option<ID>,
         #[graphql(desc = "With `relatedTo`: only relations of these types.")]
         relation_types: Option<Vec<RelationType>>,

@@ -325,6 +325,22 @@ fn bench_size(c: &mut Criterion, n: usize) {
     group(c, "search_typo", SCAN, n).bench_function(id.clone(), |b| {
         b.iter(|| g.search(black_box(&p.typo), None))
     });
+    // A page of 20 (and one more, to know whether another follows) at the top and after a
+    // cursor halfway down the results: the same cost, since a page after a cursor keeps the
+    // best hits after its rank key instead of sorting every hit.
+    group(c, "search_page_first", SCAN, n).bench_function(id.clone(), |b| {
+        b.iter(|| g.search_after(black_box(&p.name), None, None, Some(21)))
+    });
+    let hits = g.search(&p.name, None);
+    let middle = &hits[hits.len() / 2];
+    let key = newsgraph::graph::RankKey {
+        score: middle.score,
+        name: g.node(middle.node).name.to_string(),
+        id: g.node(middle.node).id.to_string(),
+    };
+    group(c, "search_page_after_cursor", SCAN, n).bench_function(id.clone(), |b| {
+        b.iter(|| g.search_after(black_box(&p.name), None, Some(&key), Some(21)))
+    });
 
     let path = g.shortest_path(p.path_from, p.path_to, 4, &all);
     eprintln!(

@@ -28,6 +28,24 @@ const fetcher = createGraphiQLFetcher({
   wsClient: createClient({ url: ws.href, lazy: true }),
 });
 
+// What a first visit shows: a question the default data answers, with its evidence.
+const EXAMPLE = `# newsgraph: every fact with the sentence that states it.
+# Press Ctrl+Enter to run; the Docs pane lists every field.
+{
+  entity(id: "state/estonia") {
+    name
+    relations(relationTypes: [PARTY_TO], first: 5) {
+      edges {
+        type
+        validUntil
+        entity { name }
+        evidence { quote source { title } }
+      }
+    }
+  }
+}
+`;
+
 createRoot(document.getElementById('graphiql')).render(
-  <GraphiQL fetcher={fetcher} defaultEditorToolsVisibility={false} />,
+  <GraphiQL fetcher={fetcher} defaultQuery={EXAMPLE} defaultEditorToolsVisibility={false} />,
 );

@@ -619,7 +619,7 @@ entity_object!(
 );
 
 entity_object!(
-    /// A person, typically an official; see `relations(types: [HOLDS_OFFICE])` for offices.
+    /// A person, typically an official; see `relations(relationTypes: [HOLDS_OFFICE])` for offices.
     Person {}
 );
 

@@ -302,6 +302,11 @@ mod tests {
                 none.clone(),
                 "BAD_USER_INPUT",
             ),
+            (
+                "{ __typename @skip(if: \"yes\") }",
+                none.clone(),
+                "BAD_USER_INPUT",
+            ),
             // Values of the right shape that fail to convert as their field runs.
             (
                 "{ events(from: \"2025-13-01\") { totalCount } }",

@@ -70,12 +70,13 @@ impl Check<'_> {
             match &item.node {
                 Selection::Field(f) => {
                     let name = f.node.name.node.as_str();
-                    // async-graphql does not look at `__typename`'s arguments or directives;
+                    // async-graphql looks at neither the arguments nor the directives of
+                    // `__typename`: its directives are checked here like any field's, and
                     // `checks` refuses arguments on it.
+                    self.directives(&f.node.directives, vars);
                     if name == "__typename" {
                         continue;
                     }
-                    self.directives(&f.node.directives, vars);
                     let field = parent.and_then(|p| p.field_by_name(name));
                     if let Some(field) = field {
                         let what = format!("`{name}`");

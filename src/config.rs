@@ -518,41 +518,42 @@ struct Origins<'a> {
 impl Origins<'_> {
     /// The flag, the variable, or the key and file that gave `key`.
     fn of(&self, key: &str) -> String {
-        let cmd = command();
-        let arg = cmd.get_arguments().find(|a| a.get_id() == key);
         match self.matches.value_source(key) {
-            Some(ValueSource::CommandLine) => {
-                if let Some(long) = arg.and_then(|a| a.get_long()) {
-                    return format!("--{long}");
-                }
-            }
-            Some(ValueSource::EnvVariable) => {
-                if let Some(var) = arg.and_then(|a| a.get_env()) {
-                    return var.to_string_lossy().into_owned();
-                }
-            }
-            _ => {}
-        }
-        match self
-            .figment
-            .find_metadata(key)
-            .and_then(|m| m.source.as_ref())
-        {
-            Some(Source::File(path)) => format!("`{key}` in {}", path.display()),
-            _ => format!("`{key}`"),
+            Some(ValueSource::CommandLine) => names(key).0,
+            Some(ValueSource::EnvVariable) => names(key).1,
+            _ => in_file(
+                key,
+                self.figment
+                    .find_metadata(key)
+                    .and_then(|m| m.source.as_ref()),
+            ),
         }
     }
 
     /// How a setting is given, for messages that ask for one: flag, variable and key.
     fn ways(key: &str) -> String {
-        let cmd = command();
-        let arg = cmd.get_arguments().find(|a| a.get_id() == key);
-        let long = arg.and_then(|a| a.get_long()).unwrap_or(key);
-        let var = arg
-            .and_then(|a| a.get_env())
-            .map(|v| v.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        format!("--{long}, {var} or `{key}` in the config file")
+        let (flag, var) = names(key);
+        format!("{flag}, {var} or `{key}` in the config file")
+    }
+}
+
+/// A setting's flag and variable, by its key.
+fn names(key: &str) -> (String, String) {
+    let cmd = command();
+    let arg = cmd.get_arguments().find(|a| a.get_id() == key);
+    let flag = format!("--{}", arg.and_then(|a| a.get_long()).unwrap_or(key));
+    let var = arg
+        .and_then(|a| a.get_env())
+        .map(|v| v.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    (flag, var)
+}
+
+/// A file's key as errors name it: with the file when the value came from one.
+fn in_file(key: &str, source: Option<&Source>) -> String {
+    match source {
+        Some(Source::File(path)) => format!("`{key}` in {}", path.display()),
+        _ => format!("`{key}`"),
     }
 }
 
@@ -561,11 +562,10 @@ fn extraction_error(e: figment::Error) -> ConfigError {
     let messages: Vec<String> = e
         .into_iter()
         .map(|e| {
-            let key = e.path.join(".");
-            let at = match e.metadata.as_ref().and_then(|m| m.source.as_ref()) {
-                Some(Source::File(path)) => format!("`{key}` in {}", path.display()),
-                _ => format!("`{key}`"),
-            };
+            let at = in_file(
+                &e.path.join("."),
+                e.metadata.as_ref().and_then(|m| m.source.as_ref()),
+            );
             match &e.kind {
                 // A `NonZero` limit given 0: say it as the flags' parser does.
                 figment::error::Kind::InvalidValue(_, expected) if expected.contains("nonzero") => {

@@ -441,8 +441,8 @@ impl ReadQuery {
             // quote's source and place, so a cursor keeps its place across writes.
             |m| {
                 format!(
-                    "{:016x}{KEY_SEP}{}{KEY_SEP}{:010}{KEY_SEP}{:010}",
-                    u64::MAX - m.score.to_bits(),
+                    "{}{KEY_SEP}{}{KEY_SEP}{:010}{KEY_SEP}{:010}",
+                    score_key(m.score),
                     g.node(m.evidence.source).id,
                     m.evidence.start,
                     m.evidence.len
@@ -528,23 +528,29 @@ impl ReadQuery {
 fn rank_key_text(g: &Graph, hit: &graph::SearchHit) -> String {
     let n = g.node(hit.node);
     format!(
-        "{:016x}{KEY_SEP}{}{KEY_SEP}{}",
-        u64::MAX - hit.score.to_bits(),
+        "{}{KEY_SEP}{}{KEY_SEP}{}",
+        score_key(hit.score),
         n.name,
         n.id
     )
 }
 
+/// A score (positive) as fixed-width text that sorts highest first: its bits, inverted.
+fn score_key(score: f64) -> String {
+    format!("{:016x}", u64::MAX - score.to_bits())
+}
+
 fn parse_rank_key(arg: &str, key: &str) -> Result<graph::RankKey, ApiError> {
     let bad = || ApiError::bad_input(format!("`{arg}` is not a cursor of this search"));
     let (score, rest) = key.split_at_checked(16).ok_or_else(bad)?;
-    let bits = u64::from_str_radix(score, 16).map_err(|_| bad())?;
+    let inverted = u64::from_str_radix(score, 16).map_err(|_| bad())?;
     let (name, id) = rest
         .strip_prefix(KEY_SEP)
         .and_then(|r| r.rsplit_once(KEY_SEP))
         .ok_or_else(bad)?;
     Ok(graph::RankKey {
-        score: f64::from_bits(u64::MAX - bits),
+        // The inverse of `score_key`.
+        score: f64::from_bits(u64::MAX - inverted),
         name: name.to_string(),
         id: id.to_string(),
     })

@@ -111,7 +111,7 @@ fn event_record(e: CreateEventInput) -> EventRecord {
 }
 
 /// The record a `createRelation` input adds (its id is `from:TYPE:to` unless given).
-pub(super) fn relation_record(r: CreateRelationInput) -> RelationRecord {
+fn relation_record(r: CreateRelationInput) -> RelationRecord {
     RelationRecord {
         id: r.id.map(|i| i.0),
         rel: graph::RelationType::from(r.rel_type).as_str().to_string(),

@@ -153,6 +153,17 @@ async fn write(
     }
 }
 
+/// [`write`] of one mutation's input, named by its own `clientMutationId` (which the payload
+/// echoes: returned with the outcome).
+async fn write_one(
+    ctx: &Context<'_>,
+    input: ChangeInput,
+) -> Result<(Option<String>, Outcome), ApiError> {
+    let cmid = changes::client_mutation_id(&input).cloned();
+    let outcome = write(ctx, cmid.clone(), vec![(input, vec![])]).await?;
+    Ok((cmid, outcome))
+}
+
 fn lookup(g: &Arc<Graph>, id: &str) -> Result<NodeRef, ApiError> {
     g.lookup(id)
         .map(|ix| NodeRef { g: g.clone(), ix })
@@ -322,13 +333,8 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: CreateSourceInput,
     ) -> Result<CreateSourcePayload> {
-        let (cmid, id) = (input.client_mutation_id.clone(), input.id.0.clone());
-        let outcome = write(
-            ctx,
-            cmid.clone(),
-            vec![(ChangeInput::CreateSource(input), vec![])],
-        )
-        .await?;
+        let id = input.id.0.clone();
+        let (cmid, outcome) = write_one(ctx, ChangeInput::CreateSource(input)).await?;
         Ok(CreateSourcePayload::new(cmid, outcome, |g| {
             Ok(Source(lookup(g, &id)?))
         })?)
@@ -340,13 +346,8 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: UpdateSourceInput,
     ) -> Result<UpdateSourcePayload> {
-        let (cmid, id) = (input.client_mutation_id.clone(), input.id.0.clone());
-        let outcome = write(
-            ctx,
-            cmid.clone(),
-            vec![(ChangeInput::UpdateSource(input), vec![])],
-        )
-        .await?;
+        let id = input.id.0.clone();
+        let (cmid, outcome) = write_one(ctx, ChangeInput::UpdateSource(input)).await?;
         Ok(UpdateSourcePayload::new(cmid, outcome, |g| {
             Ok(Source(lookup(g, &id)?))
         })?)
@@ -358,13 +359,8 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: DeleteSourceInput,
     ) -> Result<DeleteSourcePayload> {
-        let (cmid, id) = (input.client_mutation_id.clone(), input.id.clone());
-        let outcome = write(
-            ctx,
-            cmid.clone(),
-            vec![(ChangeInput::DeleteSource(input), vec![])],
-        )
-        .await?;
+        let id = input.id.clone();
+        let (cmid, outcome) = write_one(ctx, ChangeInput::DeleteSource(input)).await?;
         Ok(DeleteSourcePayload::new(cmid, outcome, id))
     }
 
@@ -374,13 +370,8 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: CreateEntityInput,
     ) -> Result<CreateEntityPayload> {
-        let (cmid, id) = (input.client_mutation_id.clone(), input.id.0.clone());
-        let outcome = write(
-            ctx,
-            cmid.clone(),
-            vec![(ChangeInput::CreateEntity(input), vec![])],
-        )
-        .await?;
+        let id = input.id.0.clone();
+        let (cmid, outcome) = write_one(ctx, ChangeInput::CreateEntity(input)).await?;
         Ok(CreateEntityPayload::new(cmid, outcome, |g| {
             Ok(entity(g, lookup(g, &id)?.ix))
         })?)
@@ -392,13 +383,8 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: UpdateEntityInput,
     ) -> Result<UpdateEntityPayload> {
-        let (cmid, id) = (input.client_mutation_id.clone(), input.id.0.clone());
-        let outcome = write(
-            ctx,
-            cmid.clone(),
-            vec![(ChangeInput::UpdateEntity(input), vec![])],
-        )
-        .await?;
+        let id = input.id.0.clone();
+        let (cmid, outcome) = write_one(ctx, ChangeInput::UpdateEntity(input)).await?;
         Ok(UpdateEntityPayload::new(cmid, outcome, |g| {
             Ok(entity(g, lookup(g, &id)?.ix))
         })?)
@@ -410,13 +396,8 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: DeleteEntityInput,
     ) -> Result<DeleteEntityPayload> {
-        let (cmid, id) = (input.client_mutation_id.clone(), input.id.clone());
-        let outcome = write(
-            ctx,
-            cmid.clone(),
-            vec![(ChangeInput::DeleteEntity(input), vec![])],
-        )
-        .await?;
+        let id = input.id.clone();
+        let (cmid, outcome) = write_one(ctx, ChangeInput::DeleteEntity(input)).await?;
         Ok(DeleteEntityPayload::new(cmid, outcome, id))
     }
 
@@ -426,13 +407,8 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: CreateEventInput,
     ) -> Result<CreateEventPayload> {
-        let (cmid, id) = (input.client_mutation_id.clone(), input.id.0.clone());
-        let outcome = write(
-            ctx,
-            cmid.clone(),
-            vec![(ChangeInput::CreateEvent(input), vec![])],
-        )
-        .await?;
+        let id = input.id.0.clone();
+        let (cmid, outcome) = write_one(ctx, ChangeInput::CreateEvent(input)).await?;
         Ok(CreateEventPayload::new(cmid, outcome, |g| {
             Ok(Event(lookup(g, &id)?))
         })?)
@@ -444,13 +420,8 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: UpdateEventInput,
     ) -> Result<UpdateEventPayload> {
-        let (cmid, id) = (input.client_mutation_id.clone(), input.id.0.clone());
-        let outcome = write(
-            ctx,
-            cmid.clone(),
-            vec![(ChangeInput::UpdateEvent(input), vec![])],
-        )
-        .await?;
+        let id = input.id.0.clone();
+        let (cmid, outcome) = write_one(ctx, ChangeInput::UpdateEvent(input)).await?;
         Ok(UpdateEventPayload::new(cmid, outcome, |g| {
             Ok(Event(lookup(g, &id)?))
         })?)
@@ -462,13 +433,8 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: DeleteEventInput,
     ) -> Result<DeleteEventPayload> {
-        let (cmid, id) = (input.client_mutation_id.clone(), input.id.clone());
-        let outcome = write(
-            ctx,
-            cmid.clone(),
-            vec![(ChangeInput::DeleteEvent(input), vec![])],
-        )
-        .await?;
+        let id = input.id.clone();
+        let (cmid, outcome) = write_one(ctx, ChangeInput::DeleteEvent(input)).await?;
         Ok(DeleteEventPayload::new(cmid, outcome, id))
     }
 
@@ -478,14 +444,12 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: CreateRelationInput,
     ) -> Result<CreateRelationPayload> {
-        let cmid = input.client_mutation_id.clone();
-        let id = changes::relation_record(input.clone()).effective_id();
-        let outcome = write(
-            ctx,
-            cmid.clone(),
-            vec![(ChangeInput::CreateRelation(input), vec![])],
-        )
-        .await?;
+        // The id the relation will have: given, or `from:TYPE:to`.
+        let id = input.id.as_ref().map_or_else(
+            || crate::graph::generated_id(&input.from, input.rel_type.into(), &input.to),
+            |id| id.0.clone(),
+        );
+        let (cmid, outcome) = write_one(ctx, ChangeInput::CreateRelation(input)).await?;
         Ok(CreateRelationPayload::new(cmid, outcome, |g| {
             relation(g, &id)
         })?)
@@ -497,13 +461,8 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: UpdateRelationInput,
     ) -> Result<UpdateRelationPayload> {
-        let (cmid, id) = (input.client_mutation_id.clone(), input.id.0.clone());
-        let outcome = write(
-            ctx,
-            cmid.clone(),
-            vec![(ChangeInput::UpdateRelation(input), vec![])],
-        )
-        .await?;
+        let id = input.id.0.clone();
+        let (cmid, outcome) = write_one(ctx, ChangeInput::UpdateRelation(input)).await?;
         Ok(UpdateRelationPayload::new(cmid, outcome, |g| {
             relation(g, &id)
         })?)
@@ -515,13 +474,8 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: DeleteRelationInput,
     ) -> Result<DeleteRelationPayload> {
-        let (cmid, id) = (input.client_mutation_id.clone(), input.id.clone());
-        let outcome = write(
-            ctx,
-            cmid.clone(),
-            vec![(ChangeInput::DeleteRelation(input), vec![])],
-        )
-        .await?;
+        let id = input.id.clone();
+        let (cmid, outcome) = write_one(ctx, ChangeInput::DeleteRelation(input)).await?;
         Ok(DeleteRelationPayload::new(cmid, outcome, id))
     }
 
@@ -532,13 +486,8 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: MergeEntitiesInput,
     ) -> Result<MergeEntitiesPayload> {
-        let (cmid, id) = (input.client_mutation_id.clone(), input.survivor.0.clone());
-        let outcome = write(
-            ctx,
-            cmid.clone(),
-            vec![(ChangeInput::MergeEntities(input), vec![])],
-        )
-        .await?;
+        let id = input.survivor.0.clone();
+        let (cmid, outcome) = write_one(ctx, ChangeInput::MergeEntities(input)).await?;
         Ok(MergeEntitiesPayload::new(cmid, outcome, |g| {
             Ok(entity(g, lookup(g, &id)?.ix))
         })?)

@@ -246,7 +246,7 @@ mod tests {
         }
         for e in &set.events {
             for x in e.actors.iter().chain(&e.addressed_to).chain(&e.concerns) {
-                *degree.entry(x).or_default() += 1;
+                *degree.entry(x.id()).or_default() += 1;
             }
         }
         let avg_entity = 2.0 * summary.relations as f64 / summary.nodes as f64;

@@ -492,6 +492,12 @@ pub struct GraphStats {
 
 #[Object]
 impl GraphStats {
+    /// How many entities no source supports (see `Query.unsourced`); 0 on a fully sourced
+    /// graph.
+    async fn unsourced(&self) -> usize {
+        self.g.unsourced(0).1
+    }
+
     /// Entities of all kinds.
     async fn node_count(&self) -> usize {
         self.g.node_count()
@@ -800,6 +806,30 @@ impl AnalysisQuery {
             },
             edges,
         })
+    }
+
+    /// The entities no source supports: no relation and no sourced statement (an editor's
+    /// list to work down: cite them, or remove them). Ordered by kind, then id. Costs the
+    /// entities without relations, which the degree orders list first.
+    async fn unsourced(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many (default 100, at most 1000).")] limit: Option<i32>,
+    ) -> Result<Vec<Entity>> {
+        let limit = match limit {
+            None => 100,
+            Some(l) if (0..=1000).contains(&l) => l as usize,
+            Some(l) => {
+                return Err(ApiError::BadInput(format!(
+                    "`limit` must be between 0 and 1000, got {l}"
+                ))
+                .into());
+            }
+        };
+        let g = graph(ctx)?.clone();
+        let (list, _) = g.unsourced(limit);
+        charge(list.len())?;
+        Ok(list.into_iter().map(|ix| entity(&g, ix)).collect())
     }
 
     /// Size, shape and the most central entities of the graph. Counts are kept by the writes

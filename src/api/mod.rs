@@ -14,6 +14,7 @@ mod pagination;
 mod query;
 mod scalars;
 mod subscription;
+mod support;
 mod types;
 
 use std::sync::Arc;

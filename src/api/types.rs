@@ -9,6 +9,7 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use super::error::ApiError;
 use super::pagination::{EventConnection, KEY_SEP, PageArgs, PageInfo, Whole};
 use super::scalars::{Date, DateTime};
+use super::support::{Claim, DateBasis, Support, claims, node_support, relation_support};
 use crate::graph::{self, BoundOrigin, DateRule as CoreRule, Graph, Kind, RelationView};
 
 // ---------------------------------------------------------------------------------------------
@@ -192,7 +193,7 @@ impl NodeRef {
         self.g.node(self.ix)
     }
 
-    fn at(&self, ix: NodeIndex) -> NodeRef {
+    pub(super) fn at(&self, ix: NodeIndex) -> NodeRef {
         NodeRef {
             g: self.g.clone(),
             ix,
@@ -373,8 +374,22 @@ pub fn event_key(g: &Graph, ix: NodeIndex) -> String {
 // Interfaces.
 
 /// Anything with a global id: every entity, and relations. `node(id:)` fetches one.
+#[allow(clippy::duplicated_attributes)]
 #[derive(Interface, Clone)]
-#[graphql(field(name = "id", ty = "ID", desc = "The stable global id."))]
+#[graphql(
+    field(name = "id", ty = "ID", desc = "The stable global id."),
+    field(
+        name = "support",
+        ty = "Support",
+        desc = "What supports it: the quotes (located in their sources' text), the editorial \
+                marks, whether the quotes are inherited from an event.",
+        arg(
+            name = "limit",
+            ty = "Option<i32>",
+            desc = "At most this many quotes (default 10, at most 100)."
+        )
+    )
+)]
 pub enum Node {
     State(State),
     Person(Person),
@@ -434,7 +449,30 @@ impl From<Entity> for Node {
     field(
         name = "description",
         ty = "&str",
-        desc = "A short description (may be empty)."
+        desc = "A short description (may be empty); its basis is the `description` claim."
+    ),
+    field(
+        name = "claims",
+        ty = "Vec<Claim>",
+        desc = "Statements about it that are not relations, each sourced or marked as editorial \
+                background: its `description`, a treaty's `notice_period_months`, then the others.",
+        arg(
+            name = "property",
+            ty = "Option<String>",
+            desc = "Only claims of this property (e.g. `bans`)."
+        )
+    ),
+    field(
+        name = "support",
+        ty = "Support",
+        desc = "What supports it: the quotes of its statements, then of the relations at it, \
+                each located in its source's text; the editorial marks; `UNSOURCED` when no \
+                source mentions it.",
+        arg(
+            name = "limit",
+            ty = "Option<i32>",
+            desc = "At most this many quotes (default 10, at most 100)."
+        )
     ),
     field(
         name = "degree",
@@ -565,9 +603,29 @@ macro_rules! entity_object {
                 self.0.node().kind.into()
             }
 
-            /// A short description (may be empty).
+            /// A short description (may be empty); its basis is the `description` claim.
             async fn description(&self) -> &str {
                 &self.0.node().description
+            }
+
+            /// Statements about it that are not relations, each sourced or marked as
+            /// editorial background: its `description`, a treaty's `notice_period_months`,
+            /// then the others.
+            async fn claims(
+                &self,
+                #[graphql(desc = "Only claims of this property (e.g. `bans`).")] property: Option<String>,
+            ) -> Vec<Claim> {
+                claims(&self.0, property.as_deref())
+            }
+
+            /// What supports it: the quotes of its statements, then of the relations at it,
+            /// each located in its source's text; the editorial marks; `UNSOURCED` when no
+            /// source mentions it.
+            async fn support(
+                &self,
+                #[graphql(desc = "At most this many quotes (default 10, at most 100).")] limit: Option<i32>,
+            ) -> Result<Support> {
+                Ok(node_support(&self.0, limit)?)
             }
 
             /// The number of relations at this entity, both directions.
@@ -666,6 +724,12 @@ entity_object!(
             Ok(self.data()?.kind.into())
         }
 
+        /// How the date is known: stated by the evidence (with the words), computed by a rule,
+        /// or inferred (with the reasoning); and the finest precision that allows.
+        async fn date_basis(&self) -> DateBasis {
+            DateBasis::of_event(&self.0)
+        }
+
         /// How the date was computed, when it was not given by a source (e.g. a notice period).
         async fn date_rule(&self) -> Result<Option<NoticePeriodRule>> {
             Ok(self.data()?.rule.clone().map(|rule| NoticePeriodRule { r: self.0.clone(), rule }))
@@ -677,13 +741,15 @@ entity_object!(
                 .g
                 .participants(self.0.ix)
                 .into_iter()
-                .map(|(ix, rel, _)| Participant {
+                .map(|(ix, rel, edge)| Participant {
                     entity: entity(&self.0.g, ix),
                     role: match rel {
                         graph::RelationType::ActorIn => ParticipantRole::Actor,
                         graph::RelationType::AddressedTo => ParticipantRole::Addressee,
                         _ => ParticipantRole::Subject,
                     },
+                    evidence: self.0.g.evidence(edge).iter().map(|e| Evidence::new(&self.0.g, e)).collect(),
+                    evidence_inherited: self.0.g.evidence_inherited_from(edge).is_some(),
                 })
                 .collect()
         }
@@ -773,6 +839,21 @@ impl Evidence {
             ev: *ev,
         }
     }
+
+    /// A byte offset of the source's text in UTF-16 code units: counted up to the offset,
+    /// which costs the text before the quote (ASCII text is checked, not counted).
+    fn utf16(&self, byte: usize) -> usize {
+        let text = self
+            .g
+            .node(self.ev.source)
+            .source()
+            .map_or("", |s| s.text.as_str());
+        match text.get(..byte) {
+            Some(before) if before.is_ascii() => byte,
+            Some(before) => before.encode_utf16().count(),
+            None => byte,
+        }
+    }
 }
 
 #[Object]
@@ -780,6 +861,27 @@ impl Evidence {
     /// The exact words of the source; they occur verbatim in its text.
     async fn quote(&self) -> &str {
         self.g.quote(&self.ev)
+    }
+
+    /// Where the quote starts in its source's `text`, in UTF-16 code units (as JavaScript's
+    /// `String.prototype.slice` counts): `text.slice(start, end)` is the quote.
+    async fn start(&self) -> usize {
+        self.utf16(self.ev.start as usize)
+    }
+
+    /// Where the quote ends in its source's `text`, in UTF-16 code units.
+    async fn end(&self) -> usize {
+        self.utf16((self.ev.start + self.ev.len) as usize)
+    }
+
+    /// Where the quote starts in its source's `text`, in UTF-8 bytes (the seed's `start`).
+    async fn byte_start(&self) -> u32 {
+        self.ev.start
+    }
+
+    /// Where the quote ends in its source's `text`, in UTF-8 bytes.
+    async fn byte_end(&self) -> u32 {
+        self.ev.start + self.ev.len
     }
 
     /// The whole sentence of the source that contains the quote.
@@ -819,6 +921,11 @@ pub struct Participant {
     pub entity: Entity,
     /// How.
     pub role: ParticipantRole,
+    /// The words that name this participant's part; the event's evidence when it has none of
+    /// its own (`evidenceInherited`).
+    pub evidence: Vec<Evidence>,
+    /// Whether `evidence` is the event's, not words naming this participant.
+    pub evidence_inherited: bool,
 }
 
 /// The rule that computed an event's date: a treaty's notice period after a notification.
@@ -826,6 +933,12 @@ pub struct Participant {
 pub struct NoticePeriodRule {
     r: NodeRef,
     rule: CoreRule,
+}
+
+impl NoticePeriodRule {
+    pub(super) fn new(r: NodeRef, rule: CoreRule) -> Self {
+        NoticePeriodRule { r, rule }
+    }
 }
 
 #[Object]
@@ -952,13 +1065,42 @@ impl Relation {
         self.rel().holds_on(as_of.0)
     }
 
-    /// The quotes that state this relation, with their sources.
+    /// The quotes that state this relation, with their sources (for a participation without
+    /// words of its own, its event's: see `evidenceInherited`).
     async fn evidence(&self) -> Vec<Evidence> {
         self.g
             .evidence(self.edge)
             .iter()
             .map(|e| Evidence::new(&self.g, e))
             .collect()
+    }
+
+    /// Whether `evidence` is the event's rather than words naming this participation.
+    async fn evidence_inherited(&self) -> bool {
+        self.g.evidence_inherited_from(self.edge).is_some()
+    }
+
+    /// What supports it: its quotes, located in their sources' text (or its event's, marked
+    /// `inherited`).
+    async fn support(
+        &self,
+        #[graphql(desc = "At most this many quotes (default 10, at most 100).")] limit: Option<i32>,
+    ) -> Result<Support> {
+        Ok(relation_support(&self.g, self.edge, limit)?)
+    }
+
+    /// How `validFrom` is known: stated by the evidence, or the date of `validFromEvent`.
+    async fn valid_from_basis(&self) -> Option<DateBasis> {
+        self.rel()
+            .valid_from
+            .map(|b| DateBasis::of_bound(&self.g, self.edge, b))
+    }
+
+    /// How `validUntil` is known: stated by the evidence, or the date of `validUntilEvent`.
+    async fn valid_until_basis(&self) -> Option<DateBasis> {
+        self.rel()
+            .valid_until
+            .map(|b| DateBasis::of_bound(&self.g, self.edge, b))
     }
 }
 

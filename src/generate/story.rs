@@ -13,7 +13,9 @@ use super::world::{
     TAG_SOURCE, UN, World,
 };
 use super::{Sink, Summary, names};
-use crate::seed::{DateRuleRecord, EventRecord, EvidenceRecord, RelationRecord, SourceRecord};
+use crate::seed::{
+    DateRuleRecord, EventRecord, EvidenceRecord, ParticipantRecord, RelationRecord, SourceRecord,
+};
 
 fn day(d: NaiveDate) -> i32 {
     d.num_days_from_ce()
@@ -234,6 +236,7 @@ impl Gen<'_> {
             language: "en".into(),
             text_file: None,
             text: Some(text),
+            ..Default::default()
         })
     }
 
@@ -362,7 +365,11 @@ impl Gen<'_> {
         ));
         let evidence = a.cite(&sentence, quote);
         let d = date(when);
-        let ids = |list: &[Ref]| list.iter().map(|r| w.id(*r)).collect::<Vec<_>>();
+        let ids = |list: &[Ref]| {
+            list.iter()
+                .map(|r| ParticipantRecord::Id(w.id(*r)))
+                .collect::<Vec<_>>()
+        };
         self.push_event(
             sink,
             EventRecord {
@@ -382,6 +389,7 @@ impl Gen<'_> {
                 addressed_to: ids(&addressed),
                 concerns: ids(&concerns),
                 evidence,
+                ..Default::default()
             },
         )?;
         Ok(title)
@@ -425,10 +433,11 @@ impl Gen<'_> {
                 description: String::new(),
                 date: Some(iso(when)),
                 date_rule: None,
-                actors: vec![w.id(state)],
-                addressed_to: vec![w.id(Ref::Intl(UN))],
-                concerns: vec![w.id(treaty)],
+                actors: vec![ParticipantRecord::Id(w.id(state))],
+                addressed_to: vec![ParticipantRecord::Id(w.id(Ref::Intl(UN)))],
+                concerns: vec![ParticipantRecord::Id(w.id(treaty))],
                 evidence,
+                ..Default::default()
             },
         )?;
         let quote = format!(
@@ -451,8 +460,12 @@ impl Gen<'_> {
                 }),
                 actors: vec![],
                 addressed_to: vec![],
-                concerns: vec![w.id(treaty), w.id(state)],
+                concerns: vec![
+                    ParticipantRecord::Id(w.id(treaty)),
+                    ParticipantRecord::Id(w.id(state)),
+                ],
                 evidence,
+                ..Default::default()
             },
         )?;
         self.summary.relations += 1; // the LEADS_TO the computed date adds

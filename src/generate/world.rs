@@ -7,7 +7,7 @@ use std::io;
 use super::names;
 use super::rng::Rng;
 use super::{GenerateError, MIN_NODES, Options, Sink};
-use crate::seed::EntityRecord;
+use crate::seed::{EditorialRecord, EntityRecord};
 
 /// How many nodes of each kind.
 #[derive(Debug, Clone, Copy)]
@@ -308,8 +308,15 @@ pub(super) fn write_entities(w: &World, sink: &mut dyn Sink) -> io::Result<usize
         name: name.to_string(),
         labels: BTreeMap::new(),
         aliases: vec![],
-        description: String::new(),
-        notice_period_months: None,
+        ..Default::default()
+    };
+    // Descriptions and notice periods are the generator's background, not any article's.
+    let background = || {
+        Some(EditorialRecord {
+            by: "newsgraph generate".into(),
+            at: "2026-01-01".into(),
+            note: Some("synthetic background".into()),
+        })
     };
     let mut count = 0;
     for i in 0..w.plan.states {
@@ -323,6 +330,7 @@ pub(super) fn write_entities(w: &World, sink: &mut dyn Sink) -> io::Result<usize
             "A state; its foreign ministry is the {}.",
             w.ministries[2 * i]
         );
+        e.description_editorial = background();
         sink.entity(e)?;
         count += 1;
     }
@@ -344,11 +352,13 @@ pub(super) fn write_entities(w: &World, sink: &mut dyn Sink) -> io::Result<usize
                 e.aliases = vec![acronym.to_string()];
                 e.labels = BTreeMap::from([("de".into(), de.into()), ("fr".into(), fr.into())]);
                 e.description = "An international organisation; a hub of the graph.".into();
+                e.description_editorial = background();
             }
             None => {
                 let mut rng = Rng::derive(seed, TAG_INTL, i as u64);
                 e.aliases = vec![names::organisation(&mut rng).1];
                 e.description = "An international organisation.".into();
+                e.description_editorial = background();
             }
         }
         sink.entity(e)?;
@@ -358,6 +368,7 @@ pub(super) fn write_entities(w: &World, sink: &mut dyn Sink) -> io::Result<usize
         let r = Ref::Publisher(i as u32);
         let mut e = entity(w.id(r), "organization", w.name(r));
         e.description = "A newspaper.".into();
+        e.description_editorial = background();
         sink.entity(e)?;
         count += 1;
     }
@@ -373,6 +384,7 @@ pub(super) fn write_entities(w: &World, sink: &mut dyn Sink) -> io::Result<usize
         let r = Ref::Treaty(i as u32);
         let mut e = entity(w.id(r), "treaty", w.name(r));
         e.notice_period_months = Some(w.notice[i]);
+        e.notice_period_editorial = background();
         sink.entity(e)?;
         count += 1;
     }

@@ -25,6 +25,39 @@ pub struct NewNode {
     pub description: String,
     /// Only treaties have one: the months between a withdrawal notice and its effect.
     pub notice_period_months: Option<u32>,
+    /// The basis of the description and notice period, and the node's other claims.
+    pub statements: NewStatements,
+}
+
+/// What a statement is given with: quotes that state it, or the editors' word for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewBasis {
+    Evidence(Vec<NewEvidence>),
+    Editorial(Editorial),
+}
+
+/// A claim to check: its property, its value and its basis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewClaim {
+    pub property: String,
+    pub value: String,
+    pub basis: NewBasis,
+}
+
+/// The bases of a node's statements. A description or notice period without one is refused:
+/// nothing the graph says is unmarked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewStatements {
+    pub description: Option<NewBasis>,
+    pub notice_period: Option<NewBasis>,
+    pub claims: Vec<NewClaim>,
+}
+
+/// How an inferred date was inferred: why, and (optionally) from which event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInferred {
+    pub reasoning: String,
+    pub from: Option<String>,
 }
 
 /// A published document whose text quotes are checked against.
@@ -37,6 +70,8 @@ pub struct NewSource {
     pub published: chrono::DateTime<chrono::FixedOffset>,
     pub language: String,
     pub text: String,
+    /// The basis of the description.
+    pub statements: NewStatements,
 }
 
 /// How an event's date is given.
@@ -61,7 +96,11 @@ pub struct NewEvent {
     pub description: String,
     pub kind: EventKind,
     pub date: EventDate,
+    /// Set when a given date is inferred rather than stated by the evidence.
+    pub inferred: Option<NewInferred>,
     pub evidence: Vec<NewEvidence>,
+    /// The basis of the description, and the event's claims.
+    pub statements: NewStatements,
 }
 
 /// A quote to check against a source's text.
@@ -410,6 +449,19 @@ impl GraphBuilder {
             }
             pending = waiting;
         }
+        // Inferred dates last: what they are inferred from may be computed.
+        let inferred = self
+            .g
+            .bulk_state
+            .as_mut()
+            .map(|b| std::mem::take(&mut b.inferred))
+            .unwrap_or_default();
+        for (ix, inf) in inferred {
+            let id = self.g.node(ix).id.to_string();
+            let resolved = self.g.resolve_inferred(&id, &inf)?;
+            self.g.set_inferred(ix, Some(resolved));
+            self.g.check_inferred(ix)?;
+        }
         Ok(())
     }
 }
@@ -420,7 +472,7 @@ mod tests {
     use crate::graph::Direction;
 
     const TEXT: &str = "On 27 June, Ruritania notified the depositary. Withdrawal takes effect after six months. \
-                        Freedonia stays. In June, Freedonia spoke.";
+                        Freedonia stays from 1 July 2025. In June, Freedonia spoke.";
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -456,6 +508,7 @@ mod tests {
             published: chrono::DateTime::parse_from_rfc3339("2025-06-28T12:00:00+00:00").unwrap(),
             language: "en".into(),
             text: TEXT.into(),
+            statements: Default::default(),
         })
         .unwrap();
         for (id, name) in [
@@ -473,6 +526,12 @@ mod tests {
             id: "treaty/t".into(),
             name: "Treaty".into(),
             notice_period_months: Some(6),
+            statements: NewStatements {
+                notice_period: Some(NewBasis::Evidence(ev(
+                    "Withdrawal takes effect after six months",
+                ))),
+                ..Default::default()
+            },
             ..Default::default()
         };
         b.add_entity(Kind::Treaty, treaty).unwrap();
@@ -488,6 +547,8 @@ mod tests {
                 treaty: "treaty/t".into(),
             },
             evidence: ev("Withdrawal takes effect after six months"),
+            inferred: None,
+            statements: Default::default(),
         })
         .unwrap();
         b.add_event(NewEvent {
@@ -499,6 +560,8 @@ mod tests {
             kind: EventKind::Notification,
             date: EventDate::Given(FuzzyDate::parse("2025-06-27").unwrap()),
             evidence: ev("Ruritania notified the depositary"),
+            inferred: None,
+            statements: Default::default(),
         })
         .unwrap();
         b.add_event(NewEvent {
@@ -510,6 +573,8 @@ mod tests {
             kind: EventKind::Statement,
             date: EventDate::Given(FuzzyDate::parse("2025-06").unwrap()),
             evidence: ev("In June, Freedonia spoke"),
+            inferred: None,
+            statements: Default::default(),
         })
         .unwrap();
         b.add_relation(NewRelation {
@@ -681,6 +746,11 @@ mod tests {
             kind: EventKind::Statement,
             date: EventDate::Given(FuzzyDate::parse("2017-05").unwrap()),
             evidence: vec![NewEvidence::new(source, quote)],
+            inferred: Some(NewInferred {
+                reasoning: "a test event known only to its month".into(),
+                from: None,
+            }),
+            statements: Default::default(),
         })
         .unwrap();
         check(&g);

@@ -6,7 +6,9 @@
 //! unique valid ids, no dangling edges, edge ends of the right kinds, evidence quotes that occur
 //! in their source's text, and computed dates that are consistent.
 
+mod basis;
 mod build;
+pub mod dates;
 pub mod deadline;
 mod model;
 mod neighborhood;
@@ -18,10 +20,12 @@ pub use terms::Compacted as SearchCompaction;
 mod store;
 mod write;
 
+pub use basis::Support;
 pub use build::{
     EventDate, GraphBuilder, NewEvent, NewEvidence, NewNode, NewRelation, NewSource, Preparer,
     ValiditySpec,
 };
+pub use build::{NewBasis, NewClaim, NewInferred, NewStatements};
 pub use model::*;
 pub use neighborhood::Subgraph;
 pub use paths::{Hop, Path, TraversalFilter};
@@ -32,7 +36,8 @@ pub use store::{
     Status, generated_id, merge_sorted,
 };
 pub use write::{
-    Participants, PreparedEntity, PreparedEvent, PreparedParticipants, PreparedRelation, Referrer,
+    NewParticipant, Participants, PreparedEntity, PreparedEvent, PreparedParticipants,
+    PreparedRelation, Referrer,
 };
 
 /// Why a change to the graph was refused. Messages name the offending id or value, so that
@@ -72,4 +77,21 @@ pub enum GraphError {
     },
     #[error("the date of event `{id}` cannot be computed: {why}")]
     DateRule { id: String, why: String },
+    /// A statement without a basis: nothing the graph says is unmarked.
+    #[error(
+        "{what} has no basis: give the quotes that state it, or mark it as editorial \
+         background (who added it, and when)"
+    )]
+    Unmarked { what: String },
+    #[error("invalid claim of `{id}`: {why}")]
+    BadClaim { id: String, why: String },
+    /// A date given more precisely than what it rests on says, or inferred without reason.
+    #[error("the date {date} of {what} is not known as given: {why}")]
+    DateNotStated {
+        /// The event or relation whose date it is.
+        id: String,
+        what: String,
+        date: String,
+        why: String,
+    },
 }

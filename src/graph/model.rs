@@ -422,7 +422,111 @@ pub struct EventData {
     pub kind: EventKind,
     pub date: FuzzyDate,
     pub rule: Option<DateRule>,
+    /// Set when the date was inferred rather than stated by the evidence or computed by the
+    /// rule: why, and from which event. A date with neither a rule nor this is stated by the
+    /// sentences of `evidence`, as precisely as it is given (checked when it is written).
+    pub inferred: Option<Arc<Inferred>>,
     pub evidence: Arc<[Evidence]>,
+}
+
+/// How an event's date is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateBasis {
+    /// The sentences of the event's evidence state it.
+    Stated,
+    /// A rule computed it (a notice period after a notification).
+    Computed,
+    /// An editor inferred it from context; see [`Inferred`].
+    Inferred,
+}
+
+impl EventData {
+    pub fn date_basis(&self) -> DateBasis {
+        match (&self.rule, &self.inferred) {
+            (Some(_), _) => DateBasis::Computed,
+            (None, Some(_)) => DateBasis::Inferred,
+            (None, None) => DateBasis::Stated,
+        }
+    }
+}
+
+/// An inferred date: the reasoning, and the event it is inferred from. With an event, the date
+/// is no more precise than that event's and its period contains that event's date; without
+/// one, it is at most a month (context such as "reported as news" never pins a day).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inferred {
+    pub reasoning: String,
+    pub from: Option<NodeIndex>,
+}
+
+/// Who added a statement that no source makes, and when: background the editors vouch for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Editorial {
+    pub by: String,
+    pub at: NaiveDate,
+    pub note: Option<String>,
+}
+
+/// What a statement rests on: quotes of sources, or the editors' word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Basis {
+    Sourced(Arc<[Evidence]>),
+    Editorial(Arc<Editorial>),
+}
+
+impl Basis {
+    /// Its quotes (none for an editorial statement).
+    pub fn evidence(&self) -> &[Evidence] {
+        match self {
+            Basis::Sourced(e) => e,
+            Basis::Editorial(_) => &[],
+        }
+    }
+
+    pub fn editorial(&self) -> Option<&Editorial> {
+        match self {
+            Basis::Sourced(_) => None,
+            Basis::Editorial(e) => Some(e),
+        }
+    }
+}
+
+/// A statement about a node that is not a relation: "bans: the use of anti-personnel mines".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// What is stated, a lowercase word such as `bans` or `founded`.
+    pub property: String,
+    pub value: String,
+    pub basis: Basis,
+}
+
+/// The claim properties a node's own fields state: their claims are those fields.
+pub const DESCRIPTION: &str = "description";
+pub const NOTICE_PERIOD: &str = "notice_period_months";
+
+/// What a node states besides its names, each with its basis: the basis of its description
+/// and (treaties) notice period, and its other claims. Most nodes of a big graph have none,
+/// so this sits behind one pointer ([`Node::statements`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Statements {
+    pub description: Option<Basis>,
+    pub notice_period: Option<Basis>,
+    pub claims: Vec<Claim>,
+}
+
+impl Statements {
+    /// Every quote the statements rest on.
+    pub fn evidence(&self) -> impl Iterator<Item = &Evidence> {
+        self.description
+            .iter()
+            .chain(&self.notice_period)
+            .chain(self.claims.iter().map(|c| &c.basis))
+            .flat_map(Basis::evidence)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.description.is_none() && self.notice_period.is_none() && self.claims.is_empty()
+    }
 }
 
 /// Data only sources have. The text is what quotes are checked against.
@@ -460,9 +564,21 @@ pub struct Node {
     pub aliases: Vec<String>,
     pub description: String,
     pub detail: Detail,
+    /// The basis of each statement the node makes; `None` when it makes none.
+    pub statements: Option<Box<Statements>>,
 }
 
 impl Node {
+    /// The node's statements with their bases (empty when it makes none).
+    pub fn statements(&self) -> &Statements {
+        static NONE: Statements = Statements {
+            description: None,
+            notice_period: None,
+            claims: Vec::new(),
+        };
+        self.statements.as_deref().unwrap_or(&NONE)
+    }
+
     /// The name in `lang` if there is one, else the English name.
     pub fn name_in(&self, lang: Option<&str>) -> &str {
         // Language tags are case-insensitive (`DE` is `de`).

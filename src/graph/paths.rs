@@ -204,6 +204,7 @@ impl Graph {
 /// Small graphs for the tests of the graph algorithms (paths, neighbourhoods, ranks).
 #[cfg(test)]
 pub(super) mod fixture {
+    use chrono::Datelike;
     use petgraph::graph::NodeIndex;
 
     use crate::graph::*;
@@ -236,7 +237,8 @@ pub(super) mod fixture {
             url: None,
             published: chrono::DateTime::parse_from_rfc3339("2025-06-28T12:00:00+00:00").unwrap(),
             language: "en".into(),
-            text: "Everything in these test graphs is attested.".into(),
+            text: test_text(),
+            statements: Default::default(),
         })
         .unwrap();
         for &id in nodes {
@@ -258,6 +260,8 @@ pub(super) mod fixture {
                     kind: EventKind::Decision,
                     date: EventDate::Given(FuzzyDate::parse("2025-01-01").unwrap()),
                     evidence: vec![NewEvidence::new(SOURCE, "attested")],
+                    inferred: None,
+                    statements: Default::default(),
                 })
             } else {
                 let node = NewNode {
@@ -269,10 +273,31 @@ pub(super) mod fixture {
             };
             added.unwrap();
         }
-        for r in relations {
+        for mut r in relations {
+            // A bound typed in as a date is stated by the relation's evidence: quote the
+            // sentence of the test text that states it.
+            for d in [&r.valid_from, &r.valid_until] {
+                if let Some(ValiditySpec::Date(d)) = d {
+                    let words = format!("on {}", d.format("%-d %B %Y"));
+                    r.evidence.push(NewEvidence::new(SOURCE, words));
+                }
+            }
             b.add_relation(r).unwrap();
         }
         b.finish().unwrap()
+    }
+
+    /// The test graphs' source: a sentence every quote can cite, and one stating each day of
+    /// 2019 to 2026 (validity bounds must be stated by their evidence).
+    fn test_text() -> String {
+        let mut text =
+            String::from("Everything in these test graphs is attested on 1 January 2025.");
+        let mut d = chrono::NaiveDate::from_ymd_opt(2019, 1, 1).unwrap();
+        while d.year() < 2027 {
+            text.push_str(&format!("\nIt held on {}.", d.format("%-d %B %Y")));
+            d = d.succ_opt().unwrap();
+        }
+        text
     }
 
     pub(crate) fn ix(g: &Graph, id: &str) -> NodeIndex {

@@ -346,7 +346,7 @@ pub(super) fn search_evidence(g: &Graph, query: &str) -> Vec<EvidenceMatch> {
         }
         for c in &refs.citers {
             let (evs, what): (&[Evidence], Citer) = match *c {
-                Citer::Event(e) => (g.node(e).event().map_or(&[][..], |d| &d.evidence), *c),
+                Citer::Node(e) => (g.node(e).event().map_or(&[][..], |d| &d.evidence), *c),
                 Citer::Relation(r) => match g.relation(r).evidence.as_own() {
                     Some(ev) => (ev, *c),
                     None => continue,
@@ -361,7 +361,7 @@ pub(super) fn search_evidence(g: &Graph, query: &str) -> Vec<EvidenceMatch> {
                     score: 0.0,
                 });
                 match what {
-                    Citer::Event(e) => m.events.push(e),
+                    Citer::Node(e) => m.events.push(e),
                     Citer::Relation(r) => m.relations.push(r),
                 }
             }

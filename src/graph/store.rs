@@ -82,7 +82,8 @@ pub(super) struct Edge {
 /// What cites a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(super) enum Citer {
-    Event(NodeIndex),
+    /// A node's own quotes: an event's evidence, and the evidence of any node's statements.
+    Node(NodeIndex),
     Relation(EdgeIndex),
 }
 
@@ -96,11 +97,16 @@ pub(super) struct Refs {
     pub bound_users: Vec<EdgeIndex>,
     /// Events whose date rule names this treaty (or this notification).
     pub rule_users: Vec<NodeIndex>,
+    /// Events whose date is inferred from this event's.
+    pub inferrers: Vec<NodeIndex>,
 }
 
 impl Refs {
     pub(super) fn is_empty(&self) -> bool {
-        self.citers.is_empty() && self.bound_users.is_empty() && self.rule_users.is_empty()
+        self.citers.is_empty()
+            && self.bound_users.is_empty()
+            && self.rule_users.is_empty()
+            && self.inferrers.is_empty()
     }
 }
 
@@ -172,6 +178,8 @@ pub(super) struct BulkState {
     pub pairs: std::collections::HashSet<u64, FastHash>,
     /// Events whose date rule is applied at the end: `(event, notification, treaty)`.
     pub rules: Vec<(NodeIndex, String, String)>,
+    /// Events whose inferred date is checked at the end, once every date is known.
+    pub inferred: Vec<(NodeIndex, super::build::NewInferred)>,
     /// Ids while loading: a plain hash map is several times faster to fill and ask than the
     /// persistent one, which is built from it once at the end. Shared with the snapshots that
     /// prepare records on another thread ([`Graph::bulk_snapshot`]): once every node is in,
@@ -490,14 +498,11 @@ impl Graph {
     }
 
     /// The participants of an event with how they take part, sorted by role then id.
-    pub fn participants(&self, event: NodeIndex) -> Vec<(NodeIndex, RelationType, Option<&str>)> {
+    pub fn participants(&self, event: NodeIndex) -> Vec<(NodeIndex, RelationType, EdgeIndex)> {
         let mut out: Vec<_> = self
             .relations_of(event, None, Some(&PARTICIPATION))
             .into_iter()
-            .map(|v| {
-                let r = self.relation(v.edge);
-                (v.other, r.rel, r.role().map(|s| &**s))
-            })
+            .map(|v| (v.other, self.relation(v.edge).rel, v.edge))
             .collect();
         out.dedup_by_key(|p| (p.0, p.1));
         out

@@ -15,7 +15,8 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use super::GraphError;
 use super::build::{
-    EventDate, NewEvent, NewEvidence, NewNode, NewRelation, NewSource, ValiditySpec,
+    EventDate, NewEvent, NewEvidence, NewInferred, NewNode, NewRelation, NewSource, NewStatements,
+    ValiditySpec,
 };
 use super::model::*;
 use super::store::*;
@@ -39,6 +40,8 @@ pub struct PreparedEvent {
     node: Arc<Node>,
     /// `(notification, treaty)` of its date rule.
     rule: Option<(String, String)>,
+    /// How its given date was inferred: checked once the event it names is known.
+    inferred: Option<NewInferred>,
 }
 
 /// An entity checked by [`Graph::prepare_entity`], to store with [`Graph::commit_entity`].
@@ -52,7 +55,7 @@ pub struct PreparedEntity {
 /// [`Graph::commit_participants`].
 #[derive(Debug)]
 pub struct PreparedParticipants {
-    edges: Vec<(RelationType, NodeIndex)>,
+    edges: Vec<(RelationType, NodeIndex, Option<Evidence>)>,
 }
 
 /// A relation checked by [`Graph::prepare_relation`], to store with
@@ -67,9 +70,26 @@ pub struct PreparedRelation {
 /// Who takes part in an event, by id, as the records give them.
 #[derive(Debug, Clone, Default)]
 pub struct Participants {
-    pub actors: Vec<String>,
-    pub addressed_to: Vec<String>,
-    pub concerns: Vec<String>,
+    pub actors: Vec<NewParticipant>,
+    pub addressed_to: Vec<NewParticipant>,
+    pub concerns: Vec<NewParticipant>,
+}
+
+/// One participant: who, and optionally the words of the source that name their part (else
+/// the participation shows the event's evidence, marked as the event's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewParticipant {
+    pub id: String,
+    pub evidence: Option<NewEvidence>,
+}
+
+impl NewParticipant {
+    pub fn id(id: impl Into<String>) -> NewParticipant {
+        NewParticipant {
+            id: id.into(),
+            evidence: None,
+        }
+    }
 }
 
 impl Graph {
@@ -87,18 +107,23 @@ impl Graph {
     pub(super) fn prepare_entity(
         &self,
         kind: Kind,
-        n: NewNode,
+        mut n: NewNode,
     ) -> Result<PreparedEntity, GraphError> {
         let detail = entity_detail(kind, &n)?;
+        let statements = std::mem::take(&mut n.statements);
+        let mut node = self.prepare_node(kind, n, detail)?;
+        node.statements = self.check_statements(&node, statements)?;
         Ok(PreparedEntity {
-            node: self.prepare_node(kind, n, detail)?,
+            node: Arc::new(node),
         })
     }
 
     /// Stores a prepared entity if its id is still free.
     pub(super) fn commit_entity(&mut self, p: PreparedEntity) -> Result<NodeIndex, GraphError> {
         self.free_id(p.node.id.as_str())?;
-        Ok(self.push_node(p.node))
+        let ix = self.push_node(p.node);
+        self.cite_new(Citer::Node(ix));
+        Ok(ix)
     }
 
     /// A new node's id: well-formed and not taken.
@@ -110,9 +135,34 @@ impl Graph {
         Ok(id)
     }
 
-    pub fn add_source(&mut self, s: NewSource) -> Result<NodeIndex, GraphError> {
+    /// Adds a source. Its statements may quote its own text, so they are checked once it is in.
+    pub fn add_source(&mut self, mut s: NewSource) -> Result<NodeIndex, GraphError> {
+        let statements = std::mem::take(&mut s.statements);
         let (names, detail) = source_parts(s)?;
-        self.insert_node(Kind::Source, names, detail)
+        let ix = self.insert_node(Kind::Source, names, detail)?;
+        self.set_statements(ix, statements)?;
+        Ok(ix)
+    }
+
+    /// Checks and sets a node's statements, replacing those it had.
+    fn set_statements(&mut self, ix: NodeIndex, s: NewStatements) -> Result<(), GraphError> {
+        let checked = self.check_statements(self.node(ix), s)?;
+        if checked.is_none() && self.node(ix).statements.is_none() {
+            return Ok(());
+        }
+        self.uncite(Citer::Node(ix));
+        let mut node = self.node(ix).clone();
+        node.statements = checked;
+        self.set_node_data(ix, node);
+        self.cite(Citer::Node(ix));
+        Ok(())
+    }
+
+    /// Replaces a node's data where nothing indexed changes (its statements, an inference).
+    pub(super) fn set_node_data(&mut self, ix: NodeIndex, node: Node) {
+        if let Some(Some(slot)) = self.nodes.get_mut(ix.index()) {
+            slot.node = Arc::new(node);
+        }
     }
 
     /// Adds an event. A computed date needs its notification and treaty to exist already,
@@ -128,10 +178,12 @@ impl Graph {
         let evidence = self.check_evidence(|| format!("event `{}`", e.id), &e.evidence)?;
         // A placeholder until the rule is applied by the commit or by the bulk load's end.
         let (date, rule) = date_and_rule(&e.date, FuzzyDate::day(NaiveDate::MIN));
+        self.check_date_given(&e.id, &e.date, e.inferred.as_ref(), &evidence)?;
         let detail = Detail::Event(EventData {
             kind: e.kind,
             date,
             rule: None,
+            inferred: None,
             evidence,
         });
         let names = NewNode {
@@ -141,18 +193,70 @@ impl Graph {
             aliases: e.aliases,
             description: e.description,
             notice_period_months: None,
+            statements: NewStatements::default(),
         };
+        let mut node = self.prepare_node(Kind::Event, names, detail)?;
+        node.statements = self.check_statements(&node, e.statements)?;
         Ok(PreparedEvent {
-            node: self.prepare_node(Kind::Event, names, detail)?,
+            node: Arc::new(node),
             rule,
+            inferred: e.inferred,
         })
+    }
+
+    /// A given date is stated by the event's evidence, unless it says how it was inferred; a
+    /// computed one is neither.
+    fn check_date_given(
+        &self,
+        id: &str,
+        date: &EventDate,
+        inferred: Option<&NewInferred>,
+        evidence: &[Evidence],
+    ) -> Result<(), GraphError> {
+        match (date, inferred) {
+            (EventDate::Given(d), None) => {
+                self.check_stated(id, || format!("event `{id}`"), *d, evidence)
+            }
+            (EventDate::Given(_), Some(_)) => Ok(()),
+            (EventDate::NoticePeriod { .. }, Some(_)) => Err(GraphError::DateNotStated {
+                id: id.to_string(),
+                what: format!("event `{id}`"),
+                date: "a computed date".into(),
+                why: "a date computed by a rule is not also inferred".into(),
+            }),
+            (EventDate::NoticePeriod { .. }, None) => Ok(()),
+        }
+    }
+
+    /// Sets an event's inference from its input: checked now, or (in a bulk load, where the
+    /// event it names may come later or have a computed date) when the load finishes.
+    fn apply_inferred(
+        &mut self,
+        ix: NodeIndex,
+        inferred: Option<NewInferred>,
+    ) -> Result<(), GraphError> {
+        let Some(inf) = inferred else {
+            self.set_inferred(ix, None);
+            return Ok(());
+        };
+        if self.bulk {
+            self.bulk_state
+                .get_or_insert_with(Default::default)
+                .inferred
+                .push((ix, inf));
+            return Ok(());
+        }
+        let id = self.node(ix).id.to_string();
+        let resolved = self.resolve_inferred(&id, &inf)?;
+        self.set_inferred(ix, Some(resolved));
+        self.check_inferred(ix)
     }
 
     /// Stores a prepared event: what [`Graph::add_event`] does after the read-only checks.
     pub(super) fn commit_event(&mut self, p: PreparedEvent) -> Result<NodeIndex, GraphError> {
         self.free_id(p.node.id.as_str())?;
         let ix = self.push_node(p.node);
-        self.cite_new(Citer::Event(ix));
+        self.cite_new(Citer::Node(ix));
         if let Some((notification, treaty)) = p.rule {
             if self.bulk {
                 self.pending_rules().push((ix, notification, treaty));
@@ -160,6 +264,7 @@ impl Graph {
                 self.apply_rule(ix, &notification, &treaty)?;
             }
         }
+        self.apply_inferred(ix, p.inferred)?;
         Ok(ix)
     }
 
@@ -170,19 +275,14 @@ impl Graph {
         detail: Detail,
     ) -> Result<NodeIndex, GraphError> {
         let node = self.prepare_node(kind, n, detail)?;
-        Ok(self.push_node(node))
+        Ok(self.push_node(Arc::new(node)))
     }
 
     /// A node checked for storing: its id well-formed and (as far as this graph knows) free,
     /// its names cleaned.
-    fn prepare_node(
-        &self,
-        kind: Kind,
-        n: NewNode,
-        detail: Detail,
-    ) -> Result<Arc<Node>, GraphError> {
+    fn prepare_node(&self, kind: Kind, n: NewNode, detail: Detail) -> Result<Node, GraphError> {
         let id = self.free_id(&n.id)?;
-        Ok(Arc::new(clean_node(id, kind, n, detail)?))
+        clean_node(id, kind, n, detail)
     }
 
     /// Stores a checked node whose id is free, and indexes it.
@@ -279,12 +379,16 @@ impl Graph {
 
     /// Changes an entity's names, description and (treaties) notice period; dates computed
     /// from the notice period follow.
-    pub fn update_entity(&mut self, ix: NodeIndex, n: NewNode) -> Result<(), GraphError> {
+    pub fn update_entity(&mut self, ix: NodeIndex, mut n: NewNode) -> Result<(), GraphError> {
         let old = self.node(ix).clone();
         let detail = entity_detail(old.kind, &n)?;
-        let node = clean_node(old.id.clone(), old.kind, n, detail)?;
+        let statements = std::mem::take(&mut n.statements);
+        let mut node = clean_node(old.id.clone(), old.kind, n, detail)?;
+        node.statements = self.check_statements(&node, statements)?;
         let period_changed = node.detail != old.detail;
+        self.uncite(Citer::Node(ix));
         self.replace_node(ix, node);
+        self.cite(Citer::Node(ix));
         if period_changed {
             let users = self.refs_of(ix).rule_users.clone();
             for ev in users {
@@ -295,8 +399,11 @@ impl Graph {
     }
 
     /// Changes a source; every quote citing it must still occur in the new text.
-    pub fn update_source(&mut self, ix: NodeIndex, s: NewSource) -> Result<(), GraphError> {
+    pub fn update_source(&mut self, ix: NodeIndex, mut s: NewSource) -> Result<(), GraphError> {
         let old = self.node(ix).clone();
+        let statements = std::mem::take(&mut s.statements);
+        // Its own statements are checked against the new text below, not moved to it.
+        self.uncite(Citer::Node(ix));
         let (names, detail) = source_parts(s)?;
         let node = clean_node(old.id.clone(), Kind::Source, names, detail)?;
         let (Some(old_src), Some(new_src)) = (old.source(), node.source()) else {
@@ -315,7 +422,7 @@ impl Graph {
                 self.respan(c, ix, old_text, &new_text)?;
             }
         }
-        Ok(())
+        self.set_statements(ix, statements)
     }
 
     /// Moves one citer's spans of `source` from the old text to the same words in the new one.
@@ -348,14 +455,24 @@ impl Graph {
                 .collect()
         };
         match c {
-            Citer::Event(e) => {
+            Citer::Node(e) => {
                 let mut node = self.node(e).clone();
                 if let Detail::Event(d) = &mut node.detail {
                     d.evidence = find(&d.evidence)?;
                 }
-                if let Some(Some(slot)) = self.nodes.get_mut(e.index()) {
-                    slot.node = Arc::new(node);
+                if let Some(st) = &mut node.statements {
+                    let bases = st
+                        .description
+                        .iter_mut()
+                        .chain(&mut st.notice_period)
+                        .chain(st.claims.iter_mut().map(|c| &mut c.basis));
+                    for b in bases {
+                        if let Basis::Sourced(evs) = b {
+                            *evs = find(evs)?;
+                        }
+                    }
                 }
+                self.set_node_data(e, node);
             }
             Citer::Relation(r) => {
                 let mut edge = self.edge(r).clone();
@@ -374,10 +491,11 @@ impl Graph {
     pub fn update_event(&mut self, ix: NodeIndex, e: NewEvent) -> Result<(), GraphError> {
         let old = self.node(ix).clone();
         let evidence = self.check_evidence(|| format!("event `{}`", old.id), &e.evidence)?;
+        self.check_date_given(old.id.as_str(), &e.date, e.inferred.as_ref(), &evidence)?;
         let old_date = old.event().map(|d| d.date);
         // The old rule goes; a new one is applied below.
         self.drop_rule(ix);
-        self.uncite(Citer::Event(ix));
+        self.uncite(Citer::Node(ix));
         let placeholder = old_date.unwrap_or(FuzzyDate::day(NaiveDate::MIN));
         let (date, rule) = date_and_rule(&e.date, placeholder);
         let names = NewNode {
@@ -387,16 +505,20 @@ impl Graph {
             aliases: e.aliases,
             description: e.description,
             notice_period_months: None,
+            statements: NewStatements::default(),
         };
         let detail = Detail::Event(EventData {
             kind: e.kind,
             date,
             rule: None,
+            inferred: old.event().and_then(|d| d.inferred.clone()),
             evidence,
         });
-        let node = clean_node(old.id.clone(), Kind::Event, names, detail)?;
+        let mut node = clean_node(old.id.clone(), Kind::Event, names, detail)?;
+        node.statements = self.check_statements(&node, e.statements)?;
         self.replace_node(ix, node);
-        self.cite(Citer::Event(ix));
+        self.cite(Citer::Node(ix));
+        self.apply_inferred(ix, e.inferred)?;
         if let Some((notification, treaty)) = rule {
             let n = self
                 .lookup_id(&notification)
@@ -585,6 +707,9 @@ impl Graph {
         for dep in self.rule_dependants(ix) {
             self.recompute_rule(dep)?;
         }
+        for inf in self.inferrers(ix) {
+            self.check_inferred(inf)?;
+        }
         Ok(())
     }
 
@@ -618,8 +743,8 @@ impl Graph {
             )
             .chain(p.concerns.iter().map(|c| (RelationType::Concerns, c)));
         let edges = parts
-            .map(|(rel, id)| {
-                let other = self.lookup_id(id)?;
+            .map(|(rel, part)| {
+                let other = self.lookup_id(&part.id)?;
                 let (from_kinds, to_kinds) = rel.allowed_ends();
                 let (kinds, end) = if rel == RelationType::ActorIn {
                     (from_kinds, "start")
@@ -629,7 +754,14 @@ impl Graph {
                 self.check_kind_of(other, kinds, || {
                     format!("the {end} of a {} relation", rel.as_str())
                 })?;
-                Ok((rel, other))
+                let evidence = part
+                    .evidence
+                    .as_ref()
+                    .map(|ev| {
+                        self.check_quote(|| format!("the participation of `{}`", part.id), ev)
+                    })
+                    .transpose()?;
+                Ok((rel, other, evidence))
             })
             .collect::<Result<_, GraphError>>()?;
         Ok(PreparedParticipants { edges })
@@ -642,7 +774,7 @@ impl Graph {
         p: PreparedParticipants,
     ) -> Result<(), GraphError> {
         self.drop_own_derived(event, Derived::Participant);
-        for (rel, other) in p.edges {
+        for (rel, other, evidence) in p.edges {
             let (f, t) = if rel == RelationType::ActorIn {
                 (other, event)
             } else {
@@ -657,7 +789,8 @@ impl Graph {
                     rel,
                     valid_from: None,
                     valid_until: None,
-                    evidence: EvidenceRef::Event(event),
+                    // Its own quote, or the event's, shared.
+                    evidence: evidence.map_or(EvidenceRef::Event(event), EvidenceRef::One),
                     derived: Some(Derived::Participant),
                 },
             );
@@ -763,7 +896,7 @@ impl Graph {
         if let Some(&e) = refs.bound_users.first() {
             return Some(Referrer::Relation(self.relation_id(e)));
         }
-        if let Some(&ev) = refs.rule_users.first() {
+        if let Some(&ev) = refs.rule_users.first().or(refs.inferrers.first()) {
             return Some(Referrer::Event(self.node(ev).id.clone()));
         }
         None
@@ -777,10 +910,12 @@ impl Graph {
     /// The first event or relation citing the source, named for a message.
     pub fn first_citer(&self, ix: NodeIndex) -> Option<Referrer> {
         let mut citers = self.refs_of(ix).citers.clone();
+        // A source's own statements quoting it go with it.
+        citers.retain(|&c| c != Citer::Node(ix));
         citers.sort();
         citers.first().map(|c| {
             Referrer::Citation(match c {
-                Citer::Event(e) => format!("event `{}`", self.node(*e).id),
+                Citer::Node(e) => format!("event `{}`", self.node(*e).id),
                 Citer::Relation(r) => format!("relation `{}`", self.relation_id(*r)),
             })
         })
@@ -793,8 +928,9 @@ impl Graph {
         for e in self.own_derived(ix) {
             self.remove_edge(e);
         }
+        self.uncite(Citer::Node(ix));
         if self.node(ix).kind == Kind::Event {
-            self.uncite(Citer::Event(ix));
+            self.set_inferred(ix, None);
         }
         // Anything left (a caller that did not check) goes too, so no edge dangles.
         for e in self.adj(ix).iter().map(|a| a.edge).collect::<Vec<_>>() {
@@ -865,6 +1001,26 @@ impl Graph {
         };
         let valid_from = bound(&r.valid_from)?;
         let valid_until = bound(&r.valid_until)?;
+        // A bound typed in as a date is read from the relation's evidence; one set by an
+        // event is known as that event's date is.
+        for (name, b) in [("starts", valid_from), ("ends", valid_until)] {
+            if let Some(Bound {
+                date,
+                origin: BoundOrigin::Given,
+            }) = b
+            {
+                let own = evidence.as_own().unwrap_or_default();
+                let rid = explicit
+                    .as_deref()
+                    .map_or_else(|| generated_id(&r.from, r.rel, &r.to), str::to_string);
+                self.check_stated(
+                    &rid,
+                    || format!("the day {} {name}", label()),
+                    FuzzyDate::day(date),
+                    own,
+                )?;
+            }
+        }
         let role = r
             .role
             .as_deref()
@@ -1268,7 +1424,7 @@ impl Graph {
     }
 
     /// Drops an empty entry, so the map holds only nodes that are referred to.
-    fn gc_refs(&mut self, ix: NodeIndex) {
+    pub(super) fn gc_refs(&mut self, ix: NodeIndex) {
         if self.bulk {
             return;
         }
@@ -1279,11 +1435,14 @@ impl Graph {
 
     fn citer_evidence(&self, c: Citer) -> Vec<Evidence> {
         match c {
-            Citer::Event(e) => self
-                .node(e)
-                .event()
-                .map(|d| d.evidence.to_vec())
-                .unwrap_or_default(),
+            Citer::Node(e) => {
+                let node = self.node(e);
+                let own = node.event().map_or(&[][..], |d| &d.evidence);
+                own.iter()
+                    .chain(node.statements().evidence())
+                    .copied()
+                    .collect()
+            }
             Citer::Relation(r) => self
                 .relation(r)
                 .evidence
@@ -1295,6 +1454,7 @@ impl Graph {
 
     fn cite(&mut self, c: Citer) {
         let mut sources: Vec<NodeIndex> = self.citer_evidence(c).iter().map(|e| e.source).collect();
+        sources.sort_unstable();
         sources.dedup();
         for s in sources {
             let refs = self.refs_mut(s);
@@ -1324,6 +1484,7 @@ impl Graph {
 
     fn uncite(&mut self, c: Citer) {
         let mut sources: Vec<NodeIndex> = self.citer_evidence(c).iter().map(|e| e.source).collect();
+        sources.sort_unstable();
         sources.dedup();
         for s in sources {
             if self.contains(s) {
@@ -1434,6 +1595,8 @@ fn clean_node(id: NodeId, kind: Kind, n: NewNode, detail: Detail) -> Result<Node
         aliases,
         description: n.description.trim().to_string(),
         detail,
+        // Checked against the graph by the caller (`check_statements`).
+        statements: None,
     })
 }
 

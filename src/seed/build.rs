@@ -4,9 +4,10 @@
 
 use super::records::*;
 use crate::graph::{
-    self, EventDate, EventKind, FuzzyDate, Graph, GraphBuilder, GraphError, Kind, NewEvent,
-    NewEvidence, NewNode, NewRelation, NewSource, Participants, PreparedEntity, PreparedEvent,
-    PreparedParticipants, PreparedRelation, RelationType, ValiditySpec,
+    self, Editorial, EventDate, EventKind, FuzzyDate, Graph, GraphBuilder, GraphError, Kind,
+    NewBasis, NewClaim, NewEvent, NewEvidence, NewInferred, NewNode, NewParticipant, NewRelation,
+    NewSource, NewStatements, Participants, PreparedEntity, PreparedEvent, PreparedParticipants,
+    PreparedRelation, RelationType, ValiditySpec,
 };
 use petgraph::graph::NodeIndex;
 
@@ -236,9 +237,9 @@ impl Loader {
     ) -> Result<Graph, BuildError> {
         self.builder.finish().map_err(|e| {
             let id = match &e {
-                GraphError::DateRule { id, .. } | GraphError::EmptyInterval { id, .. } => {
-                    id.clone()
-                }
+                GraphError::DateRule { id, .. }
+                | GraphError::EmptyInterval { id, .. }
+                | GraphError::DateNotStated { id, .. } => id.clone(),
                 _ => String::new(),
             };
             match locate(&id) {
@@ -360,11 +361,11 @@ impl Preparer {
 }
 
 fn take_participants(e: &mut EventRecord) -> Participants {
-    Participants {
-        actors: std::mem::take(&mut e.actors),
-        addressed_to: std::mem::take(&mut e.addressed_to),
-        concerns: std::mem::take(&mut e.concerns),
-    }
+    let p = participants(e);
+    e.actors.clear();
+    e.addressed_to.clear();
+    e.concerns.clear();
+    p
 }
 
 /// A source record as the graph's input.
@@ -387,6 +388,14 @@ pub fn source_input(s: &SourceRecord) -> Result<NewSource, String> {
         published,
         language: s.language.clone(),
         text,
+        statements: NewStatements {
+            description: basis(
+                "description",
+                &s.description_evidence,
+                &s.description_editorial,
+            )?,
+            ..Default::default()
+        },
     })
 }
 
@@ -410,6 +419,19 @@ pub fn entity_input(e: &EntityRecord) -> Result<(Kind, NewNode), String> {
             aliases: e.aliases.clone(),
             description: e.description.clone(),
             notice_period_months: e.notice_period_months,
+            statements: NewStatements {
+                description: basis(
+                    "description",
+                    &e.description_evidence,
+                    &e.description_editorial,
+                )?,
+                notice_period: basis(
+                    "notice_period",
+                    &e.notice_period_evidence,
+                    &e.notice_period_editorial,
+                )?,
+                claims: claims(&e.claims)?,
+            },
         },
     ))
 }
@@ -445,16 +467,111 @@ fn event_node_input(e: &EventRecord) -> Result<NewEvent, String> {
         description: e.description.clone(),
         kind,
         date,
+        inferred: e.date_inferred.as_ref().map(|i| NewInferred {
+            reasoning: i.reasoning.clone(),
+            from: i.from.clone(),
+        }),
         evidence: evidence(&e.evidence),
+        statements: NewStatements {
+            description: basis(
+                "description",
+                &e.description_evidence,
+                &e.description_editorial,
+            )?,
+            notice_period: None,
+            claims: claims(&e.claims)?,
+        },
     })
+}
+
+/// The basis of field `field` of a record: `<field>_evidence` or `<field>_editorial`.
+fn basis(
+    field: &str,
+    evidence: &[EvidenceRecord],
+    editorial: &Option<EditorialRecord>,
+) -> Result<Option<NewBasis>, String> {
+    match (evidence.is_empty(), editorial) {
+        (true, None) => Ok(None),
+        (false, None) => Ok(Some(NewBasis::Evidence(self::evidence(evidence)))),
+        (true, Some(e)) => Ok(Some(NewBasis::Editorial(
+            editorial_input(e).map_err(|why| format!("`{field}_editorial`: {why}"))?,
+        ))),
+        (false, Some(_)) => Err(format!(
+            "give `{field}_evidence` or `{field}_editorial`, not both"
+        )),
+    }
+}
+
+fn editorial_input(e: &EditorialRecord) -> Result<Editorial, String> {
+    let at = chrono::NaiveDate::parse_from_str(&e.at, "%Y-%m-%d")
+        .map_err(|_| format!("invalid `at` {:?}: use YYYY-MM-DD", e.at))?;
+    Ok(Editorial {
+        by: e.by.clone(),
+        at,
+        note: e.note.clone(),
+    })
+}
+
+fn claims(records: &[ClaimRecord]) -> Result<Vec<NewClaim>, String> {
+    records
+        .iter()
+        .map(|c| {
+            let basis = match (c.evidence.is_empty(), &c.editorial) {
+                (false, None) => NewBasis::Evidence(evidence(&c.evidence)),
+                (true, Some(e)) => NewBasis::Editorial(
+                    editorial_input(e)
+                        .map_err(|why| format!("claim `{}`: `editorial`: {why}", c.property))?,
+                ),
+                (true, None) => {
+                    return Err(format!(
+                        "claim `{}` has no basis: give the quotes that state it (`evidence`) \
+                         or mark it as background (`editorial = {{ by, at }}`)",
+                        c.property
+                    ));
+                }
+                (false, Some(_)) => {
+                    return Err(format!(
+                        "claim `{}`: give `evidence` or `editorial`, not both",
+                        c.property
+                    ));
+                }
+            };
+            Ok(NewClaim {
+                property: c.property.clone(),
+                value: c.value.clone(),
+                basis,
+            })
+        })
+        .collect()
 }
 
 /// Who takes part in an event record.
 pub fn participants(e: &EventRecord) -> Participants {
+    // A participant's quote is from the event's (first) source unless it says otherwise.
+    let default_source = e.evidence.first().map(|ev| ev.source.as_str());
+    let each = |list: &[ParticipantRecord]| -> Vec<NewParticipant> {
+        list.iter()
+            .map(|p| match p {
+                ParticipantRecord::Id(id) => NewParticipant::id(id.clone()),
+                ParticipantRecord::Quoted(q) => NewParticipant {
+                    id: q.id.clone(),
+                    evidence: Some(NewEvidence {
+                        source: q
+                            .source
+                            .clone()
+                            .or(default_source.map(str::to_string))
+                            .unwrap_or_default(),
+                        quote: q.quote.clone(),
+                        start: q.start,
+                    }),
+                },
+            })
+            .collect()
+    };
     Participants {
-        actors: e.actors.clone(),
-        addressed_to: e.addressed_to.clone(),
-        concerns: e.concerns.clone(),
+        actors: each(&e.actors),
+        addressed_to: each(&e.addressed_to),
+        concerns: each(&e.concerns),
     }
 }
 

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use super::records::*;
-use crate::graph::{BoundOrigin, DateRule, Derived, Detail, Direction, Graph, Kind, RelationType};
+use crate::graph::{
+    Basis, BoundOrigin, DateRule, Derived, Detail, Direction, Editorial, Evidence, EvidenceRef,
+    Graph, Kind, RelationType,
+};
 
 /// Every record of the graph, in the order the nodes and relations were added.
 pub fn records(g: &Graph) -> RecordSet {
@@ -49,7 +52,49 @@ pub fn source_record(g: &Graph, ix: NodeIndex) -> SourceRecord {
         language: s.language.clone(),
         text_file: None,
         text: Some(s.text.clone()),
+        description_evidence: basis_evidence(g, n.statements().description.as_ref()),
+        description_editorial: basis_editorial(n.statements().description.as_ref()),
     }
+}
+
+fn evidence_records(g: &Graph, evs: &[Evidence]) -> Vec<EvidenceRecord> {
+    evs.iter()
+        .map(|e| EvidenceRecord {
+            source: g.node(e.source).id.to_string(),
+            quote: g.quote(e).to_string(),
+            start: Some(e.start),
+        })
+        .collect()
+}
+
+fn basis_evidence(g: &Graph, b: Option<&Basis>) -> Vec<EvidenceRecord> {
+    b.map(|b| evidence_records(g, b.evidence()))
+        .unwrap_or_default()
+}
+
+fn basis_editorial(b: Option<&Basis>) -> Option<EditorialRecord> {
+    b.and_then(Basis::editorial).map(editorial_record)
+}
+
+pub fn editorial_record(e: &Editorial) -> EditorialRecord {
+    EditorialRecord {
+        by: e.by.clone(),
+        at: e.at.format("%Y-%m-%d").to_string(),
+        note: e.note.clone(),
+    }
+}
+
+fn claim_records(g: &Graph, n: &crate::graph::Node) -> Vec<ClaimRecord> {
+    n.statements()
+        .claims
+        .iter()
+        .map(|c| ClaimRecord {
+            property: c.property.clone(),
+            value: c.value.clone(),
+            evidence: evidence_records(g, c.basis.evidence()),
+            editorial: c.basis.editorial().map(editorial_record),
+        })
+        .collect()
 }
 
 pub fn entity_record(g: &Graph, ix: NodeIndex) -> EntityRecord {
@@ -67,6 +112,11 @@ pub fn entity_record(g: &Graph, ix: NodeIndex) -> EntityRecord {
             } => notice_period_months,
             _ => None,
         },
+        description_evidence: basis_evidence(g, n.statements().description.as_ref()),
+        description_editorial: basis_editorial(n.statements().description.as_ref()),
+        notice_period_evidence: basis_evidence(g, n.statements().notice_period.as_ref()),
+        notice_period_editorial: basis_editorial(n.statements().notice_period.as_ref()),
+        claims: claim_records(g, n),
     }
 }
 
@@ -82,18 +132,17 @@ pub fn event_record(g: &Graph, ix: NodeIndex) -> EventRecord {
         description: n.description.clone(),
         date: None,
         date_rule: None,
+        date_inferred: d.inferred.as_ref().map(|i| InferredRecord {
+            reasoning: i.reasoning.clone(),
+            from: i.from.map(|f| g.node(f).id.to_string()),
+        }),
         actors: vec![],
         addressed_to: vec![],
         concerns: vec![],
-        evidence: d
-            .evidence
-            .iter()
-            .map(|e| EvidenceRecord {
-                source: g.node(e.source).id.to_string(),
-                quote: g.quote(e).to_string(),
-                start: Some(e.start),
-            })
-            .collect(),
+        evidence: evidence_records(g, &d.evidence),
+        description_evidence: basis_evidence(g, n.statements().description.as_ref()),
+        description_editorial: basis_editorial(n.statements().description.as_ref()),
+        claims: claim_records(g, n),
     };
     match &d.rule {
         Some(DateRule::NoticePeriod {
@@ -114,15 +163,30 @@ pub fn event_record(g: &Graph, ix: NodeIndex) -> EventRecord {
             continue;
         }
         let (from, to) = g.ends(e);
+        let other = if r.rel == RelationType::ActorIn {
+            from
+        } else {
+            to
+        };
+        let id = g.node(other).id.to_string();
+        let part = match &r.evidence {
+            EvidenceRef::One(ev) => ParticipantRecord::Quoted(QuotedParticipant {
+                id,
+                quote: g.quote(ev).to_string(),
+                source: Some(g.node(ev.source).id.to_string()),
+                start: Some(ev.start),
+            }),
+            _ => ParticipantRecord::Id(id),
+        };
         match r.rel {
-            RelationType::ActorIn => rec.actors.push(g.node(from).id.to_string()),
-            RelationType::AddressedTo => rec.addressed_to.push(g.node(to).id.to_string()),
-            _ => rec.concerns.push(g.node(to).id.to_string()),
+            RelationType::ActorIn => rec.actors.push(part),
+            RelationType::AddressedTo => rec.addressed_to.push(part),
+            _ => rec.concerns.push(part),
         }
     }
     // The order of the record, not of the relation list (which is sorted by id).
     for list in [&mut rec.actors, &mut rec.addressed_to, &mut rec.concerns] {
-        list.sort();
+        list.sort_by(|a, b| a.id().cmp(b.id()));
     }
     rec
 }
@@ -148,13 +212,6 @@ pub fn relation_record(g: &Graph, e: EdgeIndex) -> RelationRecord {
         valid_from_event,
         valid_until,
         valid_until_event,
-        evidence: evidence
-            .iter()
-            .map(|ev| EvidenceRecord {
-                source: g.node(ev.source).id.to_string(),
-                quote: g.quote(ev).to_string(),
-                start: Some(ev.start),
-            })
-            .collect(),
+        evidence: evidence_records(g, &evidence),
     }
 }

@@ -748,7 +748,9 @@ mod tests {
         let (records, _) = built_in_as_jsonl();
         let mut records = records;
         let last = records.events.last().unwrap().id.clone();
-        records.events[0].concerns.push(last);
+        records.events[0]
+            .concerns
+            .push(crate::seed::ParticipantRecord::Id(last));
         let g = load(&SeedSource::Files(with_texts(&records))).unwrap();
         let first = g.lookup(&records.events[0].id).unwrap();
         let later = g.lookup(&records.events.last().unwrap().id).unwrap();

@@ -289,8 +289,8 @@ mod tests {
         );
         check(
             "events.toml",
-            "actors = [\"org/seimas\"]",
-            "actors = [\"org/sejm\"]",
+            "{ id = \"org/seimas\"",
+            "{ id = \"org/sejm\"",
             &["event #1", "org/sejm"],
         );
     }
@@ -408,7 +408,12 @@ mod tests {
     #[test]
     fn date_rules_are_checked() {
         // The error is reported where the rule is used.
-        let msg = load_variant("entities.toml", "notice_period_months = 6", "");
+        let mut files = SeedSource::built_in_files();
+        let text = files.get_mut("entities.toml").expect("seed file exists");
+        let (before, after) = text.split_once("notice_period_months = 6\n").unwrap();
+        let (_, rest) = after.split_once("]\n").unwrap();
+        *text = format!("{before}{rest}");
+        let msg = load(&SeedSource::Files(files)).unwrap_err().to_string();
         assert!(
             msg.starts_with("events.toml: event #9 (`event/estonia-withdrawal-takes-effect`)")
                 && msg.contains("has no notice period"),
@@ -434,10 +439,10 @@ mod tests {
         check(
             "relations.toml",
             "valid_until_event = \"event/estonia-withdrawal-takes-effect\"",
-            "valid_until_event = \"event/estonia-withdrawal-takes-effect\"\nvalid_from = \"2026-01-01\"",
+            "valid_until_event = \"event/estonia-withdrawal-takes-effect\"\nvalid_from_event = \"event/lithuania-withdrawal-takes-effect\"",
             &[
                 "relation #6 (`state/estonia:PARTY_TO:treaty/ottawa-convention`)",
-                "ends (2025-12-27) before or when it starts (2026-01-01)",
+                "ends (2025-12-27) before or when it starts (2025-12-27)",
             ],
         );
     }

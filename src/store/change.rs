@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::graph::{Derived, Graph, GraphError, Kind, Referrer, RelationType};
 use crate::seed::{
-    self, DateRuleRecord, EntityRecord, EventRecord, EvidenceRecord, RelationRecord, SourceRecord,
+    self, ClaimRecord, DateRuleRecord, EditorialRecord, EntityRecord, EventRecord, EvidenceRecord,
+    InferredRecord, ParticipantRecord, QuotedParticipant, RelationRecord, SourceRecord,
 };
 
 /// An edit of the graph. `Update*` carry a whole record (replace); `Patch*` only the fields to
@@ -100,6 +101,10 @@ pub struct SourcePatch {
     pub publisher: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub byline: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description_evidence: Option<Vec<EvidenceRecord>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description_editorial: Option<EditorialRecord>,
 }
 
 /// Fields of an entity to change; lists replace the old list.
@@ -119,6 +124,17 @@ pub struct EntityPatch {
     /// Removes the notice period (journals from before it never set it).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub clear_notice_period: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description_evidence: Option<Vec<EvidenceRecord>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description_editorial: Option<EditorialRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice_period_evidence: Option<Vec<EvidenceRecord>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice_period_editorial: Option<EditorialRecord>,
+    /// Replaces every claim.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Vec<ClaimRecord>>,
 }
 
 /// Fields of an event to change; lists replace the old list. `date` drops a `date_rule` and
@@ -135,11 +151,11 @@ pub struct EventPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date_rule: Option<DateRuleRecord>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub actors: Option<Vec<String>>,
+    pub actors: Option<Vec<ParticipantRecord>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub addressed_to: Option<Vec<String>>,
+    pub addressed_to: Option<Vec<ParticipantRecord>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub concerns: Option<Vec<String>>,
+    pub concerns: Option<Vec<ParticipantRecord>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Vec<EvidenceRecord>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -148,6 +164,21 @@ pub struct EventPatch {
     pub aliases: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// How the date was inferred; a new `date` or `date_rule` without it is stated or computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_inferred: Option<InferredRecord>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub clear_date_inferred: bool,
+    /// The words naming each participant's part, by participant id; replaces every quote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub participant_quotes: Option<Vec<QuotedParticipant>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description_evidence: Option<Vec<EvidenceRecord>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description_editorial: Option<EditorialRecord>,
+    /// Replaces every claim.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Vec<ClaimRecord>>,
 }
 
 /// Fields of a relation to change; an empty string clears `role` and the `*_event` bounds,
@@ -230,7 +261,11 @@ impl ChangeError {
             GraphError::QuoteNotFound { quote, .. } => {
                 (Problem::QuoteNotFound, Some(quote.as_str()))
             }
-            GraphError::NoEvidence { .. } => (Problem::EvidenceRequired, None),
+            GraphError::NoEvidence { .. } | GraphError::Unmarked { .. } => {
+                (Problem::EvidenceRequired, None)
+            }
+            GraphError::BadClaim { .. } => (Problem::Invalid, None),
+            GraphError::DateNotStated { date, .. } => (Problem::Invalid, Some(date.as_str())),
             GraphError::Empty { .. }
             | GraphError::EmptyInterval { .. }
             | GraphError::DateRule { .. } => (Problem::Invalid, None),
@@ -346,7 +381,7 @@ fn event_touched(e: &EventRecord) -> Touched {
             .iter()
             .chain(&e.addressed_to)
             .chain(&e.concerns)
-            .cloned(),
+            .map(|p| p.id().to_string()),
     );
     t
 }
@@ -474,7 +509,7 @@ impl Change {
                 let ix = find(g, id, &[Kind::Event], "event")?;
                 let old = seed::event_record(g, ix);
                 let mut e = old.clone();
-                patch_event(&mut e, patch);
+                patch_event(&mut e, patch)?;
                 let mut touched = event_touched(&old);
                 update_event(g, ix, &e)?;
                 touched.extend(event_touched(&e));
@@ -631,6 +666,13 @@ fn patch_source(s: &mut SourceRecord, p: &SourcePatch) {
     if let Some(v) = &p.description {
         s.description = v.clone();
     }
+    if p.description.is_some()
+        || p.description_evidence.is_some()
+        || p.description_editorial.is_some()
+    {
+        s.description_evidence = p.description_evidence.clone().unwrap_or_default();
+        s.description_editorial = p.description_editorial.clone();
+    }
     if let Some(v) = &p.publisher {
         s.publisher = opt(v);
     }
@@ -652,15 +694,33 @@ fn patch_entity(e: &mut EntityRecord, p: &EntityPatch) {
     if let Some(v) = &p.description {
         e.description = v.clone();
     }
+    if p.description.is_some()
+        || p.description_evidence.is_some()
+        || p.description_editorial.is_some()
+    {
+        e.description_evidence = p.description_evidence.clone().unwrap_or_default();
+        e.description_editorial = p.description_editorial.clone();
+    }
     if p.notice_period_months.is_some() {
         e.notice_period_months = p.notice_period_months;
     }
     if p.clear_notice_period {
         e.notice_period_months = None;
     }
+    if p.notice_period_months.is_some()
+        || p.clear_notice_period
+        || p.notice_period_evidence.is_some()
+        || p.notice_period_editorial.is_some()
+    {
+        e.notice_period_evidence = p.notice_period_evidence.clone().unwrap_or_default();
+        e.notice_period_editorial = p.notice_period_editorial.clone();
+    }
+    if let Some(c) = &p.claims {
+        e.claims = c.clone();
+    }
 }
 
-fn patch_event(e: &mut EventRecord, p: &EventPatch) {
+fn patch_event(e: &mut EventRecord, p: &EventPatch) -> Result<(), ChangeError> {
     if let Some(k) = &p.kind {
         e.kind = k.clone();
     }
@@ -670,10 +730,18 @@ fn patch_event(e: &mut EventRecord, p: &EventPatch) {
     if let Some(v) = &p.date {
         e.date = Some(v.clone());
         e.date_rule = None;
+        e.date_inferred = None;
     }
     if let Some(v) = &p.date_rule {
         e.date_rule = Some(v.clone());
         e.date = None;
+        e.date_inferred = None;
+    }
+    if let Some(v) = &p.date_inferred {
+        e.date_inferred = Some(v.clone());
+    }
+    if p.clear_date_inferred {
+        e.date_inferred = None;
     }
     if let Some(v) = &p.actors {
         e.actors = v.clone();
@@ -696,6 +764,52 @@ fn patch_event(e: &mut EventRecord, p: &EventPatch) {
     if let Some(v) = &p.description {
         e.description = v.clone();
     }
+    if p.description.is_some()
+        || p.description_evidence.is_some()
+        || p.description_editorial.is_some()
+    {
+        e.description_evidence = p.description_evidence.clone().unwrap_or_default();
+        e.description_editorial = p.description_editorial.clone();
+    }
+    if let Some(c) = &p.claims {
+        e.claims = c.clone();
+    }
+    if let Some(quotes) = &p.participant_quotes {
+        set_participant_quotes(e, quotes)?;
+    }
+    Ok(())
+}
+
+/// Gives each participant of `e` named in `quotes` its quote, and the others none.
+fn set_participant_quotes(
+    e: &mut EventRecord,
+    quotes: &[QuotedParticipant],
+) -> Result<(), ChangeError> {
+    for q in quotes {
+        let takes_part = [&e.actors, &e.addressed_to, &e.concerns]
+            .iter()
+            .any(|list| list.iter().any(|p| p.id() == q.id));
+        if !takes_part {
+            return Err(ChangeError::new(
+                Problem::NotFound,
+                Some(&q.id),
+                format!(
+                    "`{}` does not take part in event `{}`: a quote names a participant's part",
+                    q.id, e.id
+                ),
+            ));
+        }
+    }
+    for list in [&mut e.actors, &mut e.addressed_to, &mut e.concerns] {
+        for p in list.iter_mut() {
+            let id = p.id().to_string();
+            *p = match quotes.iter().find(|q| q.id == id) {
+                Some(q) => ParticipantRecord::Quoted(q.clone()),
+                None => ParticipantRecord::Id(id),
+            };
+        }
+    }
+    Ok(())
 }
 
 fn patch_relation(r: &mut RelationRecord, p: &RelationPatch) {
@@ -797,7 +911,7 @@ fn detach(g: &mut Graph, ix: petgraph::graph::NodeIndex) -> Result<Touched, Chan
     for ev in events {
         let mut rec = seed::event_record(g, ev);
         for list in [&mut rec.actors, &mut rec.addressed_to, &mut rec.concerns] {
-            list.retain(|p| *p != id);
+            list.retain(|p| p.id() != id);
         }
         touched.nodes.insert(rec.id.clone());
         g.set_participants(ev, &seed::participants(&rec))
@@ -839,9 +953,23 @@ fn merge(g: &mut Graph, survivor: &str, merged: &str) -> Result<Touched, ChangeE
     }
     if keep.description.is_empty() {
         keep.description = gone.description.clone();
+        keep.description_evidence = gone.description_evidence.clone();
+        keep.description_editorial = gone.description_editorial.clone();
     }
     if keep.notice_period_months.is_none() {
         keep.notice_period_months = gone.notice_period_months;
+        keep.notice_period_evidence = gone.notice_period_evidence.clone();
+        keep.notice_period_editorial = gone.notice_period_editorial.clone();
+    }
+    // Claims: the merged entity's that the survivor does not make already.
+    for c in &gone.claims {
+        if !keep
+            .claims
+            .iter()
+            .any(|k| k.property == c.property && k.value == c.value)
+        {
+            keep.claims.push(c.clone());
+        }
     }
     update_entity(g, keep_ix, &keep)?;
     let mut touched = Touched::node(survivor);
@@ -869,9 +997,9 @@ fn merge(g: &mut Graph, survivor: &str, merged: &str) -> Result<Touched, ChangeE
     for ev in events {
         let mut rec = seed::event_record(g, ev);
         for list in [&mut rec.actors, &mut rec.addressed_to, &mut rec.concerns] {
-            list.iter_mut().for_each(swap);
+            list.iter_mut().for_each(|p| swap(p.id_mut()));
             let mut seen = BTreeSet::new();
-            list.retain(|p| seen.insert(p.clone()));
+            list.retain(|p| seen.insert(p.id().to_string()));
         }
         touched.nodes.insert(rec.id.clone());
         g.set_participants(ev, &seed::participants(&rec))
@@ -947,8 +1075,7 @@ mod tests {
             name: name.into(),
             labels: Default::default(),
             aliases: vec![],
-            description: String::new(),
-            notice_period_months: None,
+            ..Default::default()
         }
     }
 
@@ -1056,6 +1183,11 @@ mod tests {
         };
         patch(EntityPatch {
             description: Some("first editor".into()),
+            description_editorial: Some(EditorialRecord {
+                by: "first".into(),
+                at: "2026-12-01".into(),
+                note: None,
+            }),
             ..Default::default()
         })
         .apply(&mut g)

@@ -573,8 +573,7 @@ mod tests {
                 name: id.into(),
                 labels: Default::default(),
                 aliases: vec![],
-                description: String::new(),
-                notice_period_months: None,
+                ..Default::default()
             },
         }
     }

@@ -52,6 +52,41 @@ pub struct EvidenceInput {
     pub quote: String,
 }
 
+/// The words of a source that name one participant's part in an event.
+#[derive(InputObject, Clone)]
+pub struct ParticipantQuoteInput {
+    /// The participant: one of the event's actors, addressees or subjects.
+    pub entity: ID,
+    /// The exact words.
+    pub quote: String,
+    /// The source quoted; by default that of the event's first piece of evidence.
+    pub source: Option<ID>,
+}
+
+/// How an event's date was inferred, when no sentence of its evidence states it.
+#[derive(InputObject, Clone)]
+pub struct DateInferenceInput {
+    /// Why the date is what it is ("reported 'at the same time' as the note of 27 June").
+    pub reasoning: String,
+    /// The event it is inferred from: the date is no more precise than that event's, and its
+    /// period contains it. Without one, the date is at most a month.
+    pub from: Option<ID>,
+}
+
+/// A statement about an entity or event that is not a relation.
+#[derive(InputObject, Clone)]
+pub struct ClaimInput {
+    /// A lowercase word: `bans`, `founded`, `headquarters`.
+    pub property: String,
+    /// What is stated.
+    pub value: String,
+    /// The quotes that state it. Without them the claim is editorial background, recorded as
+    /// added by the writer's token, today.
+    pub evidence: Option<Vec<EvidenceInput>>,
+    /// For editorial background: why, or where it comes from.
+    pub note: Option<String>,
+}
+
 /// How an event's date is computed instead of given.
 #[derive(InputObject, Clone)]
 pub struct DateRuleInput {
@@ -80,6 +115,8 @@ pub struct CreateSourceInput {
     pub url: Option<String>,
     /// A short description.
     pub description: Option<String>,
+    /// The quotes that state the description; without them it is editorial, by the writer.
+    pub description_evidence: Option<Vec<EvidenceInput>>,
     /// The publishing organisation's id (needs `byline`).
     pub publisher: Option<ID>,
     /// The text in the source naming the publisher: the evidence for `PUBLISHED_BY`.
@@ -105,6 +142,9 @@ pub struct UpdateSourceInput {
     pub url: MaybeUndefined<String>,
     /// A short description; `null` empties it.
     pub description: MaybeUndefined<String>,
+    /// The quotes that state the description (with it, or for the one it has); `null` makes
+    /// it editorial, by the writer. A new description without them is editorial.
+    pub description_evidence: MaybeUndefined<Vec<EvidenceInput>>,
     /// The publishing organisation's id; `null` removes the publisher.
     pub publisher: MaybeUndefined<ID>,
     /// The text naming the publisher; `null` removes it.
@@ -137,8 +177,14 @@ pub struct CreateEntityInput {
     pub aliases: Option<Vec<String>>,
     /// A short description.
     pub description: Option<String>,
+    /// The quotes that state the description; without them it is editorial, by the writer.
+    pub description_evidence: Option<Vec<EvidenceInput>>,
     /// Treaties only: months between a notice of withdrawal and its effect.
     pub notice_period_months: Option<u32>,
+    /// The quotes that state the notice period; without them it is editorial, by the writer.
+    pub notice_period_evidence: Option<Vec<EvidenceInput>>,
+    /// Other statements about the entity.
+    pub claims: Option<Vec<ClaimInput>>,
 }
 
 /// Changes to an entity: absent fields keep their value, `null` clears an optional one.
@@ -157,8 +203,15 @@ pub struct UpdateEntityInput {
     pub aliases: MaybeUndefined<Vec<String>>,
     /// A short description; `null` empties it.
     pub description: MaybeUndefined<String>,
+    /// The quotes that state the description (with it, or for the one it has); `null` makes
+    /// it editorial, by the writer. A new description without them is editorial.
+    pub description_evidence: MaybeUndefined<Vec<EvidenceInput>>,
     /// Treaties only: the notice period in months; `null` removes it.
     pub notice_period_months: MaybeUndefined<u32>,
+    /// The quotes that state the notice period, as for `descriptionEvidence`.
+    pub notice_period_evidence: MaybeUndefined<Vec<EvidenceInput>>,
+    /// Other statements about the entity (replaces them all; `null` removes them).
+    pub claims: MaybeUndefined<Vec<ClaimInput>>,
 }
 
 /// An entity to delete.
@@ -188,6 +241,8 @@ pub struct CreateEventInput {
     pub date: Option<FuzzyDate>,
     /// Computes the date from a notification and a treaty's notice period.
     pub date_rule: Option<DateRuleInput>,
+    /// How `date` was inferred, when no sentence of the evidence states it.
+    pub date_inferred: Option<DateInferenceInput>,
     /// Who acts.
     pub actors: Option<Vec<ID>>,
     /// To whom it is addressed.
@@ -196,12 +251,19 @@ pub struct CreateEventInput {
     pub concerns: Option<Vec<ID>>,
     /// The quotes stating it (at least one).
     pub evidence: Vec<EvidenceInput>,
+    /// The words naming participants' parts; a participant without one shows the event's
+    /// evidence, marked as the event's.
+    pub participant_quotes: Option<Vec<ParticipantQuoteInput>>,
     /// Titles in other languages.
     pub labels: Option<Vec<LabelInput>>,
     /// Other titles.
     pub aliases: Option<Vec<String>>,
     /// A short description.
     pub description: Option<String>,
+    /// The quotes that state the description; without them it is editorial, by the writer.
+    pub description_evidence: Option<Vec<EvidenceInput>>,
+    /// Other statements about the event.
+    pub claims: Option<Vec<ClaimInput>>,
 }
 
 /// Changes to an event: absent fields keep their value, `null` clears an optional one. Lists
@@ -220,6 +282,9 @@ pub struct UpdateEventInput {
     pub date: MaybeUndefined<FuzzyDate>,
     /// Computes the date instead (drops `date`).
     pub date_rule: MaybeUndefined<DateRuleInput>,
+    /// How the date was inferred; `null` says the evidence states it. A new `date` without
+    /// it must be stated by the evidence.
+    pub date_inferred: MaybeUndefined<DateInferenceInput>,
     /// Who acts; `null` removes them all.
     pub actors: MaybeUndefined<Vec<ID>>,
     /// To whom it is addressed; `null` removes them all.
@@ -228,12 +293,18 @@ pub struct UpdateEventInput {
     pub concerns: MaybeUndefined<Vec<ID>>,
     /// The quotes stating it (replaces the old ones; at least one).
     pub evidence: MaybeUndefined<Vec<EvidenceInput>>,
+    /// The words naming participants' parts (replaces them all; `null` removes them).
+    pub participant_quotes: MaybeUndefined<Vec<ParticipantQuoteInput>>,
     /// Titles in other languages; `null` removes them.
     pub labels: MaybeUndefined<Vec<LabelInput>>,
     /// Other titles; `null` removes them.
     pub aliases: MaybeUndefined<Vec<String>>,
     /// A short description; `null` empties it.
     pub description: MaybeUndefined<String>,
+    /// The quotes that state the description, as for `UpdateEntityInput`.
+    pub description_evidence: MaybeUndefined<Vec<EvidenceInput>>,
+    /// Other statements about the event (replaces them all; `null` removes them).
+    pub claims: MaybeUndefined<Vec<ClaimInput>>,
 }
 
 /// An event to delete: nothing may refer to it.

@@ -53,6 +53,14 @@ fn check_access(ctx: &Context<'_>) -> Result<(), ApiError> {
     }
 }
 
+/// Who writes, and the day: what a statement written without quotes is marked with.
+fn author(_ctx: &Context<'_>) -> changes::Author {
+    changes::Author {
+        name: "editor".into(),
+        today: chrono::Utc::now().date_naive(),
+    }
+}
+
 /// Runs the changes on a blocking thread (the store fsyncs), named by the client's
 /// `clientMutationId` when it gave one. The outer error is the server's (top-level), the
 /// inner one the store's refusal of the input.
@@ -112,6 +120,7 @@ async fn write(
     inputs: Vec<(ChangeInput, Vec<String>)>,
 ) -> Result<Outcome, ApiError> {
     check_access(ctx)?;
+    let author = author(ctx);
     let mut located = Vec::with_capacity(inputs.len());
     let mut changes = Vec::with_capacity(inputs.len());
     let mut errors = vec![];
@@ -138,7 +147,7 @@ async fn write(
                 );
             }
         }
-        match changes::to_change(input) {
+        match changes::to_change(input, &author) {
             Ok(c) => changes.push(c),
             Err(e) => errors.push(e.within(&prefix)),
         }

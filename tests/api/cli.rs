@@ -215,8 +215,8 @@ fn an_event_with_an_unknown_actor_is_rejected() {
     let n = seed.replace(
         "events.toml",
         "event",
-        "actors = [\"org/seimas\"]",
-        "actors = [\"org/seimass\"]",
+        "{ id = \"org/seimas\"",
+        "{ id = \"org/seimass\"",
     );
     assert_rejected(
         &seed.check(),

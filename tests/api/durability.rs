@@ -393,7 +393,7 @@ async fn write_a_bit_of_everything(server: &Server) {
                     publishedAt: \"2025-07-02T10:00:00Z\", language: \"en\"
                 }) { version userErrors { field message code } }
             }",
-            json!({ "text": "A short note. Latvia joined the withdrawal. Nothing else." }),
+            json!({ "text": "A short note. Latvia joined the withdrawal. Lithuania's note is dated 1 July 2025. Nothing else." }),
         )
         .await;
     add_state(server, "latvia").await;
@@ -411,7 +411,8 @@ async fn write_a_bit_of_everything(server: &Server) {
     server
         .write(
             "mutation {
-                updateEvent(input: { id: \"event/2025-06-27-estonia-notifies-un\", date: \"2025-07-01\" }) {
+                updateEvent(input: { id: \"event/2025-06-27-lithuania-notifies-un\", date: \"2025-07-01\",
+                    evidence: [{ source: \"source/durability-note\", quote: \"Lithuania's note is dated 1 July 2025\" }] }) {
                     version userErrors { field message code }
                 }
             }",
@@ -424,7 +425,7 @@ const EVERYTHING: &str = "{
     stats { nodeCount relationCount }
     source: entity(id: \"source/durability-note\") { ... on Source { text } }
     relation(id: \"state/latvia:SUPPORTS:state/estonia\") { evidence { quote } }
-    effect: entity(id: \"event/estonia-withdrawal-takes-effect\") { ... on Event { date } }
+    effect: entity(id: \"event/lithuania-withdrawal-takes-effect\") { ... on Event { date } }
 }";
 
 #[tokio::test]

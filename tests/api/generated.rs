@@ -95,13 +95,13 @@ impl Oracle {
                 rels.push(plain("LEADS_TO", &rule.after, &e.id));
             }
             for a in &e.actors {
-                rels.push(plain("ACTOR_IN", a, &e.id));
+                rels.push(plain("ACTOR_IN", a.id(), &e.id));
             }
             for a in &e.addressed_to {
-                rels.push(plain("ADDRESSED_TO", &e.id, a));
+                rels.push(plain("ADDRESSED_TO", &e.id, a.id()));
             }
             for c in &e.concerns {
-                rels.push(plain("CONCERNS", &e.id, c));
+                rels.push(plain("CONCERNS", &e.id, c.id()));
             }
         }
         for s in &sources {

@@ -403,9 +403,21 @@ async fn an_event_known_only_to_its_month_is_on_the_time_line_of_any_day_in_that
                 id date dateText datePrecision participants { role entity { id } } } } }",
         )
         .await;
+    // The three events the article dates only to June: Norway's announcement and the two
+    // statements it reports without a day.
     let nodes = data["events"]["nodes"].as_array().unwrap();
-    assert_eq!(nodes.len(), 1, "{nodes:#?}");
-    let norway = &nodes[0];
+    let ids: Vec<&str> = nodes.iter().map(|n| n["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "event/2025-06-27-lithuania-mfa-statement",
+            "event/2025-06-27-tsahkna-explains-withdrawal",
+            "event/2025-06-norway-remains-party",
+        ],
+        "{nodes:#?}"
+    );
+    assert!(nodes.iter().all(|n| n["datePrecision"] == "MONTH"));
+    let norway = &nodes[2];
     assert!(participants(norway, "ACTOR").contains("state/norway"));
     assert_eq!(norway["datePrecision"], "MONTH");
     assert_eq!(norway["dateText"], "2025-06");

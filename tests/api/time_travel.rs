@@ -370,7 +370,8 @@ async fn the_time_line_by_day_has_one_group_per_date() {
             assert_eq!(e["date"], g["start"], "{g:#}");
         }
     }
-    // Norway's announcement is known only to its month: it is not given a made-up day.
+    // Norway's announcement and the two statements are known only to their month: they are
+    // not given a made-up day.
     let june = group(&groups, "2025-06");
     assert_eq!(
         (june["start"].as_str(), june["end"].as_str()),
@@ -378,7 +379,14 @@ async fn the_time_line_by_day_has_one_group_per_date() {
     );
     assert_eq!(
         ids_of(june),
-        BTreeSet::from(["event/2025-06-norway-remains-party".to_string()])
+        BTreeSet::from(
+            [
+                "event/2025-06-27-lithuania-mfa-statement",
+                "event/2025-06-27-tsahkna-explains-withdrawal",
+                "event/2025-06-norway-remains-party"
+            ]
+            .map(String::from)
+        )
     );
     assert_eq!(
         ids_of(group(&groups, "2025-05-08")),

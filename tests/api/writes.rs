@@ -17,12 +17,12 @@ use crate::helpers::{
 /// A source added by the tests: its text holds the quotes the new facts cite.
 const NEW_SOURCE: &str = "source/test-baltic-brief-2025-06-30";
 const NEW_SOURCE_TEXT: &str = "Baltic brief, 30 June 2025. \
-    Latvia also notified the United Nations of its withdrawal from the Ottawa Convention. \
-    Latvia has been a member of NATO since 2004. \
+    Latvia also notified the United Nations of its withdrawal from the Ottawa Convention on June 30. \
+    Latvia has been a member of NATO since 29 March 2004. \
     The Latvian foreign minister said the step answers the threat from Russia.";
 const LATVIA_NOTIFIES: &str =
     "Latvia also notified the United Nations of its withdrawal from the Ottawa Convention";
-const LATVIA_IN_NATO: &str = "Latvia has been a member of NATO since 2004";
+const LATVIA_IN_NATO: &str = "Latvia has been a member of NATO since 29 March 2004";
 
 const CREATE_SOURCE: &str = "mutation($input: CreateSourceInput!) {
     createSource(input: $input) {
@@ -472,7 +472,7 @@ async fn create_event_links_its_actors_and_cites_a_quote_of_the_new_source() {
     assert_eq!(ev["source"]["id"], NEW_SOURCE);
     assert_eq!(
         ev["sentence"],
-        format!("{LATVIA_NOTIFIES}."),
+        format!("{LATVIA_NOTIFIES} on June 30."),
         "the sentence is found in the new source's text"
     );
     assert_eq!(
@@ -598,12 +598,12 @@ async fn update_entity_changes_the_given_fields_and_keeps_the_others() {
 async fn moving_a_notification_date_moves_the_computed_withdrawal_and_the_party_to_end() {
     let app = spawn_writable_app(None).await;
     let q = "{
-        effect: entity(id: \"event/estonia-withdrawal-takes-effect\") { ... on Event { date } }
-        estonia: entity(id: \"state/estonia\") {
+        effect: entity(id: \"event/lithuania-withdrawal-takes-effect\") { ... on Event { date } }
+        lithuania: entity(id: \"state/lithuania\") {
             relations(relationTypes: [PARTY_TO]) { edges { validUntil entity { id } } }
         }
-        lithuania: entity(id: \"event/lithuania-withdrawal-takes-effect\") { ... on Event { date } }
-        status: relationStatus(from: \"state/estonia\", type: PARTY_TO,
+        estonia: entity(id: \"event/estonia-withdrawal-takes-effect\") { ... on Event { date } }
+        status: relationStatus(from: \"state/lithuania\", type: PARTY_TO,
                                to: \"treaty/ottawa-convention\", asOf: \"2025-12-31\") { holds }
     }";
     let before = app.data(q).await;
@@ -613,14 +613,30 @@ async fn moving_a_notification_date_moves_the_computed_withdrawal_and_the_party_
     let p = applied(
         &app,
         "mutation {
-            updateEvent(input: { id: \"event/2025-06-27-estonia-notifies-un\", date: \"2025-07-01\" }) {
-                version event { date datePrecision } userErrors { field message code }
+            createSource(input: { id: \"source/correction\", title: \"Correction\", language: \"en\",
+                publishedAt: \"2025-07-02T09:00:00Z\",
+                text: \"Correction: Lithuania's note to the UN is dated 1 July 2025.\" }) {
+                version userErrors { field message code }
+            }
+        }",
+        json!({}),
+    )
+    .await;
+    let p = applied(
+        &app,
+        "mutation {
+            updateEvent(input: { id: \"event/2025-06-27-lithuania-notifies-un\", date: \"2025-07-01\",
+                evidence: [{ source: \"source/correction\", quote: \"Lithuania's note to the UN is dated 1 July 2025\" }] }) {
+                version event { date datePrecision dateBasis { kind evidence { quote } } }
+                userErrors { field message code }
             }
         }",
         json!({}),
     )
     .await;
     assert_eq!(p["event"]["date"], "2025-07-01");
+    assert_eq!(p["event"]["dateBasis"]["kind"], "STATED");
+    assert_eq!(p["event"]["dateBasis"]["evidence"]["quote"], "1 July 2025");
     assert_eq!(p["event"]["datePrecision"], "DAY");
 
     let after = app.data(q).await;
@@ -628,7 +644,7 @@ async fn moving_a_notification_date_moves_the_computed_withdrawal_and_the_party_
         after["effect"]["date"], "2026-01-01",
         "six months after the new notification date"
     );
-    let edge = &after["estonia"]["relations"]["edges"][0];
+    let edge = &after["lithuania"]["relations"]["edges"][0];
     assert_eq!(edge["entity"]["id"], "treaty/ottawa-convention");
     assert_eq!(edge["validUntil"], "2026-01-01");
     assert_eq!(
@@ -636,8 +652,8 @@ async fn moving_a_notification_date_moves_the_computed_withdrawal_and_the_party_
         "still a party on 31 December"
     );
     assert_eq!(
-        after["lithuania"], before["lithuania"],
-        "Lithuania's date does not depend on Estonia's notification"
+        after["estonia"], before["estonia"],
+        "Estonia's date does not depend on Lithuania's notification"
     );
 }
 
@@ -648,7 +664,7 @@ async fn update_relation_keeps_its_id_and_changes_role_and_validity() {
     let p = applied(
         &app,
         "mutation($id: ID!) {
-            updateRelation(input: { id: $id, role: \"Head of State\", validFrom: \"2021-10-11\" }) {
+            updateRelation(input: { id: $id, role: \"Head of State\", validFrom: \"2025-06-13\" }) {
                 version relation { id role validFrom validUntil } userErrors { field message code }
             }
         }",
@@ -658,12 +674,12 @@ async fn update_relation_keeps_its_id_and_changes_role_and_validity() {
     let r = &p["relation"];
     assert_eq!(r["id"], id);
     assert_eq!(r["role"], "Head of State");
-    assert_eq!(r["validFrom"], "2021-10-11");
+    assert_eq!(r["validFrom"], "2025-06-13");
 
     let q = "query($id: ID!) {
         relation(id: $id) {
             id role validFrom evidence { quote }
-            before: holdsOn(asOf: \"2021-10-10\") after: holdsOn(asOf: \"2021-10-11\")
+            before: holdsOn(asOf: \"2025-06-12\") after: holdsOn(asOf: \"2025-06-13\")
         }
     }";
     let read = app.data_vars(q, json!({ "id": id })).await;
@@ -1259,10 +1275,10 @@ async fn null_clears_and_absent_keeps_in_an_update() {
     let set = applied(
         &app,
         update,
-        json!({ "input": { "id": id, "validFrom": "2021-10-11" } }),
+        json!({ "input": { "id": id, "validFrom": "2025-06-13" } }),
     )
     .await;
-    assert_eq!(set["relation"]["validFrom"], "2021-10-11");
+    assert_eq!(set["relation"]["validFrom"], "2025-06-13");
     assert_eq!(
         set["relation"]["role"], "President",
         "absent keeps the role"

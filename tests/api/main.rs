@@ -19,6 +19,7 @@ mod protocol;
 mod reader_questions;
 mod readme;
 mod search;
+mod sourced;
 mod time_travel;
 mod transports;
 mod websocket;

@@ -7,6 +7,7 @@ mod error;
 mod execute;
 pub mod extensions;
 mod facets;
+mod history;
 mod listing;
 mod mutation;
 mod offload;

@@ -11,6 +11,8 @@
 //! error names the setting as it was given: the flag, the variable, or the key and the file.
 //! What leaves this module is a [`Settings`] holding only valid values.
 
+mod tokens;
+
 use std::fmt;
 use std::net::SocketAddr;
 use std::num::{NonZeroU64, NonZeroUsize};
@@ -26,7 +28,7 @@ use figment::value::{Dict, Map};
 use figment::{Figment, Metadata, Profile, Provider, Source};
 use serde::{Deserialize, Serialize};
 
-use crate::http::HttpConfig;
+use crate::http::{HttpConfig, WriteTokens};
 
 /// Where the server listens unless told otherwise.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
@@ -34,7 +36,8 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 pub const MIN_TOKEN_LEN: usize = 16;
 /// The variable naming the configuration file.
 pub const CONFIG_ENV: &str = "NEWSGRAPH_CONFIG";
-/// The variable holding the write token itself (never a flag: `ps` would show it).
+/// The variable holding a write token itself, `NAME:TOKEN` or bare (never a flag: `ps` would
+/// show it).
 pub const WRITE_TOKEN_ENV: &str = "NEWSGRAPH_WRITE_TOKEN";
 
 /// A GraphQL knowledge-graph server for the news.
@@ -103,7 +106,7 @@ pub struct Layer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
 
-    /// A file holding the write token (its first line); or put the token itself in NEWSGRAPH_WRITE_TOKEN.
+    /// A file of write tokens, one `NAME:TOKEN` (or a bare token, named `editor`) per line; or put one in NEWSGRAPH_WRITE_TOKEN.
     #[arg(long, env = "NEWSGRAPH_WRITE_TOKEN_FILE", value_name = "FILE")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub write_token_file: Option<PathBuf>,
@@ -323,8 +326,8 @@ pub struct Settings {
     pub addr: SocketAddr,
     pub seed: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
-    /// The bearer token writes need; `None`: the server is read-only.
-    pub write_token: Option<String>,
+    /// The bearer tokens writes may use, by name; none: the server is read-only.
+    pub write_tokens: WriteTokens,
     pub http: HttpConfig,
     pub log_format: LogFormat,
     pub command: Command,
@@ -336,15 +339,12 @@ pub struct Settings {
 
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The token must never reach a log line.
+        // A token must never reach a log line (`WriteTokens`' Debug shows only names).
         f.debug_struct("Settings")
             .field("addr", &self.addr)
             .field("seed", &self.seed)
             .field("data_dir", &self.data_dir)
-            .field(
-                "write_token",
-                &self.write_token.as_ref().map(|_| "<redacted>"),
-            )
+            .field("write_tokens", &self.write_tokens.names())
             .field("http", &self.http)
             .field("log_format", &self.log_format)
             .field("command", &self.command)
@@ -657,15 +657,6 @@ fn parse_origin(origin: &str) -> Result<String, String> {
     })
 }
 
-/// The first line of a token file, trimmed.
-fn read_token_file(path: &Path, origin: &str) -> Result<String, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
-        setting: origin.to_string(),
-        message: format!("cannot read the write token file {}: {e}", path.display()),
-    })?;
-    Ok(text.lines().next().unwrap_or_default().trim().to_string())
-}
-
 /// A non-empty variable of this process (an empty one counts as unset, as clap does).
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -718,7 +709,7 @@ impl Settings {
             ws_init_timeout: Duration::from_secs(s.ws_init_timeout_secs.get()),
         };
 
-        let write_token = write_token(s.write_token_file.as_deref(), &origins)?;
+        let write_tokens = write_tokens(s.write_token_file.as_deref(), &origins)?;
 
         let command = if let Some(Subcommand::Generate(g)) = args.subcommand {
             if g.nodes < crate::generate::MIN_NODES {
@@ -750,7 +741,7 @@ impl Settings {
             addr: s.addr,
             seed: s.seed,
             data_dir: s.data_dir,
-            write_token,
+            write_tokens,
             http,
             log_format: s.log_format,
             command,
@@ -778,34 +769,20 @@ fn unknown_variables() -> Vec<String> {
     warnings
 }
 
-/// The write token: from NEWSGRAPH_WRITE_TOKEN or from a token file (flag, variable or file
-/// key), never both, and long enough.
-fn write_token(file: Option<&Path>, origins: &Origins<'_>) -> Result<Option<String>, ConfigError> {
-    let from_env = var(WRITE_TOKEN_ENV);
-    let (token, origin) = match (file, from_env) {
-        (Some(_), Some(_)) => {
-            return Err(ConfigError::Invalid {
-                setting: origins.of("write_token_file"),
-                message: format!(
-                    "give the write token in {WRITE_TOKEN_ENV} or a token file, not both"
-                ),
-            });
-        }
-        (Some(path), None) => {
-            let origin = origins.of("write_token_file");
-            (Some(read_token_file(path, &origin)?), origin)
-        }
-        (None, token) => (token, WRITE_TOKEN_ENV.to_string()),
-    };
-    if let Some(t) = &token
-        && t.chars().count() < MIN_TOKEN_LEN
-    {
-        return Err(ConfigError::Invalid {
-            setting: origin,
-            message: format!("the write token must be at least {MIN_TOKEN_LEN} characters long"),
-        });
+/// The write tokens: from NEWSGRAPH_WRITE_TOKEN or from a token file (flag, variable or file
+/// key), never both; see `tokens.rs` for the syntax and the checks.
+fn write_tokens(file: Option<&Path>, origins: &Origins<'_>) -> Result<WriteTokens, ConfigError> {
+    match (file, var(WRITE_TOKEN_ENV)) {
+        (Some(_), Some(_)) => Err(ConfigError::Invalid {
+            setting: origins.of("write_token_file"),
+            message: format!(
+                "give the write tokens in {WRITE_TOKEN_ENV} or a token file, not both"
+            ),
+        }),
+        (Some(path), None) => tokens::from_file(path, &origins.of("write_token_file")),
+        (None, Some(token)) => tokens::from_var(&token, WRITE_TOKEN_ENV),
+        (None, None) => Ok(WriteTokens::default()),
     }
-    Ok(token)
 }
 
 #[cfg(test)]
@@ -882,7 +859,7 @@ mod tests {
         assert_eq!(s.addr, DEFAULT_ADDR.parse().unwrap());
         assert_eq!(s.seed, None);
         assert_eq!(s.data_dir, None);
-        assert_eq!(s.write_token, None);
+        assert!(s.write_tokens.is_empty());
         assert_eq!(s.log_format, LogFormat::Text);
         assert_eq!(s.command, Command::Serve);
         assert_eq!(s.http.max_body_bytes, d.max_body_bytes);
@@ -1313,17 +1290,20 @@ mod tests {
     fn the_write_token_comes_from_the_environment_or_a_file_never_both() {
         let token = "0123456789abcdef0123";
         let s = resolve(&[], &[("NEWSGRAPH_WRITE_TOKEN", token)]).unwrap();
-        assert_eq!(s.write_token.as_deref(), Some(token));
+        assert_eq!(s.write_tokens.names(), vec!["editor"]);
         assert!(
             !format!("{s:?}").contains(token),
             "Debug never shows the token"
         );
+        let s = resolve(&[], &[("NEWSGRAPH_WRITE_TOKEN", &format!("desk:{token}"))]).unwrap();
+        assert_eq!(s.write_tokens.names(), vec!["desk"]);
 
         let mut file = tempfile::NamedTempFile::new().unwrap();
-        writeln!(file, "{token}\nignored").unwrap();
+        writeln!(file, "# editors\n{token}\nbot:another-token-0123456789").unwrap();
         let path = file.path().to_str().unwrap();
         let s = resolve(&["--write-token-file", path], &[]).unwrap();
-        assert_eq!(s.write_token.as_deref(), Some(token));
+        assert_eq!(s.write_tokens.names(), vec!["editor", "bot"]);
+        assert!(!format!("{s:?}").contains("another-token"));
 
         let e = error(
             &["--write-token-file", path],
@@ -1332,6 +1312,19 @@ mod tests {
         assert!(e.contains("not both"), "{e}");
         let e = error(&[], &[("NEWSGRAPH_WRITE_TOKEN", "short")]);
         assert!(e.contains("at least 16 characters"), "{e}");
+        assert!(e.starts_with("NEWSGRAPH_WRITE_TOKEN: "), "{e}");
+        let e = error(
+            &[],
+            &[("NEWSGRAPH_WRITE_TOKEN", "no spaces:0123456789abcdef0123")],
+        );
+        assert!(e.contains("not a token name"), "{e}");
+
+        let mut bad = tempfile::NamedTempFile::new().unwrap();
+        writeln!(bad, "a:{token}\nb:{token}").unwrap();
+        let bad_path = bad.path().to_str().unwrap();
+        let e = error(&["--write-token-file", bad_path], &[]);
+        assert!(e.contains(&format!("{bad_path}, line 2")), "{e}");
+        assert!(!e.contains(token), "{e}");
         let e = error(&["--write-token-file", "/nonexistent/token"], &[]);
         assert!(
             e.contains("--write-token-file") && e.contains("/nonexistent/token"),
@@ -1339,7 +1332,7 @@ mod tests {
         );
         // An empty variable is no token at all.
         let s = resolve(&[], &[("NEWSGRAPH_WRITE_TOKEN", "")]).unwrap();
-        assert_eq!(s.write_token, None);
+        assert!(s.write_tokens.is_empty());
     }
 
     #[test]

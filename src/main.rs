@@ -156,14 +156,16 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         Command::Serve | Command::PrintSchema | Command::Generate(_) => {}
     }
 
-    let token = settings.write_token;
-    if token.is_some() && settings.data_dir.is_none() {
+    let tokens = settings.write_tokens;
+    if !tokens.is_empty() && settings.data_dir.is_none() {
         tracing::warn!(
             "a write token without --data-dir: writes are kept in memory only and lost at restart"
         );
     }
-    if token.is_none() {
+    if tokens.is_empty() {
         tracing::info!("no write token: the server is read-only");
+    } else {
+        tracing::info!(writers = ?tokens.names(), "writes accepted with the named tokens");
     }
     if !settings.http.graphiql {
         tracing::info!("production mode: no GraphiQL, no introspection");
@@ -180,7 +182,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let metrics = http::Metrics::new();
     metrics.set_graph(graph.node_count(), graph.relation_count(), store.version());
     drop(graph);
-    let state = http::AppState::new(Arc::new(store), token, settings.http, metrics);
+    let state = http::AppState::new(Arc::new(store), tokens, settings.http, metrics);
     http::serve_until(listener, state, shutdown_signal()).await?;
     // Every acknowledged write was fsynced before it was answered: nothing is left to flush.
     tracing::info!("stopped");

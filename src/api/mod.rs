@@ -7,6 +7,7 @@ mod error;
 mod execute;
 pub mod extensions;
 mod facets;
+mod history;
 mod listing;
 mod mutation;
 mod offload;
@@ -26,7 +27,7 @@ use crate::store::Store;
 pub use error::{ApiError, code};
 pub use execute::{execute, is_request_error};
 pub use extensions::{Outcome, Pipeline, RequestInfo};
-pub use mutation::{MutationRoot, WriteAccess};
+pub use mutation::{MutationRoot, WriteAccess, Writer};
 pub use pagination::{DEFAULT_PAGE, MAX_PAGE};
 pub use query::QueryRoot;
 pub use subscription::SubscriptionRoot;
@@ -143,7 +144,7 @@ mod tests {
         .variables(async_graphql::Variables::from_json(
             serde_json::json!({ "c": changes }),
         ))
-        .data(super::WriteAccess::Granted);
+        .data(super::WriteAccess::Granted(super::Writer::new("editor")));
         let resp = schema.execute(write).await;
         assert!(resp.errors.is_empty(), "{:?}", resp.errors);
         assert!(store.graph().lookup("state/s-999").is_some());

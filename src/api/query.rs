@@ -161,7 +161,11 @@ fn node_by_id(g: &Arc<Graph>, id: &str) -> Option<Node> {
 /// The entry points for reading the graph.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(ReadQuery, super::analysis::AnalysisQuery);
+pub struct QueryRoot(
+    ReadQuery,
+    super::analysis::AnalysisQuery,
+    super::history::HistoryQuery,
+);
 
 /// Lookups, listings and search; merged into `Query`.
 #[derive(Default)]

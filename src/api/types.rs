@@ -388,7 +388,43 @@ pub fn event_key(g: &Graph, ix: NodeIndex) -> String {
             ty = "Option<i32>",
             desc = "At most this many quotes (default 10, at most 100)."
         )
-    )
+    ),
+    // Provenance (see `history.rs`).
+    field(
+        name = "created_at",
+        ty = "Option<DateTime>",
+        desc = "When the write that created this record was committed; null for a record from the seed."
+    ),
+    field(
+        name = "created_by",
+        ty = "Option<String>",
+        desc = "The name of the write token that created this record; null for a record from the seed."
+    ),
+    field(
+        name = "updated_at",
+        ty = "Option<DateTime>",
+        desc = "When the newest write that touched this record was committed; null if no write has."
+    ),
+    field(
+        name = "updated_by",
+        ty = "Option<String>",
+        desc = "The name of the write token of the newest write that touched this record; null if no write has."
+    ),
+    field(
+        name = "history",
+        ty = "super::history::WriteConnection",
+        desc = "The writes that touched this record, newest first. A page costs O(page · log writes).",
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Page size (at most 100; default 20)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after this cursor (older writes)."
+        ),
+    ),
 )]
 pub enum Node {
     State(State),
@@ -549,7 +585,43 @@ impl From<Entity> for Node {
             ty = "Option<String>",
             desc = "End before this cursor."
         ),
-    )
+    ),
+    // Provenance (see `history.rs`).
+    field(
+        name = "created_at",
+        ty = "Option<DateTime>",
+        desc = "When the write that created this record was committed; null for a record from the seed."
+    ),
+    field(
+        name = "created_by",
+        ty = "Option<String>",
+        desc = "The name of the write token that created this record; null for a record from the seed."
+    ),
+    field(
+        name = "updated_at",
+        ty = "Option<DateTime>",
+        desc = "When the newest write that touched this record was committed; null if no write has."
+    ),
+    field(
+        name = "updated_by",
+        ty = "Option<String>",
+        desc = "The name of the write token of the newest write that touched this record; null if no write has."
+    ),
+    field(
+        name = "history",
+        ty = "super::history::WriteConnection",
+        desc = "The writes that touched this record, newest first. A page costs O(page · log writes).",
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Page size (at most 100; default 20)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after this cursor (older writes)."
+        ),
+    ),
 )]
 pub enum Entity {
     State(State),
@@ -664,6 +736,42 @@ macro_rules! entity_object {
                 #[graphql(desc = "End before this cursor.")] before: Option<String>,
             ) -> Result<EventConnection> {
                 self.0.events(PageArgs { first, after, last, before })
+            }
+
+            // Provenance: `history.rs` answers, as of this record's graph version.
+            /// When the write that created this record was committed; null for a record from
+            /// the seed.
+            async fn created_at(&self, ctx: &async_graphql::Context<'_>) -> Result<Option<DateTime>> {
+                super::history::created_at(ctx, &self.0)
+            }
+
+            /// The name of the write token that created this record; null for a record from
+            /// the seed.
+            async fn created_by(&self, ctx: &async_graphql::Context<'_>) -> Result<Option<String>> {
+                super::history::created_by(ctx, &self.0)
+            }
+
+            /// When the newest write that touched this record was committed; null if no write
+            /// has.
+            async fn updated_at(&self, ctx: &async_graphql::Context<'_>) -> Result<Option<DateTime>> {
+                super::history::updated_at(ctx, &self.0)
+            }
+
+            /// The name of the write token of the newest write that touched this record; null
+            /// if no write has.
+            async fn updated_by(&self, ctx: &async_graphql::Context<'_>) -> Result<Option<String>> {
+                super::history::updated_by(ctx, &self.0)
+            }
+
+            /// The writes that touched this record, newest first. A page costs
+            /// O(page · log writes).
+            async fn history(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                #[graphql(desc = "Page size (at most 100; default 20).")] first: Option<i32>,
+                #[graphql(desc = "Start after this cursor (older writes).")] after: Option<String>,
+            ) -> Result<super::history::WriteConnection> {
+                super::history::record_history(ctx, &self.0, first, after)
             }
 
             $($extra)*
@@ -1101,6 +1209,42 @@ impl Relation {
         self.rel()
             .valid_until
             .map(|b| DateBasis::of_bound(&self.g, self.edge, b))
+    }
+
+    // Provenance: `history.rs` answers, as of this record's graph version.
+    /// When the write that created this record was committed; null for a record from
+    /// the seed.
+    async fn created_at(&self, ctx: &async_graphql::Context<'_>) -> Result<Option<DateTime>> {
+        super::history::created_at(ctx, self)
+    }
+
+    /// The name of the write token that created this record; null for a record from
+    /// the seed.
+    async fn created_by(&self, ctx: &async_graphql::Context<'_>) -> Result<Option<String>> {
+        super::history::created_by(ctx, self)
+    }
+
+    /// When the newest write that touched this record was committed; null if no write
+    /// has.
+    async fn updated_at(&self, ctx: &async_graphql::Context<'_>) -> Result<Option<DateTime>> {
+        super::history::updated_at(ctx, self)
+    }
+
+    /// The name of the write token of the newest write that touched this record; null
+    /// if no write has.
+    async fn updated_by(&self, ctx: &async_graphql::Context<'_>) -> Result<Option<String>> {
+        super::history::updated_by(ctx, self)
+    }
+
+    /// The writes that touched this record, newest first. A page costs
+    /// O(page · log writes).
+    async fn history(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        #[graphql(desc = "Page size (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (older writes).")] after: Option<String>,
+    ) -> Result<super::history::WriteConnection> {
+        super::history::record_history(ctx, self, first, after)
     }
 }
 

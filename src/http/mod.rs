@@ -3,6 +3,7 @@
 //! the graph beyond handing the current version to the API.
 
 mod assets;
+pub mod auth;
 mod graphql;
 pub mod layers;
 pub mod metrics;
@@ -13,14 +14,14 @@ mod ws;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::Redirect;
 use axum::routing::get;
-use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 
 use crate::api::{self, NewsSchema, WriteAccess};
 use crate::store::Store;
+pub use auth::{WriteToken, WriteTokens};
 pub use metrics::Metrics;
 
 /// The HTTP layer's settings. Every limit has a default an operator can change (see the
@@ -111,14 +112,14 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub config: Arc<HttpConfig>,
     pub metrics: Metrics,
-    /// The bearer token writes need; `None` makes the server read-only.
-    write_token: Option<Arc<str>>,
+    /// The bearer tokens writes may use, by name; none makes the server read-only.
+    write_tokens: Arc<WriteTokens>,
 }
 
 impl AppState {
     pub fn new(
         store: Arc<Store>,
-        write_token: Option<String>,
+        write_tokens: impl Into<WriteTokens>,
         config: HttpConfig,
         metrics: Metrics,
     ) -> Self {
@@ -127,31 +128,13 @@ impl AppState {
             store,
             config: Arc::new(config),
             metrics,
-            write_token: write_token.map(Arc::from),
+            write_tokens: Arc::new(write_tokens.into()),
         }
     }
 
-    /// Whether the request's `Authorization: Bearer` token is the write token, compared in
-    /// constant time so response timing reveals nothing about it.
+    /// Who the request's `Authorization: Bearer` token says is writing, if anyone.
     fn access(&self, headers: &HeaderMap) -> WriteAccess {
-        let Some(expected) = &self.write_token else {
-            return WriteAccess::Disabled;
-        };
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            // The scheme name is case-insensitive (RFC 7235).
-            .and_then(|v| {
-                v.split_once(' ')
-                    .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            })
-            .map(|(_, token)| token.trim())
-            .unwrap_or("");
-        if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-            WriteAccess::Granted
-        } else {
-            WriteAccess::Denied
-        }
+        self.write_tokens.access(headers)
     }
 }
 

@@ -9,11 +9,16 @@
 //! clone. A write is acknowledged only after the fsync, so no acknowledged write is lost; a
 //! write that fails validation drops its clone and leaves everything unchanged.
 //!
+//! Each write records who made it (the name of its write token) and when, in its journal
+//! record; [`History`] indexes the writes per record id for `createdAt`, `updatedAt` and
+//! `history` (see `history.rs`), published with each version like the graph.
+//!
 //! PageRank, the one global derived value, is recomputed by a background thread after writes
 //! (at most one computation at a time, the latest version each time) and published into the
 //! current version when ready; [`crate::graph::Rank::version`] says which version it reflects.
 
 mod change;
+mod history;
 mod recent;
 
 use std::path::Path;
@@ -26,6 +31,7 @@ use tokio::sync::broadcast;
 pub use change::{
     Change, ChangeError, EntityPatch, EventPatch, Problem, RelationPatch, SourcePatch, Touched,
 };
+pub use history::{HISTORY_FILE, History, Record, WriteInfo, WritePage};
 pub use recent::{CAPACITY as REMEMBERED_WRITES, MAX_ID_BYTES as MAX_CLIENT_MUTATION_ID_BYTES};
 
 use recent::{Recent, Seen};
@@ -86,6 +92,10 @@ pub struct Applied {
 struct Writer {
     /// The latest committed version (the same as `current`, less a newer ranking).
     graph: Graph,
+    /// The history up to that version (the same as `Inner::history`).
+    history: History,
+    /// The newest version `history.jsonl` holds: compaction appends the writes after it.
+    history_filed: u64,
     journal: Option<Journal>,
     /// Writes named by their clients, for retries.
     recent: Recent,
@@ -94,46 +104,103 @@ struct Writer {
 /// Where a waiting writer finds its answer.
 type Slot = Arc<Mutex<Option<Result<Applied, StoreError>>>>;
 
-/// A write made in a commit group: its answer slot, change event, journal record, and the
-/// client's name for it with the digest of its changes.
+/// A write made in a commit group: its answer slot, change event, journal record, the
+/// client's name for it with the digest of its changes, and its history entry.
 type Made = (
     Slot,
     ChangeEvent,
     serde_json::Value,
     Option<(String, [u8; 16])>,
+    WriteInfo,
 );
 
-/// A write waiting for the writer lock: its changes, its client's name for it, its answer.
-type Queued = (Vec<Change>, Option<String>, Slot);
+/// A write waiting for the writer lock: its changes, its client's name for it, the name of
+/// its writer, its answer.
+type Queued = (Vec<Change>, Option<String>, Option<Arc<str>>, Slot);
 
-/// A journal record: the changes alone, or with the client's name for the write.
+/// Who made a write and when, as its journal record says.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Signed {
+    by: Option<Arc<str>>,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A journal record: `{"by", "at", "client_mutation_id"?, "changes"}`. (Records written before
+/// provenance are the changes alone, or `{"client_mutation_id", "changes"}`; both still
+/// replay.)
 fn journal_payload(
     changes: &[Change],
     client_id: Option<&str>,
+    signed: &Signed,
 ) -> serde_json::Result<serde_json::Value> {
-    let changes = serde_json::to_value(changes)?;
-    Ok(match client_id {
-        None => changes,
-        Some(id) => serde_json::json!({ "client_mutation_id": id, "changes": changes }),
-    })
+    let mut o = serde_json::Map::new();
+    if let Some(by) = &signed.by {
+        o.insert("by".into(), by.as_ref().into());
+    }
+    if let Some(at) = &signed.at {
+        o.insert("at".into(), history::format_time(at).into());
+    }
+    if let Some(id) = client_id {
+        o.insert("client_mutation_id".into(), id.into());
+    }
+    o.insert("changes".into(), serde_json::to_value(changes)?);
+    Ok(serde_json::Value::Object(o))
 }
 
-/// The changes of a journal record and the client's name for them, if it gave one.
-fn read_payload(payload: serde_json::Value) -> serde_json::Result<(Vec<Change>, Option<String>)> {
+/// A journal record read back: its changes, the client's name for them (if it gave one), and
+/// who made it when (if recorded).
+type Payload = (Vec<Change>, Option<String>, Signed);
+
+/// The changes of a journal record, the client's name for them and who made them when.
+fn read_payload(payload: serde_json::Value) -> Result<Payload, String> {
     match payload {
         serde_json::Value::Object(mut o) if o.contains_key("changes") => {
-            let id = o
-                .remove("client_mutation_id")
-                .and_then(|v| v.as_str().map(str::to_string));
-            let changes = serde_json::from_value(o.remove("changes").unwrap_or_default())?;
-            Ok((changes, id))
+            let text = |o: &mut serde_json::Map<String, serde_json::Value>, key: &str| {
+                o.remove(key).and_then(|v| v.as_str().map(str::to_string))
+            };
+            let id = text(&mut o, "client_mutation_id");
+            let signed = Signed {
+                by: text(&mut o, "by").map(Arc::from),
+                at: text(&mut o, "at")
+                    .map(|t| history::parse_time(&t))
+                    .transpose()?,
+            };
+            let changes = serde_json::from_value(o.remove("changes").unwrap_or_default())
+                .map_err(|e| e.to_string())?;
+            Ok((changes, id, signed))
         }
-        other => Ok((serde_json::from_value(other)?, None)),
+        other => Ok((
+            serde_json::from_value(other).map_err(|e| e.to_string())?,
+            None,
+            Signed::default(),
+        )),
+    }
+}
+
+/// The history entry of a write.
+fn write_info(
+    version: u64,
+    changes: &[Change],
+    client_id: Option<&str>,
+    signed: &Signed,
+    touched: &Touched,
+) -> WriteInfo {
+    WriteInfo {
+        version,
+        at: signed.at,
+        by: signed.by.clone(),
+        client_mutation_id: client_id.map(str::to_string),
+        ops: changes.iter().map(|c| c.op().to_string()).collect(),
+        touched: touched.clone(),
+        created: history::created_by(changes),
     }
 }
 
 struct Inner {
     current: ArcSwap<Graph>,
+    /// Published before the graph version it reaches, so a reader of a version finds its
+    /// writes (readers filter out newer ones).
+    history: ArcSwap<History>,
     writer: Mutex<Writer>,
     /// Writes waiting for the writer lock, to be committed together.
     queue: Mutex<Vec<Queued>>,
@@ -160,8 +227,18 @@ impl Store {
         let mut journal = None;
         let mut graph = None;
         let mut recent = Recent::default();
+        let mut history = History::default();
+        let mut history_filed = 0;
         if let Some(dir) = data_dir {
             let (j, replay) = Journal::open(dir)?;
+            // The snapshot covers records up to this number; `history.jsonl` lines beyond it
+            // are from a compaction that did not finish (the journal still holds them).
+            let snapshot_seq = j.last_seq() - j.len();
+            let (filed, last) = history::read_file(dir)?;
+            history_filed = last;
+            for w in filed.into_iter().filter(|w| w.version <= snapshot_seq) {
+                history.record(w);
+            }
             if let Some(warning) = &replay.dropped_torn_tail {
                 tracing::warn!(journal = %j.path().display(), "{warning}");
             }
@@ -180,7 +257,7 @@ impl Store {
                 None => seed::load(seed)?,
             };
             for entry in replay.entries {
-                let (changes, client_id) =
+                let (changes, client_id, signed) =
                     read_payload(entry.payload).map_err(|e| StoreError::Replay {
                         what: format!("journal record {}", entry.seq),
                         problem: format!("not a change this server knows: {e}"),
@@ -194,6 +271,13 @@ impl Store {
                     touched.extend(t);
                 }
                 g.set_version(entry.seq);
+                history.record(write_info(
+                    entry.seq,
+                    &changes,
+                    client_id.as_deref(),
+                    &signed,
+                    &touched,
+                ));
                 if let Some(id) = client_id {
                     let ops = changes.iter().map(Change::op).collect();
                     recent.remember(&id, recent::digest(&changes), entry.seq, ops, touched);
@@ -218,8 +302,11 @@ impl Store {
         let (changes, _) = broadcast::channel(FEED_CAPACITY);
         let inner = Arc::new(Inner {
             current: ArcSwap::from_pointee(graph.clone()),
+            history: ArcSwap::from_pointee(history.clone()),
             writer: Mutex::new(Writer {
                 graph,
+                history,
+                history_filed,
                 journal,
                 recent,
             }),
@@ -241,6 +328,12 @@ impl Store {
         self.inner.current.load_full()
     }
 
+    /// The history of writes, up to at least the current graph version. Cheap. Ask it about
+    /// the version a request reads ([`Graph::version`]): it may already hold newer writes.
+    pub fn history(&self) -> Arc<History> {
+        self.inner.history.load_full()
+    }
+
     /// The change feed: every write published after subscribing.
     pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
         self.inner.changes.subscribe()
@@ -253,8 +346,9 @@ impl Store {
     /// together; the next writer to get it applies them all, each as its own version (one
     /// refused write does not affect the others), journals them with one fsync, and answers
     /// each. Every write is still acknowledged only after its record is on disk.
+    /// The write is recorded without a writer's name; see [`Store::apply_as`].
     pub fn apply(&self, changes: &[Change]) -> Result<Applied, StoreError> {
-        self.apply_named(None, changes)
+        self.commit(None, None, changes)
     }
 
     /// [`Store::apply`] for a write its client named (`clientMutationId`): if a write of the
@@ -263,6 +357,26 @@ impl Store {
     /// [`REMEMBERED_WRITES`] names are remembered, across restarts (the journal keeps them).
     pub fn apply_named(
         &self,
+        client_id: Option<&str>,
+        changes: &[Change],
+    ) -> Result<Applied, StoreError> {
+        self.commit(None, client_id, changes)
+    }
+
+    /// [`Store::apply_named`] by the writer named `by` (the name of the token it was made
+    /// with): the journal and the history record the name, and the time it was committed.
+    pub fn apply_as(
+        &self,
+        by: &str,
+        client_id: Option<&str>,
+        changes: &[Change],
+    ) -> Result<Applied, StoreError> {
+        self.commit(Some(Arc::from(by)), client_id, changes)
+    }
+
+    fn commit(
+        &self,
+        by: Option<Arc<str>>,
         client_id: Option<&str>,
         changes: &[Change],
     ) -> Result<Applied, StoreError> {
@@ -281,6 +395,7 @@ impl Store {
         lock(&self.inner.queue).push((
             changes.to_vec(),
             client_id.map(str::to_string),
+            by,
             slot.clone(),
         ));
         let mut w = self.lock();
@@ -290,11 +405,14 @@ impl Store {
         }
         let pending = std::mem::take(&mut *lock(&self.inner.queue));
         let mut g = w.graph.clone();
+        // One time for the group, taken under the lock: the group commits at once, and times
+        // follow versions.
+        let at = history::commit_time(w.history.last_at());
         // Each write made: its answer slot, event, journal record, and name with digest.
         let mut made: Vec<Made> = vec![];
         // Retries answered once the group is committed: (slot, index in `made`).
         let mut retries_in_group: Vec<(Slot, usize)> = vec![];
-        for (changes, client_id, slot) in pending {
+        for (changes, client_id, by, slot) in pending {
             let named = client_id.map(|id| {
                 let d = recent::digest(&changes);
                 (id, d)
@@ -324,10 +442,11 @@ impl Store {
                     continue;
                 }
             }
-            match self.make(&g, &changes, named.as_ref().map(|n| n.0.as_str())) {
-                Ok((next, event, payload)) => {
+            let signed = Signed { by, at: Some(at) };
+            match self.make(&g, &changes, named.as_ref().map(|n| n.0.as_str()), &signed) {
+                Ok((next, event, payload, info)) => {
                     g = next;
-                    made.push((slot, event, payload, named));
+                    made.push((slot, event, payload, named, info));
                 }
                 Err(e) => *lock(&slot) = Some(Err(e)),
             }
@@ -347,6 +466,13 @@ impl Store {
                 return take(&slot);
             }
         }
+        let mut h = w.history.clone();
+        for m in &mut made {
+            h.record(std::mem::take(&mut m.4));
+        }
+        // The history first: a reader of the new version must find its writes.
+        self.inner.history.store(Arc::new(h.clone()));
+        w.history = h;
         w.graph = g.clone();
         self.inner.current.store(Arc::new(g));
         for (slot, i) in retries_in_group {
@@ -357,7 +483,7 @@ impl Store {
                 replayed: true,
             }));
         }
-        for (slot, event, _, named) in made {
+        for (slot, event, _, named, _) in made {
             if let Some((id, d)) = named {
                 w.recent.remember(
                     &id,
@@ -404,7 +530,8 @@ impl Store {
         base: &Graph,
         changes: &[Change],
         client_id: Option<&str>,
-    ) -> Result<(Graph, ChangeEvent, serde_json::Value), StoreError> {
+        signed: &Signed,
+    ) -> Result<(Graph, ChangeEvent, serde_json::Value, WriteInfo), StoreError> {
         let mut g = base.clone();
         let mut touched = Touched::default();
         for (i, c) in changes.iter().enumerate() {
@@ -417,15 +544,16 @@ impl Store {
         }
         let version = base.version() + 1;
         g.set_version(version);
-        let payload = journal_payload(changes, client_id)
+        let payload = journal_payload(changes, client_id, signed)
             .map_err(|e| StoreError::Durability(e.to_string()))?;
+        let info = write_info(version, changes, client_id, signed, &touched);
         let event = ChangeEvent {
             version,
             graph: Arc::new(g.clone()),
             ops: changes.iter().map(Change::op).collect(),
             touched,
         };
-        Ok((g, event, payload))
+        Ok((g, event, payload, info))
     }
 
     /// Asks the ranking thread (started on the first write) to rank the latest version.
@@ -449,17 +577,23 @@ impl Store {
         }
     }
 
-    /// Folds the journal into a snapshot of the current records.
+    /// Folds the journal into a snapshot of the current records. The metadata of the writes
+    /// it folds (who, when, what they touched) is appended to `history.jsonl` first, so the
+    /// history outlives the journal records.
     pub fn compact(&self) -> Result<(), StoreError> {
         let mut w = self.lock();
         let snapshot = serde_json::to_value(seed::records_of(&w.graph))
             .map_err(|e| StoreError::Durability(e.to_string()))?;
-        match &mut w.journal {
-            Some(j) => j.compact(&snapshot).map_err(StoreError::from),
-            None => Err(StoreError::Invalid(
+        let w = &mut *w;
+        let Some(j) = &mut w.journal else {
+            return Err(StoreError::Invalid(
                 "there is no data directory to compact".into(),
-            )),
-        }
+            ));
+        };
+        let dir = j.path().parent().unwrap_or(Path::new("."));
+        history::append_file(dir, w.history.since(w.history_filed))?;
+        w.history_filed = w.history.last_version();
+        j.compact(&snapshot).map_err(StoreError::from)
     }
 
     /// The current graph version's number.
@@ -637,6 +771,104 @@ mod tests {
         assert_eq!(again.version(), 192);
         let g = again.graph();
         assert!((0..8).all(|t| g.lookup(&format!("state/w{t}-24")).is_some()));
+    }
+
+    /// Opens `dir` again once the previous store let go of it (its ranking thread may still
+    /// hold it for a moment).
+    fn reopen(dir: &Path) -> Store {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            match Store::open(&SeedSource::BuiltIn, Some(dir)) {
+                Err(StoreError::Journal(crate::journal::JournalError::Locked { .. }))
+                    if std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other.unwrap(),
+            }
+        }
+    }
+
+    fn all_writes(store: &Store) -> Vec<WriteInfo> {
+        let h = store.history();
+        h.writes(u64::MAX, None, usize::MAX)
+            .writes
+            .iter()
+            .map(|w| (**w).clone())
+            .collect()
+    }
+
+    /// Who made each write and when is in its journal record, and the history rebuilt from
+    /// the journal, then from `history.jsonl` after a compaction, is the one the writes made.
+    #[test]
+    fn writes_keep_their_writer_and_time_across_a_restart_and_a_compaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&SeedSource::BuiltIn, Some(dir.path())).unwrap();
+        store
+            .apply_as("alice", Some("m-1"), &[add("state/a")])
+            .unwrap();
+        store.apply_as("bob", None, &[add("state/b")]).unwrap();
+        let journal = std::fs::read_to_string(dir.path().join("journal.log")).unwrap();
+        let lines: Vec<&str> = journal.lines().collect();
+        assert!(lines[0].contains(r#""by":"alice""#), "{}", lines[0]);
+        assert!(lines[0].contains(r#""client_mutation_id":"m-1""#));
+        assert!(lines[1].contains(r#""by":"bob""#) && lines[1].contains(r#""at":"20"#));
+        let made = all_writes(&store);
+        assert_eq!(made.len(), 2);
+        assert_eq!(made[0].version, 2, "newest first");
+        assert_eq!(made[1].by.as_deref(), Some("alice"));
+        assert!(made[0].at >= made[1].at && made[1].at.is_some());
+        assert!(made[1].created.nodes.contains("state/a"));
+        drop(store);
+
+        let again = reopen(dir.path());
+        assert_eq!(all_writes(&again), made, "replayed from the journal");
+        again.compact().unwrap();
+        drop(again);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("journal.log")).unwrap(),
+            ""
+        );
+        let compacted = reopen(dir.path());
+        assert_eq!(all_writes(&compacted), made, "read from history.jsonl");
+        compacted
+            .apply_as("carol", None, &[add("state/c")])
+            .unwrap();
+        compacted.compact().unwrap();
+        drop(compacted);
+        let last = reopen(dir.path());
+        let writes = all_writes(&last);
+        assert_eq!(writes.len(), 3, "each write filed once");
+        assert_eq!(writes[0].by.as_deref(), Some("carol"));
+        assert_eq!(&writes[1..], &made[..]);
+    }
+
+    /// Journal records from before provenance (the changes alone, or with a client's name)
+    /// still replay; their writes are in the history without a writer or a time.
+    #[test]
+    fn journal_records_without_a_writer_still_replay() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (mut j, _) = Journal::open(dir.path()).unwrap();
+            j.append(&serde_json::to_value([add("state/old-1")]).unwrap())
+                .unwrap();
+            j.append(&serde_json::json!({
+                "client_mutation_id": "old",
+                "changes": [add("state/old-2")],
+            }))
+            .unwrap();
+        }
+        let store = Store::open(&SeedSource::BuiltIn, Some(dir.path())).unwrap();
+        assert_eq!(store.version(), 2);
+        let writes = all_writes(&store);
+        assert_eq!(writes.len(), 2);
+        assert!(writes.iter().all(|w| w.by.is_none() && w.at.is_none()));
+        assert_eq!(writes[0].client_mutation_id.as_deref(), Some("old"));
+        let h = store.history();
+        assert_eq!(
+            h.created(Record::Node("state/old-1"), 2).map(|w| w.version),
+            Some(1)
+        );
     }
 
     /// Eight clients retrying one named write at once (some in one commit group, some after

@@ -16,6 +16,7 @@ mod labels_and_stats;
 mod load;
 mod pagination;
 mod protocol;
+mod provenance;
 mod reader_questions;
 mod readme;
 mod search;

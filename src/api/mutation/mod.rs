@@ -25,25 +25,42 @@ use super::types::{Entity, Event, NodeRef, Relation, Source, entity};
 use crate::graph::Graph;
 use crate::store::{Applied, Change, Store, StoreError};
 
-/// Whether this request may write; decided by the HTTP layer from the `Authorization` header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whether this request may write, and as whom; decided by the HTTP layer from the
+/// `Authorization` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteAccess {
     /// The server has no write token: it is read-only.
     Disabled,
     /// No token, or the wrong one.
     Denied,
-    Granted,
+    /// A token of the server's, named: writes are recorded under its name.
+    Granted(Writer),
 }
 
-fn check_access(ctx: &Context<'_>) -> Result<(), ApiError> {
-    let Some(access) = ctx.data_opt::<WriteAccess>().copied() else {
+/// The name of the write token a request writes with, recorded with each of its writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Writer(Arc<str>);
+
+impl Writer {
+    pub fn new(name: impl Into<Arc<str>>) -> Self {
+        Writer(name.into())
+    }
+
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Who may write this request's changes, or why no one may.
+fn check_access(ctx: &Context<'_>) -> Result<Writer, ApiError> {
+    let Some(access) = ctx.data_opt::<WriteAccess>().cloned() else {
         // Only the HTTP layer decides access; operations over the WebSocket have none.
         return Err(ApiError::Forbidden(
             "send mutations over HTTP POST to /graphql with the write token".into(),
         ));
     };
     match access {
-        WriteAccess::Granted => Ok(()),
+        WriteAccess::Granted(writer) => Ok(writer),
         WriteAccess::Disabled => Err(ApiError::Forbidden(
             "writes are disabled: start the server with a write token (NEWSGRAPH_WRITE_TOKEN or --write-token-file)".into(),
         )),
@@ -54,18 +71,19 @@ fn check_access(ctx: &Context<'_>) -> Result<(), ApiError> {
 }
 
 /// Who writes, and the day: what a statement written without quotes is marked with.
-fn author(_ctx: &Context<'_>) -> changes::Author {
+fn author(writer: &Writer) -> changes::Author {
     changes::Author {
-        name: "editor".into(),
+        name: writer.name().to_string(),
         today: chrono::Utc::now().date_naive(),
     }
 }
 
-/// Runs the changes on a blocking thread (the store fsyncs), named by the client's
-/// `clientMutationId` when it gave one. The outer error is the server's (top-level), the
-/// inner one the store's refusal of the input.
+/// Runs the changes on a blocking thread (the store fsyncs), by `writer`, named by the
+/// client's `clientMutationId` when it gave one. The outer error is the server's (top-level),
+/// the inner one the store's refusal of the input.
 async fn commit(
     ctx: &Context<'_>,
+    writer: Writer,
     changes: Vec<Change>,
     client_mutation_id: Option<String>,
 ) -> Result<Result<Applied, StoreError>, ApiError> {
@@ -73,9 +91,11 @@ async fn commit(
         .data::<Arc<Store>>()
         .map_err(|_| ApiError::Internal("no store in the schema data".into()))?
         .clone();
-    tokio::task::spawn_blocking(move || store.apply_named(client_mutation_id.as_deref(), &changes))
-        .await
-        .map_err(|e| ApiError::Internal(format!("write task failed: {e}")))
+    tokio::task::spawn_blocking(move || {
+        store.apply_as(writer.name(), client_mutation_id.as_deref(), &changes)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("write task failed: {e}")))
 }
 
 /// How a write ended: applied, or refused for what its input gets wrong.
@@ -119,8 +139,8 @@ async fn write(
     client_mutation_id: Option<String>,
     inputs: Vec<(ChangeInput, Vec<String>)>,
 ) -> Result<Outcome, ApiError> {
-    check_access(ctx)?;
-    let author = author(ctx);
+    let writer = check_access(ctx)?;
+    let author = author(&writer);
     let mut located = Vec::with_capacity(inputs.len());
     let mut changes = Vec::with_capacity(inputs.len());
     let mut errors = vec![];
@@ -156,7 +176,7 @@ async fn write(
     if !errors.is_empty() {
         return Ok(Outcome::Refused(errors));
     }
-    match commit(ctx, changes, client_mutation_id).await? {
+    match commit(ctx, writer, changes, client_mutation_id).await? {
         Ok(applied) => Ok(Outcome::Applied(applied)),
         Err(e) => Ok(Outcome::Refused(refusal(e, &located)?)),
     }

@@ -138,6 +138,16 @@ fn pick(g: &Graph) -> Picks {
         aliases: hub_node.aliases.clone(),
         description: format!("{} (revised)", hub_node.description),
         notice_period_months: None,
+        statements: newsgraph::graph::NewStatements {
+            description: Some(newsgraph::graph::NewBasis::Editorial(
+                newsgraph::graph::Editorial {
+                    by: "bench".into(),
+                    at: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                    note: None,
+                },
+            )),
+            ..Default::default()
+        },
     };
     // Fewest relations first; derived relations (event participations) go with their event,
     // so the leaf needs a record of its own.

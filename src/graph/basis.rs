@@ -226,6 +226,43 @@ impl Graph {
         }
     }
 
+    /// [`Graph::check_inferred`] now, or at the end of the write when one is under way.
+    pub(super) fn check_inferred_soon(&mut self, ix: NodeIndex) -> Result<(), GraphError> {
+        match &mut self.batch {
+            Some(b) => {
+                b.checks.push((b.at, ix));
+                Ok(())
+            }
+            None => self.check_inferred(ix),
+        }
+    }
+
+    /// Starts a write of several changes: the checks between records wait for its end.
+    pub fn begin_batch(&mut self) {
+        self.batch = Some(Box::default());
+    }
+
+    /// Says which change of the batch applies next (for the error of a deferred check).
+    pub fn batch_change(&mut self, i: usize) {
+        if let Some(b) = &mut self.batch {
+            b.at = i;
+        }
+    }
+
+    /// Ends the batch: makes the checks it deferred, and names the change that called for the
+    /// first that fails.
+    pub fn end_batch(&mut self) -> Result<(), (usize, GraphError)> {
+        let Some(b) = self.batch.take() else {
+            return Ok(());
+        };
+        for (i, ix) in b.checks {
+            if self.contains(ix) {
+                self.check_inferred(ix).map_err(|e| (i, e))?;
+            }
+        }
+        Ok(())
+    }
+
     /// The inference of a new or changed event, its reasoning checked and `from` resolved.
     pub(super) fn resolve_inferred(
         &self,

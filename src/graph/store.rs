@@ -165,6 +165,17 @@ pub struct Graph {
     /// left out; [`super::GraphBuilder::finish`] sorts and builds them once.
     pub(super) bulk: bool,
     pub(super) bulk_state: Option<Box<BulkState>>,
+    /// While a write of several changes applies ([`Graph::begin_batch`]): the checks that
+    /// hold between records (an inferred date and the date it rests on), made when it ends,
+    /// so changes that move both sides of one may come in either order.
+    pub(super) batch: Option<Box<Batch>>,
+}
+
+/// The checks a write defers to its end, each with the change that called for it.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Batch {
+    pub at: usize,
+    pub checks: Vec<(usize, NodeIndex)>,
 }
 
 /// The hasher of the bulk load's maps: they hold ids from the seed being loaded, not from
@@ -236,6 +247,7 @@ impl Graph {
             rank: Arc::new(Rank::default()),
             bulk: false,
             bulk_state: None,
+            batch: None,
         }
     }
 
@@ -336,6 +348,7 @@ impl Graph {
             rank: self.rank.clone(),
             bulk: self.bulk,
             bulk_state: None,
+            batch: None,
         }
     }
 

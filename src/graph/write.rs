@@ -249,7 +249,7 @@ impl Graph {
         let id = self.node(ix).id.to_string();
         let resolved = self.resolve_inferred(&id, &inf)?;
         self.set_inferred(ix, Some(resolved));
-        self.check_inferred(ix)
+        self.check_inferred_soon(ix)
     }
 
     /// Stores a prepared event: what [`Graph::add_event`] does after the read-only checks.
@@ -708,7 +708,7 @@ impl Graph {
             self.recompute_rule(dep)?;
         }
         for inf in self.inferrers(ix) {
-            self.check_inferred(inf)?;
+            self.check_inferred_soon(inf)?;
         }
         Ok(())
     }

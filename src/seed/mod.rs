@@ -435,6 +435,122 @@ mod tests {
     }
 
     #[test]
+    fn a_statement_without_a_basis_stops_the_load() {
+        // A description whose quotes are taken away.
+        check(
+            "entities.toml",
+            "description_evidence = [\n  { source = \"source/chaspravdy-2025-06-28-ottawa-withdrawal\", quote = \"Norway announced its decision to remain a party to the Ottawa Convention\" },\n]\n",
+            "",
+            &[
+                "entities.toml: entity #3 (`state/norway`)",
+                "the description of `state/norway` has no basis",
+            ],
+        );
+        // A claim whose editorial mark is taken away.
+        check(
+            "entities.toml",
+            "editorial = { by = \"newsgraph editors\", at = \"2026-12-01\", note = \"Background; the article does not date the Convention.\" }",
+            "",
+            &[
+                "entity #14 (`treaty/ottawa-convention`)",
+                "claim `adopted` has no basis",
+            ],
+        );
+        // A claim with both.
+        check(
+            "entities.toml",
+            "note = \"Background; the article does not date the Convention.\" }",
+            "note = \"x\" }\nevidence = [{ source = \"source/chaspravdy-2025-06-28-ottawa-withdrawal\", quote = \"Ottawa Convention\" }]",
+            &[
+                "entity #14",
+                "claim `adopted`: give `evidence` or `editorial`, not both",
+            ],
+        );
+        // An editorial mark without a date.
+        check(
+            "sources.toml",
+            "at = \"2026-12-01\"",
+            "at = \"December\"",
+            &[
+                "source #1",
+                "`description_editorial`: invalid `at` \"December\"",
+            ],
+        );
+        // A participant's words that are not in the source.
+        check(
+            "events.toml",
+            "quote = \"Estonian diplomacy\"",
+            "quote = \"Estonian diplomats\"",
+            &["event #3", "\"Estonian diplomats\" does not occur"],
+        );
+    }
+
+    #[test]
+    fn a_date_more_precise_than_its_basis_stops_the_load() {
+        // Norway's month, without the inference that explains it: nothing in its evidence
+        // dates it.
+        let find = "date_inferred = { from = \"event/2025-06-28-chas-pravdy-reports\"";
+        let msg = load_variant("events.toml", find, "date_unused = { from = \"x\"");
+        assert!(msg.contains("unknown field `date_unused`"), "{msg}");
+        let mut files = SeedSource::built_in_files();
+        let text = files.get_mut("events.toml").unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(find))
+            .unwrap()
+            .to_string();
+        *text = text.replacen(&format!("{line}\n"), "", 1);
+        let msg = load(&SeedSource::Files(files)).unwrap_err().to_string();
+        assert!(
+            msg.starts_with("events.toml: event #7 (`event/2025-06-norway-remains-party`)")
+                && msg.contains("the date 2025-06 ")
+                && msg.contains("no sentence of its evidence states it"),
+            "{msg}"
+        );
+        // The minister's statement given a day, inferred from an event known to the month.
+        check(
+            "events.toml",
+            "date = \"2025-06\"\ndate_inferred = { from = \"event/2025-06-27-estonia-notifies-un\", reasoning = \"The article reports the minister's",
+            "date = \"2025-06-27\"\ndate_inferred = { from = \"event/2025-06-norway-remains-party\", reasoning = \"The article reports the minister's",
+            &[
+                "events.toml: event #5 (`event/2025-06-27-tsahkna-explains-withdrawal`)",
+                "the date 2025-06-27",
+                "known only to the month",
+            ],
+        );
+        // A day from context alone.
+        check(
+            "events.toml",
+            "date = \"2025-06\"\ndate_inferred = { from = \"event/2025-06-27-estonia-notifies-un\", reasoning = \"The article reports the minister's",
+            "date = \"2025-06-26\"\ndate_inferred = { reasoning = \"The article reports the minister's",
+            &["event #5", "at most a month"],
+        );
+        // A stated day that is not the one the words give.
+        check(
+            "events.toml",
+            "date = \"2025-06-13\"",
+            "date = \"2025-06-14\"",
+            &[
+                "event #2",
+                "the date 2025-06-14",
+                "no sentence of its evidence states it",
+            ],
+        );
+        // A validity bound typed in as a date that the relation's evidence does not state.
+        check(
+            "relations.toml",
+            "valid_until_event = \"event/estonia-withdrawal-takes-effect\"",
+            "valid_from = \"2025-06-13\"\nvalid_until_event = \"event/estonia-withdrawal-takes-effect\"",
+            &[
+                "relation #6",
+                "the day relation",
+                "starts",
+                "no sentence of its evidence states it",
+            ],
+        );
+    }
+
+    #[test]
     fn an_interval_that_ends_before_it_starts_is_refused() {
         check(
             "relations.toml",

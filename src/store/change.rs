@@ -248,7 +248,7 @@ impl ChangeError {
     }
 
     /// A graph operation's refusal, worded `prefix` + the graph's words.
-    fn from_graph(prefix: &str, e: GraphError) -> Self {
+    pub(crate) fn from_graph(prefix: &str, e: GraphError) -> Self {
         let (problem, subject) = match &e {
             GraphError::BadId { id, .. } => (Problem::Invalid, Some(id.as_str())),
             GraphError::DuplicateId { id } | GraphError::DuplicateRelation { id } => {

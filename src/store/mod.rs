@@ -263,13 +263,19 @@ impl Store {
                         problem: format!("not a change this server knows: {e}"),
                     })?;
                 let mut touched = Touched::default();
-                for c in &changes {
+                g.begin_batch();
+                for (i, c) in changes.iter().enumerate() {
+                    g.batch_change(i);
                     let t = c.apply(&mut g).map_err(|e| StoreError::Replay {
                         what: format!("journal record {} ({})", entry.seq, c.op()),
                         problem: e.to_string(),
                     })?;
                     touched.extend(t);
                 }
+                g.end_batch().map_err(|(i, e)| StoreError::Replay {
+                    what: format!("journal record {} ({})", entry.seq, changes[i].op()),
+                    problem: e.to_string(),
+                })?;
                 g.set_version(entry.seq);
                 history.record(write_info(
                     entry.seq,
@@ -534,7 +540,11 @@ impl Store {
     ) -> Result<(Graph, ChangeEvent, serde_json::Value, WriteInfo), StoreError> {
         let mut g = base.clone();
         let mut touched = Touched::default();
+        // Checks between records wait for the last change: a batch may move a date and what
+        // is inferred from it, in either order.
+        g.begin_batch();
         for (i, c) in changes.iter().enumerate() {
+            g.batch_change(i);
             let t = c.apply(&mut g).map_err(|error| StoreError::Rejected {
                 message: numbered(changes.len(), i, error.message()),
                 change: i,
@@ -542,6 +552,14 @@ impl Store {
             })?;
             touched.extend(t);
         }
+        g.end_batch().map_err(|(i, e)| {
+            let error = ChangeError::from_graph("", e);
+            StoreError::Rejected {
+                message: numbered(changes.len(), i, error.message()),
+                change: i,
+                error,
+            }
+        })?;
         let version = base.version() + 1;
         g.set_version(version);
         let payload = journal_payload(changes, client_id, signed)

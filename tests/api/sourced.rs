@@ -532,3 +532,47 @@ async fn an_entity_nothing_cites_is_listed_as_unsourced_until_a_relation_cites_i
     let r = app.query("{ unsourced(limit: 1001) { id } }").await;
     single_error(&r, "BAD_USER_INPUT");
 }
+
+#[tokio::test]
+async fn moving_a_date_an_inference_rests_on_is_refused_until_the_inference_moves_too() {
+    let app = spawn_writable_app(None).await;
+    let move_note = |also: &str| {
+        format!(
+            "mutation {{ applyChanges(input: {{ changes: [
+                {{ updateEvent: {{ id: \"event/2025-06-27-estonia-notifies-un\", date: \"2025-06-13\",
+                   evidence: [{{ source: \"source/chaspravdy-2025-06-28-ottawa-withdrawal\",
+                                 quote: \"On June 13, Estonian President Alar Karis officially approved\" }}] }} }}
+                {also}
+            ] }}) {{ version userErrors {{ field message code }} }} }}"
+        )
+    };
+    let r = app.write(&move_note(""), json!({})).await;
+    let e = &r["applyChanges"]["userErrors"][0];
+    assert_eq!(e["code"], "INVALID", "{r:#}");
+    let msg = e["message"].as_str().unwrap();
+    assert!(
+        msg.contains("event/2025-06-27-lithuania-notifies-un")
+            && msg.contains("inferred from `event/2025-06-27-estonia-notifies-un` (2025-06-13)"),
+        "the refusal names the inference that would no longer hold: {msg}"
+    );
+    let note = app
+        .data("{ entity(id: \"event/2025-06-27-estonia-notifies-un\") { ... on Event { dateText } } }")
+        .await;
+    assert_eq!(note["entity"]["dateText"], "2025-06-27", "nothing changed");
+
+    // Moved together, in one batch, both land; the computed withdrawal follows.
+    let r = app
+        .write(
+            &move_note(
+                "{ updateEvent: { id: \"event/2025-06-27-lithuania-notifies-un\", date: \"2025-06-13\",
+                   dateInferred: { from: \"event/2025-06-27-estonia-notifies-un\", reasoning: \"with Estonia's\" } } }",
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["applyChanges"]["userErrors"], json!([]), "{r:#}");
+    let effect = app
+        .data("{ entity(id: \"event/lithuania-withdrawal-takes-effect\") { ... on Event { dateText } } }")
+        .await;
+    assert_eq!(effect["entity"]["dateText"], "2025-12-13");
+}

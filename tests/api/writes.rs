@@ -610,7 +610,7 @@ async fn moving_a_notification_date_moves_the_computed_withdrawal_and_the_party_
     assert_eq!(before["effect"]["date"], "2025-12-27");
     assert_eq!(before["status"]["holds"], false);
 
-    let p = applied(
+    applied(
         &app,
         "mutation {
             createSource(input: { id: \"source/correction\", title: \"Correction\", language: \"en\",

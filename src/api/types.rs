@@ -948,19 +948,13 @@ impl Evidence {
         }
     }
 
-    /// A byte offset of the source's text in UTF-16 code units: counted up to the offset,
-    /// which costs the text before the quote (ASCII text is checked, not counted).
+    /// A byte offset of the source's text in UTF-16 code units: counted from the source's
+    /// nearest mark, so it costs at most a few kilobytes of text, however long the source.
     fn utf16(&self, byte: usize) -> usize {
-        let text = self
-            .g
+        self.g
             .node(self.ev.source)
             .source()
-            .map_or("", |s| s.text.as_str());
-        match text.get(..byte) {
-            Some(before) if before.is_ascii() => byte,
-            Some(before) => before.encode_utf16().count(),
-            None => byte,
-        }
+            .map_or(byte, |s| s.utf16_offset(byte))
     }
 }
 

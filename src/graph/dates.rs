@@ -182,11 +182,31 @@ fn words(text: &str) -> Vec<Word<'_>> {
 }
 
 fn month_of(w: &str) -> Option<u32> {
-    let lower = w.to_lowercase();
-    let lower = lower.trim_end_matches('.');
-    MONTHS.iter().find_map(|&(name, m, capital)| {
-        (name == lower && (!capital || w.starts_with(char::is_uppercase))).then_some(m)
-    })
+    // Most words of a sentence are not months: reject them without allocating (month names
+    // are 3 to 10 letters and start with a letter).
+    let letters = w.chars().count();
+    if !(3..=10).contains(&letters) || !w.starts_with(char::is_alphabetic) {
+        return None;
+    }
+    let capital = w.starts_with(char::is_uppercase);
+    // A map, not a scan of the list: every word of every dated sentence of a big seed is
+    // looked up (a scan made the load a third slower).
+    static BY_NAME: std::sync::LazyLock<std::collections::HashMap<&str, (u32, bool)>> =
+        std::sync::LazyLock::new(|| MONTHS.iter().map(|&(n, m, c)| (n, (m, c))).collect());
+    let found = |lower: &str| {
+        BY_NAME
+            .get(lower)
+            .and_then(|&(m, needs_capital)| (capital || !needs_capital).then_some(m))
+    };
+    if w.is_ascii() {
+        let mut buf = [0u8; 10];
+        let lower = &mut buf[..w.len()];
+        lower.copy_from_slice(w.as_bytes());
+        lower.make_ascii_lowercase();
+        found(std::str::from_utf8(lower).ok()?)
+    } else {
+        found(&w.to_lowercase())
+    }
 }
 
 /// A day of the month: `27`, `27th`, `1st`, `2nd`, `3rd`.
@@ -258,7 +278,7 @@ pub fn stated_dates(text: &str, published: NaiveDate) -> Vec<DateMention> {
             let mut j = from as isize + step;
             for _ in 0..2 {
                 let w = ws.get(usize::try_from(j).ok()?)?;
-                if !CONNECTORS.contains(&w.text.to_lowercase().as_str()) {
+                if !CONNECTORS.iter().any(|c| c.eq_ignore_ascii_case(w.text)) {
                     return Some(j as usize);
                 }
                 j += step;

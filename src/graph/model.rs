@@ -537,6 +537,45 @@ pub struct SourceData {
     pub published: chrono::DateTime<chrono::FixedOffset>,
     pub language: String,
     pub text: String,
+    /// `(byte, UTF-16 units before it)` at a character boundary about every [`UTF16_STEP`]
+    /// bytes (empty for ASCII text, where the two counts agree): an offset in UTF-16, as a
+    /// frontend highlights with, costs at most one step of counting, not the text before it.
+    pub utf16_marks: Vec<(u32, u32)>,
+}
+
+/// About how many bytes of a source's text lie between two of its UTF-16 marks.
+pub const UTF16_STEP: usize = 4096;
+
+impl SourceData {
+    /// The marks of `text` (see [`SourceData::utf16_marks`]).
+    pub fn marks_of(text: &str) -> Vec<(u32, u32)> {
+        if text.is_ascii() {
+            return vec![];
+        }
+        let mut marks = vec![(0, 0)];
+        let mut units = 0u32;
+        for (i, c) in text.char_indices() {
+            if i >= marks.last().map_or(0, |m| m.0 as usize) + UTF16_STEP {
+                marks.push((i as u32, units));
+            }
+            units += c.len_utf16() as u32;
+        }
+        marks
+    }
+
+    /// A byte offset of the text (at a character boundary) in UTF-16 code units.
+    pub fn utf16_offset(&self, byte: usize) -> usize {
+        let byte = byte.min(self.text.len());
+        let at = self.utf16_marks.partition_point(|m| m.0 as usize <= byte);
+        let Some(&(from, units)) = at.checked_sub(1).and_then(|i| self.utf16_marks.get(i)) else {
+            return byte;
+        };
+        let counted = self
+            .text
+            .get(from as usize..byte)
+            .map_or(0, |s| s.encode_utf16().count());
+        units as usize + counted
+    }
 }
 
 /// Data specific to one kind of node.
@@ -740,6 +779,37 @@ mod tests {
         ] {
             assert!(FuzzyDate::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn utf16_offsets_agree_with_counting_the_whole_text_before_them() {
+        let text: String = (0..3000)
+            .map(|i| match i % 4 {
+                0 => "Оттавська конвенція ",
+                1 => "ascii words ",
+                2 => "emoji 🇪🇪 ",
+                _ => "“quotes” ",
+            })
+            .collect();
+        let src = SourceData {
+            title: String::new(),
+            url: None,
+            published: chrono::DateTime::parse_from_rfc3339("2025-06-28T12:00:00+00:00").unwrap(),
+            language: "uk".into(),
+            utf16_marks: SourceData::marks_of(&text),
+            text: text.clone(),
+        };
+        assert!(src.utf16_marks.len() > 5, "marks every few kilobytes");
+        for (byte, _) in text.char_indices().step_by(97).chain([(text.len(), ' ')]) {
+            assert_eq!(src.utf16_offset(byte), text[..byte].encode_utf16().count(), "{byte}");
+        }
+        let ascii = SourceData {
+            utf16_marks: SourceData::marks_of("plain"),
+            text: "plain".into(),
+            ..src
+        };
+        assert!(ascii.utf16_marks.is_empty());
+        assert_eq!(ascii.utf16_offset(3), 3);
     }
 
     #[test]

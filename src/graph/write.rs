@@ -1545,6 +1545,7 @@ fn source_parts(s: NewSource) -> Result<(NewNode, Detail), GraphError> {
         url: s.url,
         published: s.published,
         language: s.language,
+        utf16_marks: SourceData::marks_of(&s.text),
         text: s.text,
     }));
     let names = NewNode {

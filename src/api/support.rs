@@ -50,9 +50,6 @@ impl From<&graph::Editorial> for Editorial {
     }
 }
 
-/// A statement about an entity or event that is not a relation (`bans: the use of
-/// anti-personnel mines`), with what it rests on. The entity's `description` and a treaty's
-/// notice period are claims too (`description`, `notice_period_months`).
 #[derive(Clone)]
 pub struct Claim {
     pub property: String,
@@ -61,6 +58,9 @@ pub struct Claim {
     g: Arc<Graph>,
 }
 
+/// A statement about an entity or event that is not a relation (`bans: the use of
+/// anti-personnel mines`), with what it rests on. The entity's `description` and a treaty's
+/// notice period are claims too (`description`, `notice_period_months`).
 #[Object]
 impl Claim {
     /// What is stated: a lowercase word such as `bans`, `description` or `notice_period_months`.
@@ -154,9 +154,6 @@ pub fn claims(r: &NodeRef, property: Option<&str>) -> Vec<Claim> {
         .collect()
 }
 
-/// The answer to "what supports this?": the quotes (each located in its source's text, to
-/// highlight), the editorial marks, and for a participation without a quote of its own the
-/// event whose evidence it shows.
 #[derive(Clone)]
 pub struct Support {
     g: Arc<Graph>,
@@ -166,6 +163,9 @@ pub struct Support {
     inherited_from: Option<NodeIndex>,
 }
 
+/// The answer to "what supports this?": the quotes (each located in its source's text, to
+/// highlight), the editorial marks, and for a participation without a quote of its own the
+/// event whose evidence it shows.
 #[Object]
 impl Support {
     /// `SOURCED` when a quote supports it, else `EDITORIAL` when the editors vouch for it,
@@ -259,7 +259,6 @@ pub enum DateBasisKind {
     Inferred,
 }
 
-/// How a date is known, and how precisely that allows it to be given.
 #[derive(Clone)]
 pub struct DateBasis {
     r: NodeRef,
@@ -332,6 +331,7 @@ impl DateBasis {
     }
 }
 
+/// How a date is known, and how precisely that allows it to be given.
 #[Object]
 impl DateBasis {
     /// Whether the source states the date, a rule computed it, or an editor inferred it.

@@ -933,7 +933,6 @@ impl Source {
 // ---------------------------------------------------------------------------------------------
 // Relations, evidence and the rest.
 
-/// A quote from a source that supports a fact.
 #[derive(Clone)]
 pub struct Evidence {
     g: Arc<Graph>,
@@ -958,6 +957,7 @@ impl Evidence {
     }
 }
 
+/// A quote from a source that supports a fact.
 #[Object]
 impl Evidence {
     /// The exact words of the source; they occur verbatim in its text.
@@ -1030,7 +1030,6 @@ pub struct Participant {
     pub evidence_inherited: bool,
 }
 
-/// The rule that computed an event's date: a treaty's notice period after a notification.
 #[derive(Clone)]
 pub struct NoticePeriodRule {
     r: NodeRef,
@@ -1043,6 +1042,7 @@ impl NoticePeriodRule {
     }
 }
 
+/// The rule that computed an event's date: a treaty's notice period after a notification.
 #[Object]
 impl NoticePeriodRule {
     /// The rule in words.
@@ -1090,8 +1090,6 @@ impl NoticePeriodRule {
     }
 }
 
-/// A typed, directed relation between two entities, valid over `[validFrom, validUntil)`
-/// (a missing bound is open-ended), with the evidence for it.
 #[derive(Clone)]
 pub struct Relation {
     pub g: Arc<Graph>,
@@ -1114,6 +1112,8 @@ impl Relation {
     }
 }
 
+/// A typed, directed relation between two entities, valid over `[validFrom, validUntil)`
+/// (a missing bound is open-ended), with the evidence for it.
 #[Object]
 impl Relation {
     /// The relation's stable id (by default `from:TYPE:to`).
@@ -1242,7 +1242,6 @@ impl Relation {
     }
 }
 
-/// A relation seen from one entity: the entity at the other end, plus the relation.
 #[derive(Clone)]
 pub struct RelationEdge {
     cursor: String,
@@ -1256,6 +1255,7 @@ impl RelationEdge {
     }
 }
 
+/// A relation seen from one entity: the entity at the other end, plus the relation.
 #[Object]
 impl RelationEdge {
     /// Opaque position of this relation in the list; pass it as `after` or `before`.

@@ -801,7 +801,11 @@ mod tests {
         };
         assert!(src.utf16_marks.len() > 5, "marks every few kilobytes");
         for (byte, _) in text.char_indices().step_by(97).chain([(text.len(), ' ')]) {
-            assert_eq!(src.utf16_offset(byte), text[..byte].encode_utf16().count(), "{byte}");
+            assert_eq!(
+                src.utf16_offset(byte),
+                text[..byte].encode_utf16().count(),
+                "{byte}"
+            );
         }
         let ascii = SourceData {
             utf16_marks: SourceData::marks_of("plain"),

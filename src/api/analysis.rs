@@ -33,7 +33,7 @@ fn lookup(g: &Graph, arg: &str, id: &str) -> Result<NodeIndex, ApiError> {
         .ok_or_else(|| ApiError::NotFound(format!("`{arg}`: no entity with id `{id}`")))
 }
 
-fn in_range(arg: &str, v: i32, lo: i32, hi: i32) -> Result<usize, ApiError> {
+pub(super) fn in_range(arg: &str, v: i32, lo: i32, hi: i32) -> Result<usize, ApiError> {
     if v < lo || v > hi {
         return Err(ApiError::bad_input(format!(
             "`{arg}` must be between {lo} and {hi}, got {v}"
@@ -816,16 +816,7 @@ impl AnalysisQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "At most this many (default 100, at most 1000).")] limit: Option<i32>,
     ) -> Result<Vec<Entity>> {
-        let limit = match limit {
-            None => 100,
-            Some(l) if (0..=1000).contains(&l) => l as usize,
-            Some(l) => {
-                return Err(ApiError::BadInput(format!(
-                    "`limit` must be between 0 and 1000, got {l}"
-                ))
-                .into());
-            }
-        };
+        let limit = in_range("limit", limit.unwrap_or(100), 0, 1000)?;
         let g = graph(ctx)?.clone();
         let (list, _) = g.unsourced(limit);
         charge(list.len())?;

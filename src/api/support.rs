@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_graphql::{Enum, Object, SimpleObject};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 
+use super::analysis::in_range;
 use super::error::ApiError;
 use super::execute::charge;
 use super::scalars::Date;
@@ -239,13 +240,9 @@ pub fn relation_support(
 }
 
 fn limit_of(limit: Option<i32>) -> Result<usize, ApiError> {
-    match limit {
-        None => Ok(DEFAULT_SUPPORT_LIMIT),
-        Some(l) if (0..=MAX_SUPPORT_LIMIT as i32).contains(&l) => Ok(l as usize),
-        Some(l) => Err(ApiError::BadInput(format!(
-            "`limit` must be between 0 and {MAX_SUPPORT_LIMIT}, got {l}"
-        ))),
-    }
+    limit.map_or(Ok(DEFAULT_SUPPORT_LIMIT), |l| {
+        in_range("limit", l, 0, MAX_SUPPORT_LIMIT as i32)
+    })
 }
 
 /// How a date is known.

@@ -490,15 +490,28 @@ fn basis(
     evidence: &[EvidenceRecord],
     editorial: &Option<EditorialRecord>,
 ) -> Result<Option<NewBasis>, String> {
+    basis_in(
+        &format!("{field}_evidence"),
+        &format!("{field}_editorial"),
+        evidence,
+        editorial,
+    )
+}
+
+/// A basis given by the keys named `quotes` and `mark`: one of them, or none.
+fn basis_in(
+    quotes: &str,
+    mark: &str,
+    evidence: &[EvidenceRecord],
+    editorial: &Option<EditorialRecord>,
+) -> Result<Option<NewBasis>, String> {
     match (evidence.is_empty(), editorial) {
         (true, None) => Ok(None),
         (false, None) => Ok(Some(NewBasis::Evidence(self::evidence(evidence)))),
         (true, Some(e)) => Ok(Some(NewBasis::Editorial(
-            editorial_input(e).map_err(|why| format!("`{field}_editorial`: {why}"))?,
+            editorial_input(e).map_err(|why| format!("`{mark}`: {why}"))?,
         ))),
-        (false, Some(_)) => Err(format!(
-            "give `{field}_evidence` or `{field}_editorial`, not both"
-        )),
+        (false, Some(_)) => Err(format!("give `{quotes}` or `{mark}`, not both")),
     }
 }
 
@@ -516,26 +529,15 @@ fn claims(records: &[ClaimRecord]) -> Result<Vec<NewClaim>, String> {
     records
         .iter()
         .map(|c| {
-            let basis = match (c.evidence.is_empty(), &c.editorial) {
-                (false, None) => NewBasis::Evidence(evidence(&c.evidence)),
-                (true, Some(e)) => NewBasis::Editorial(
-                    editorial_input(e)
-                        .map_err(|why| format!("claim `{}`: `editorial`: {why}", c.property))?,
-                ),
-                (true, None) => {
-                    return Err(format!(
+            let basis = basis_in("evidence", "editorial", &c.evidence, &c.editorial)
+                .map_err(|why| format!("claim `{}`: {why}", c.property))?
+                .ok_or_else(|| {
+                    format!(
                         "claim `{}` has no basis: give the quotes that state it (`evidence`) \
                          or mark it as background (`editorial = {{ by, at }}`)",
                         c.property
-                    ));
-                }
-                (false, Some(_)) => {
-                    return Err(format!(
-                        "claim `{}`: give `evidence` or `editorial`, not both",
-                        c.property
-                    ));
-                }
-            };
+                    )
+                })?;
             Ok(NewClaim {
                 property: c.property.clone(),
                 value: c.value.clone(),

@@ -263,6 +263,9 @@ pub struct DateBasis {
     event: NodeIndex,
     /// For a bound typed in as a date: the relation whose evidence states it, and the day.
     bound: Option<(EdgeIndex, chrono::NaiveDate)>,
+    /// The words that state the date and their precision, found once when first asked for
+    /// (`reasoning`, `evidence` and `maxPrecision` all read them).
+    statement: Arc<std::sync::OnceLock<Option<(graph::Evidence, graph::Precision)>>>,
 }
 
 impl DateBasis {
@@ -272,6 +275,7 @@ impl DateBasis {
             r: r.clone(),
             event: r.ix,
             bound: None,
+            statement: Default::default(),
         }
     }
 
@@ -283,6 +287,7 @@ impl DateBasis {
                 r: NodeRef { g: g.clone(), ix },
                 event: ix,
                 bound: None,
+                statement: Default::default(),
             },
             graph::BoundOrigin::Given => DateBasis {
                 r: NodeRef {
@@ -291,6 +296,7 @@ impl DateBasis {
                 },
                 event: from,
                 bound: Some((e, b.date)),
+                statement: Default::default(),
             },
         }
     }
@@ -310,21 +316,23 @@ impl DateBasis {
         }
     }
 
-    /// The words that state the date, as a span of their source.
-    fn statement(&self) -> Option<graph::Evidence> {
-        let g = &self.r.g;
-        match self.bound {
-            Some((e, day)) => g
-                .date_statement(graph::FuzzyDate::day(day), g.evidence(e))
-                .ok(),
-            None => {
-                let d = self.data()?;
-                if d.date_basis() != graph::DateBasis::Stated {
-                    return None;
+    /// The words that state the date, as a span of their source, and how precisely.
+    fn statement(&self) -> Option<(graph::Evidence, graph::Precision)> {
+        *self.statement.get_or_init(|| {
+            let g = &self.r.g;
+            match self.bound {
+                Some((e, day)) => g
+                    .date_statement(graph::FuzzyDate::day(day), g.evidence(e))
+                    .ok(),
+                None => {
+                    let d = self.data()?;
+                    if d.date_basis() != graph::DateBasis::Stated {
+                        return None;
+                    }
+                    g.date_statement(d.date, &d.evidence).ok()
                 }
-                g.date_statement(d.date, &d.evidence).ok()
             }
-        }
+        })
     }
 }
 
@@ -341,7 +349,7 @@ impl DateBasis {
         let g = &self.r.g;
         match self.basis_kind() {
             DateBasisKind::Stated => match self.statement() {
-                Some(ev) => format!("Stated by the source: \"{}\".", g.quote(&ev)),
+                Some((ev, _)) => format!("Stated by the source: \"{}\".", g.quote(&ev)),
                 None => "Stated by the source.".into(),
             },
             DateBasisKind::Computed => match self.data().and_then(|d| d.rule.clone()) {
@@ -372,7 +380,8 @@ impl DateBasis {
     /// For a stated date: the words of the source that state it (highlight them with the
     /// offsets).
     async fn evidence(&self) -> Option<Evidence> {
-        self.statement().map(|ev| Evidence::new(&self.r.g, &ev))
+        self.statement()
+            .map(|(ev, _)| Evidence::new(&self.r.g, &ev))
     }
 
     /// For an inferred date: the event it is inferred from.
@@ -407,13 +416,7 @@ impl DateBasis {
     async fn max_precision(&self) -> DatePrecision {
         let g = &self.r.g;
         let p = match self.basis_kind() {
-            DateBasisKind::Stated => self.statement().and_then(|ev| {
-                let words = g.quote(&ev);
-                let published = g.node(ev.source).source()?.published.date_naive();
-                graph::dates::stated_dates(words, published)
-                    .first()
-                    .map(|m| m.date.precision)
-            }),
+            DateBasisKind::Stated => self.statement().map(|(_, p)| p),
             DateBasisKind::Computed => self.data().map(|d| d.date.precision),
             DateBasisKind::Inferred => self.data().and_then(|d| {
                 let inf = d.inferred.as_ref()?;

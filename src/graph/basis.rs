@@ -120,12 +120,13 @@ impl Graph {
     }
 
     /// The words of `evidence`'s sentences that state `date` at least as precisely as it is
-    /// given, as a span of their source; else the words that state it less precisely, if any.
+    /// given, as a span of their source, with how precisely they state it; else the words
+    /// that state it less precisely, if any.
     pub fn date_statement(
         &self,
         date: FuzzyDate,
         evidence: &[Evidence],
-    ) -> Result<Evidence, Option<(String, Precision)>> {
+    ) -> Result<(Evidence, Precision), Option<(String, Precision)>> {
         let mut closest = None;
         for ev in evidence {
             let Some(src) = self.slot(ev.source).and_then(|s| s.node.source()) else {
@@ -145,7 +146,7 @@ impl Graph {
                     len: (m.end - m.start) as u32,
                 };
                 if m.states(date) {
-                    return Ok(span(m));
+                    return Ok((span(m), m.date.precision));
                 }
                 if closest.is_none() && m.states_less_than(date) {
                     closest = Some((sentence[m.start..m.end].to_string(), m.date.precision));
@@ -155,10 +156,11 @@ impl Graph {
         Err(closest)
     }
 
-    /// Checks that `date`, given for `what`, is stated by the sentences of `evidence`.
+    /// Checks that `date`, given for `what` (of the record `id`), is stated by the sentences
+    /// of `evidence`. Both names are made only for the error: a bulk load checks every date.
     pub(super) fn check_stated(
         &self,
-        id: &str,
+        id: impl Fn() -> String,
         what: impl Fn() -> String,
         date: FuzzyDate,
         evidence: &[Evidence],
@@ -166,7 +168,7 @@ impl Graph {
         match self.date_statement(date, evidence) {
             Ok(_) => Ok(()),
             Err(closest) => Err(GraphError::DateNotStated {
-                id: id.to_string(),
+                id: id(),
                 what: what(),
                 date: date.to_string(),
                 why: match closest {

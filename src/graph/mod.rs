@@ -8,7 +8,7 @@
 
 mod basis;
 mod build;
-pub mod dates;
+mod dates;
 pub mod deadline;
 mod model;
 mod neighborhood;

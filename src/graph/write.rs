@@ -215,7 +215,7 @@ impl Graph {
     ) -> Result<(), GraphError> {
         match (date, inferred) {
             (EventDate::Given(d), None) => {
-                self.check_stated(id, || format!("event `{id}`"), *d, evidence)
+                self.check_stated(|| id.to_string(), || format!("event `{id}`"), *d, evidence)
             }
             (EventDate::Given(_), Some(_)) => Ok(()),
             (EventDate::NoticePeriod { .. }, Some(_)) => Err(GraphError::DateNotStated {
@@ -972,12 +972,12 @@ impl Graph {
             Some(id) => Some(Arc::from(id.as_str())),
             None => None,
         };
-        let label = || {
-            let id = explicit
+        let relation_id = || {
+            explicit
                 .as_deref()
-                .map_or_else(|| generated_id(&r.from, r.rel, &r.to), str::to_string);
-            format!("relation `{id}`")
+                .map_or_else(|| generated_id(&r.from, r.rel, &r.to), str::to_string)
         };
+        let label = || format!("relation `{}`", relation_id());
         let evidence = self.check_relation_evidence(label, &r.evidence)?;
         let bound = |spec: &Option<ValiditySpec>| {
             Ok::<_, GraphError>(match spec {
@@ -1010,11 +1010,8 @@ impl Graph {
             }) = b
             {
                 let own = evidence.as_own().unwrap_or_default();
-                let rid = explicit
-                    .as_deref()
-                    .map_or_else(|| generated_id(&r.from, r.rel, &r.to), str::to_string);
                 self.check_stated(
-                    &rid,
+                    relation_id,
                     || format!("the day {} {name}", label()),
                     FuzzyDate::day(date),
                     own,

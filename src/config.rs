@@ -212,10 +212,15 @@ pub struct Layer {
           value_parser = at_least_one::<NonZeroU64>, default_value_t = nz_secs(d().ws_init_timeout))]
     pub ws_init_timeout_secs: NonZeroU64,
 
-    /// Production mode: no introspection and no GraphiQL.
+    /// Production mode: no introspection and no GraphiQL (the explorer at / stays: it needs neither).
     #[arg(long, env = "NEWSGRAPH_PRODUCTION", action = ArgAction::SetTrue,
           value_parser = BoolishValueParser::new())]
     pub production: bool,
+
+    /// Do not serve the explorer at / (then / leads to GraphiQL, when that is served).
+    #[arg(long, env = "NEWSGRAPH_NO_EXPLORER", action = ArgAction::SetTrue,
+          value_parser = BoolishValueParser::new())]
+    pub no_explorer: bool,
 
     /// Log format on stderr.
     #[arg(long, env = "NEWSGRAPH_LOG_FORMAT", value_enum, value_name = "FORMAT",
@@ -697,6 +702,7 @@ impl Settings {
             timeout: Duration::from_secs(s.timeout_secs.get()),
             max_response_bytes: s.max_response_bytes.get(),
             graphiql: !production,
+            explorer: !s.no_explorer,
             cors_origins: s.cors_origins.into_iter().map(String::from).collect(),
             apq_cache_size: s.apq_cache_size,
             apq_cache_bytes: s.apq_cache_bytes.get(),

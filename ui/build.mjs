@@ -1,11 +1,17 @@
 // Bundles the front-end assets the binary serves, from the packages npm installed through
 // package-lock.json. build.rs runs it as `node build.mjs OUT_DIR` and embeds what it writes:
 //
+//   OUT_DIR/explorer.html          the page at /, the explorer (explorer/)
 //   OUT_DIR/graphiql.html          the page at /graphiql
 //   OUT_DIR/assets/NAME-HASH.EXT   scripts, styles, fonts and workers, served at /assets/
 //   OUT_DIR/assets/*.gz, *.br      the same, compressed once here instead of per request
 //
 // Names carry a hash of their content, so the server can let browsers cache them for good.
+//
+// Before bundling, the explorer is checked: its generated types must be what GraphQL Code
+// Generator makes from schema/schema.graphql now (a stale file stops the build: run
+// `npm run codegen`), and TypeScript must accept it (esbuild strips types without reading them).
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,12 +19,26 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 import * as esbuild from 'esbuild';
 
+import { staleGenerated } from './codegen-check.mjs';
+
 const here = dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2];
 if (!out) {
   console.error('usage: node build.mjs OUT_DIR');
   process.exit(2);
 }
+
+/** Stops the build with `message`. */
+function fail(message) {
+  console.error(message);
+  process.exit(1);
+}
+
+const stale = await staleGenerated();
+if (stale.length) fail(stale.join('\n'));
+const tsc = spawnSync(join(here, 'node_modules/.bin/tsc'), ['-p', here], { encoding: 'utf8' });
+if (tsc.status !== 0) fail(`TypeScript refuses the explorer:\n${tsc.stdout}${tsc.stderr}${tsc.error ?? ''}`);
+
 const assets = join(out, 'assets');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(assets, { recursive: true });
@@ -63,7 +83,7 @@ const workers = outputs(
 const pages = outputs(
   await esbuild.build({
     ...common,
-    entryPoints: { graphiql: 'graphiql/main.jsx' },
+    entryPoints: { graphiql: 'graphiql/main.jsx', explorer: 'explorer/main.ts' },
     format: 'esm',
     jsx: 'automatic',
     loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file', '.svg': 'file' },
@@ -74,11 +94,13 @@ const pages = outputs(
   }),
 );
 
-const { js, css } = pages.graphiql;
-const html = readFileSync(join(here, 'graphiql/index.html'), 'utf8')
-  .replaceAll('{{main.js}}', js)
-  .replaceAll('{{main.css}}', css);
-writeFileSync(join(out, 'graphiql.html'), html);
+for (const page of ['graphiql', 'explorer']) {
+  const { js, css } = pages[page];
+  const html = readFileSync(join(here, page, 'index.html'), 'utf8')
+    .replaceAll('{{main.js}}', js)
+    .replaceAll('{{main.css}}', css);
+  writeFileSync(join(out, `${page}.html`), html);
+}
 
 // Compressed once here, so a 4 MB script costs the server a copy, not a gzip, per request.
 for (const name of readdirSync(assets)) {

@@ -1,6 +1,6 @@
-//! The front end the binary carries: the GraphiQL page at `/graphiql` and its scripts, styles,
-//! fonts and workers at `/assets/NAME`, all bundled from npm by `build.rs` (see `ui/`), so
-//! nothing is fetched from another host and `/graphiql` works offline.
+//! The front end the binary carries: the explorer at `/`, the GraphiQL page at `/graphiql`, and
+//! their scripts, styles, fonts and workers at `/assets/NAME`, all bundled from npm by
+//! `build.rs` (see `ui/`), so nothing is fetched from another host and both work offline.
 //!
 //! Asset names carry a hash of their content, so an asset never changes under its name: it is
 //! cached by browsers for a year (`immutable`), while the page itself is revalidated on every
@@ -27,12 +27,22 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// `GET /graphiql`: the page, which loads its assets from `/assets/`.
 pub async fn graphiql() -> Response {
+    page(GRAPHIQL_HTML)
+}
+
+/// `GET /`: the explorer, whatever the query string (the explorer reads its view from it).
+pub async fn explorer() -> Response {
+    page(EXPLORER_HTML)
+}
+
+/// A page: revalidated on every load, so it always names the current hashed assets.
+fn page(html: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        GRAPHIQL_HTML,
+        html,
     )
         .into_response()
 }
@@ -113,24 +123,19 @@ mod tests {
     }
 
     #[test]
-    fn the_page_names_only_bundled_assets() {
-        let named: Vec<&str> = GRAPHIQL_HTML
-            .split("assets/")
-            .skip(1)
-            .map(|rest| rest.split('"').next().unwrap())
-            .collect();
-        assert_eq!(
-            named.len(),
-            2,
-            "a script and a style sheet: {GRAPHIQL_HTML}"
-        );
-        for name in named {
-            assert!(ASSETS.iter().any(|a| a.name == name), "{name} is bundled");
+    fn the_pages_name_only_bundled_assets() {
+        for html in [GRAPHIQL_HTML, EXPLORER_HTML] {
+            let named: Vec<&str> = html
+                .split("assets/")
+                .skip(1)
+                .map(|rest| rest.split('"').next().unwrap())
+                .collect();
+            assert_eq!(named.len(), 2, "a script and a style sheet: {html}");
+            for name in named {
+                assert!(ASSETS.iter().any(|a| a.name == name), "{name} is bundled");
+            }
+            assert!(!html.contains("://"), "no other host: {html}");
         }
-        assert!(
-            !GRAPHIQL_HTML.contains("://"),
-            "no other host: {GRAPHIQL_HTML}"
-        );
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct HttpConfig {
     pub max_response_bytes: usize,
     /// Whether GraphiQL is served at `/graphiql`.
     pub graphiql: bool,
+    /// Whether the explorer is served at `/`.
+    pub explorer: bool,
     /// Origins allowed to call the API from a browser (CORS); empty: same origin only.
     pub cors_origins: Vec<String>,
     /// How many persisted queries (Apollo APQ) to remember; 0 turns APQ off.
@@ -76,6 +78,7 @@ impl Default for HttpConfig {
             timeout: std::time::Duration::from_secs(10),
             max_response_bytes: 8 * 1024 * 1024,
             graphiql: true,
+            explorer: true,
             cors_origins: vec![],
             apq_cache_size: 1000,
             apq_cache_bytes: 4 * 1024 * 1024,
@@ -151,11 +154,17 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(layers::readyz))
         .route("/metrics", get(layers::metrics_handler));
-    if state.config.graphiql {
-        r = r
-            .route("/graphiql", get(assets::graphiql))
-            .route("/assets/{name}", get(assets::asset))
-            .route("/", get(|| async { Redirect::temporary("/graphiql") }));
+    let (graphiql, explorer) = (state.config.graphiql, state.config.explorer);
+    if graphiql {
+        r = r.route("/graphiql", get(assets::graphiql));
+    }
+    if explorer {
+        r = r.route("/", get(assets::explorer));
+    } else if graphiql {
+        r = r.route("/", get(|| async { Redirect::temporary("/graphiql") }));
+    }
+    if graphiql || explorer {
+        r = r.route("/assets/{name}", get(assets::asset));
     }
     let config = state.config.clone();
     let metrics = state.metrics.clone();

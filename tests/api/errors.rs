@@ -1,8 +1,9 @@
 //! Every error a client can cause carries a stable `extensions.code`; plus the plain HTTP routes.
 
+use newsgraph::http::HttpConfig;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, ok_data, single_error, spawn_app};
+use crate::helpers::{TestApp, ok_data, single_error, spawn_app, spawn_with};
 
 #[tokio::test]
 async fn a_page_larger_than_100_or_negative_is_bad_user_input() {
@@ -270,11 +271,62 @@ async fn healthz_answers_ok() {
 }
 
 #[tokio::test]
-async fn the_root_redirects_to_graphiql() {
+async fn the_root_is_the_explorer_whatever_its_query_string() {
     let app = spawn_app().await;
+    for path in [
+        "/",
+        "/?focus=state/estonia&asOf=2025-12-27",
+        "/?focus=%00nonsense",
+    ] {
+        let resp = app.get(path).await;
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+        assert_eq!(resp.headers()["cache-control"], "no-cache", "{path}");
+        assert!(
+            resp.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("script-src 'self'"),
+            "{path}"
+        );
+        let body = resp.text().await.unwrap();
+        assert!(body.contains("newsgraph explorer"), "{path}: {body}");
+        assert!(!body.contains("://"), "nothing from another host: {body}");
+        for asset in body.split("assets/").skip(1) {
+            let name = asset.split('"').next().unwrap();
+            let got = app.get(&format!("/assets/{name}")).await;
+            assert_eq!(got.status().as_u16(), 200, "{name}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn without_the_explorer_the_root_leads_to_graphiql() {
+    let mut config = HttpConfig::default();
+    config.explorer = false;
+    let app = spawn_with(config).await;
     let resp = app.get("/").await;
     assert!(resp.status().is_redirection(), "{}", resp.status());
     assert_eq!(resp.headers()["location"], "/graphiql");
+    // In production GraphiQL is off and the explorer alone is served, with its assets.
+    let mut config = HttpConfig::default();
+    config.graphiql = false;
+    let app = spawn_with(config).await;
+    assert_eq!(app.get("/graphiql").await.status().as_u16(), 404);
+    let page = app.get("/").await.text().await.unwrap();
+    let script = page
+        .split("assets/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert_eq!(
+        app.get(&format!("/assets/{script}"))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
 }
 
 #[tokio::test]

@@ -35,6 +35,19 @@ pub async fn spawn_writable_app(data_dir: Option<&std::path::Path>) -> TestApp {
 }
 
 pub async fn spawn_app_with(data_dir: Option<&std::path::Path>, token: Option<String>) -> TestApp {
+    spawn(data_dir, token, newsgraph::http::HttpConfig::default()).await
+}
+
+/// The built-in seed in memory, read-only, served with `config`.
+pub async fn spawn_with(config: newsgraph::http::HttpConfig) -> TestApp {
+    spawn(None, None, config).await
+}
+
+async fn spawn(
+    data_dir: Option<&std::path::Path>,
+    token: Option<String>,
+    config: newsgraph::http::HttpConfig,
+) -> TestApp {
     let store = newsgraph::store::Store::open(&newsgraph::seed::SeedSource::BuiltIn, data_dir)
         .expect("the built-in seed loads");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -46,7 +59,7 @@ pub async fn spawn_app_with(data_dir: Option<&std::path::Path>, token: Option<St
         newsgraph::http::AppState::new(
             std::sync::Arc::new(store),
             token,
-            newsgraph::http::HttpConfig::default(),
+            config,
             newsgraph::http::Metrics::new(),
         ),
     ));

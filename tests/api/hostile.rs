@@ -4,25 +4,13 @@
 
 use std::sync::Arc;
 
-use newsgraph::http::{AppState, HttpConfig, Metrics};
+use newsgraph::http::HttpConfig;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_with};
 use crate::websocket::{connect_initialised, operation, ws_code};
 
 /// A server with `config` instead of the defaults.
-async fn spawn_with(config: HttpConfig) -> TestApp {
-    let store = newsgraph::store::Store::open(&newsgraph::seed::SeedSource::BuiltIn, None).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let state = AppState::new(Arc::new(store), None, config, Metrics::new());
-    tokio::spawn(newsgraph::http::serve(listener, state));
-    TestApp {
-        addr,
-        client: reqwest::Client::new(),
-    }
-}
-
 async fn post_raw(app: &TestApp, content_type: &str, body: Vec<u8>) -> (u16, Value) {
     let resp = app
         .client

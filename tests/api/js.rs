@@ -1,5 +1,6 @@
 //! Runs the JavaScript client suite in `tests/js/` (graphql-ws subscriptions, fetch writes,
-//! a page in headless Chromium) and the `graphql-http` compliance audit against the binary:
+//! GraphiQL and the explorer in headless Chromium, their accessibility audit) and the
+//! `graphql-http` compliance audit against the binary:
 //! Debian's `chromium` is installed first when missing, `npm ci` when `node_modules` is
 //! missing or stale, then `node --test` on the suite's files.
 
@@ -111,15 +112,20 @@ fn the_javascript_client_suite_passes_against_the_binary() {
     assert!(!files.is_empty(), "no *.test.mjs files in tests/js");
     let mut args = vec!["--test"];
     args.extend(files.iter().map(String::as_str));
+    // The browser suites save their screenshots here, under target/, one set per run.
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    let shots = shots.to_str().expect("a UTF-8 target directory");
     let out = run(
         "node",
         &args,
         root,
         &[
             ("NEWSGRAPH_BIN", env!("CARGO_BIN_EXE_newsgraph")),
+            ("NEWSGRAPH_SCREENSHOTS", shots),
             ("NO_COLOR", "1"),
         ],
     );
+    println!("screenshots: {shots}");
     assert!(
         out.status.success(),
         "{}",

@@ -24,24 +24,31 @@ const INHERITED = [
 ];
 
 /**
- * Starts the binary with `--addr 127.0.0.1:0` and waits (up to 30 s) for its
- * `listening ... addr=` line.
+ * Starts the binary with `--addr 127.0.0.1:0` and waits for its `listening ... addr=` line.
  *
  * - `token`: the write token (`NEWSGRAPH_WRITE_TOKEN`); without it the server is read-only.
  * - `dataDir`: `true` for a fresh temporary data directory (`--data-dir`), which
  *   `stopServer` removes; without it the server keeps its writes in memory.
  * - `rustLog`: the `RUST_LOG` filter, `info` by default.
+ * - `seed`: a seed directory to serve instead of the built-in data (`--seed`).
+ * - `startMs`: how long to wait for it to listen (a large seed takes a while to load).
  *
  * Returns `{ child, port, dataDir, log }`; `log` collects every stderr line for the
  * server's whole life.
  */
-export async function startServer({ token, dataDir = false, rustLog = 'info' } = {}) {
+export async function startServer({
+  token,
+  dataDir = false,
+  rustLog = 'info',
+  seed,
+  startMs = 30_000,
+} = {}) {
   assert.ok(BIN, 'set NEWSGRAPH_BIN to the newsgraph binary');
   const env = { ...process.env, RUST_LOG: rustLog, NO_COLOR: '1' };
   for (const v of INHERITED) delete env[v];
   if (token) env.NEWSGRAPH_WRITE_TOKEN = token;
   const dir = dataDir ? mkdtempSync(join(tmpdir(), 'newsgraph-js-')) : undefined;
-  const args = dir ? ['--data-dir', dir] : [];
+  const args = [...(dir ? ['--data-dir', dir] : []), ...(seed ? ['--seed', seed] : [])];
   const child = spawn(BIN, [...args, '--addr', '127.0.0.1:0'], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -51,8 +58,8 @@ export async function startServer({ token, dataDir = false, rustLog = 'info' } =
   try {
     server.port = await new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`no "listening" line within 30 s:\n${log.join('\n')}`)),
-        30_000,
+        () => reject(new Error(`no "listening" line within ${startMs} ms:\n${log.join('\n')}`)),
+        startMs,
       );
       // Keeps draining stderr for the server's whole life.
       createInterface({ input: child.stderr }).on('line', (line) => {

@@ -237,6 +237,17 @@ test(
   },
 );
 
+test('a link to an entity that does not exist says so, and the search still works', { timeout: 60_000 }, async () => {
+  await tab.goto(`${origin}/?focus=state/atlantis`);
+  const alert = tab.locator('#graph-status [role=alert]');
+  await alert.waitFor({ timeout: page.SHOW_MS });
+  assert.match(await alert.textContent(), /state\/atlantis/);
+  await pick('#search', 'estonia', 'state/estonia');
+  await until(() => window.newsgraphExplorer.cy.getElementById('state/estonia').hasClass('focus'));
+  assert.equal(await tab.locator('#graph-status [role=alert]').count(), 0, 'the alert is gone');
+  await clean();
+});
+
 test('double-clicking a node makes it the focus; the keyboard moves through the drawing', { timeout: 60_000 }, async () => {
   await open('?focus=person/margus-tsahkna');
   await clickNode('org/estonia-mfa', 2);
@@ -369,7 +380,7 @@ test('an edit made over the API shows up without a reload', { timeout: 60_000 },
 
 test('axe-core finds no serious or critical violation, on a desktop and on a phone', { timeout: 90_000 }, async () => {
   const views = [
-    ['desktop', { width: 1400, height: 1000 }, '?focus=state/estonia&from=person/alar-karis&to=org/nato'],
+    ['desktop', { width: 1400, height: 1000 }, '?focus=state/estonia&asOf=2025-06-13&from=person/alar-karis&to=org/nato'],
     ['phone', { width: 390, height: 844 }, '?focus=person/margus-tsahkna&select=person/margus-tsahkna'],
   ];
   for (const [name, size, query] of views) {

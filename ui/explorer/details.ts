@@ -50,7 +50,8 @@ export function render(e: Entity, asOf: string | null, act: Actions): HTMLElemen
       ),
     );
   }
-  out.push(claims(e));
+  // An event's statements are its date, participants and report; it rarely has claims.
+  if (!event || e.claims.length) out.push(claims(e));
   if (event) {
     out.push(section('Participants', event.participants.map((p) => participant(p, act))));
     if (event.evidence.length)
@@ -125,11 +126,6 @@ export function fuzzyDate(text: string): string {
 
 function dated(e: EventEntity, act: Actions): HTMLElement {
   const b = e.dateBasis;
-  const how: (HTMLElement | string)[] = [];
-  if (b.kind === 'STATED') how.push('Stated in the source');
-  else if (b.kind === 'COMPUTED') how.push('Computed');
-  else how.push('Inferred');
-  how.push(`: ${b.reasoning}`);
   const links: HTMLElement[] = [];
   if (b.inferredFrom) {
     links.push(
@@ -151,7 +147,7 @@ function dated(e: EventEntity, act: Actions): HTMLElement {
       h('time', { datetime: e.dateText }, fuzzyDate(e.dateText)),
       ` · ${words(e.eventKind)} · known to the ${words(e.datePrecision)}`,
     ),
-    h('p', { class: 'how' }, h('span', { class: `basis ${b.kind.toLowerCase()}` }, words(b.kind)), ' ', ...how.slice(1)),
+    h('p', { class: 'how' }, h('span', { class: `basis ${b.kind.toLowerCase()}` }, words(b.kind)), ' ', b.reasoning),
     ...links,
     b.evidence ? quote(b.evidence) : null,
   );

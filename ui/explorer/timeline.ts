@@ -88,7 +88,7 @@ export class Timeline {
             e.dateBasis.kind !== 'STATED'
               ? h('span', { class: `basis ${e.dateBasis.kind.toLowerCase()}` }, `date ${words(e.dateBasis.kind)}`)
               : null,
-            after ? h('span', { class: 'visually-hidden' }, '(after the chosen date)') : null,
+            after ? h('span', { class: 'later' }, 'after the chosen date') : null,
             h(
               'button',
               {

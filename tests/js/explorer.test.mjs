@@ -378,6 +378,27 @@ test('an edit made over the API shows up without a reload', { timeout: 60_000 },
   await clean();
 });
 
+test('a source whose URL is a script is shown, but not as a link', { timeout: 60_000 }, async () => {
+  const id = `source/hostile-${Date.now()}`;
+  const made = await api(
+    `mutation($id: ID!) {
+      createSource(input: { id: $id, title: "A <b>hostile</b> source", text: "Estonia signed it.",
+        publishedAt: "2025-06-28T12:00:00+03:00", language: "en", url: "javascript:alert(document.domain)" }) {
+        source { id } userErrors { message }
+      }
+    }`,
+    { id },
+    TOKEN,
+  );
+  assert.deepEqual(made.createSource.userErrors, []);
+  await open(`?focus=${id}`);
+  await until(() => document.querySelector('#details h2')?.textContent === 'A <b>hostile</b> source');
+  assert.equal(await tab.locator('#details b').count(), 0, 'the title is text, not markup');
+  assert.equal(await tab.locator('a[href^="javascript"]').count(), 0, 'no script link');
+  assert.equal(await tab.locator('#details .original').count(), 0);
+  await clean();
+});
+
 test('axe-core finds no serious or critical violation, on a desktop and on a phone', { timeout: 90_000 }, async () => {
   const views = [
     ['desktop', { width: 1400, height: 1000 }, '?focus=state/estonia&asOf=2025-06-13&from=person/alar-karis&to=org/nato'],

@@ -3,7 +3,7 @@
 // editorial one is drawn apart (dashed, labelled "Editorial background", with who wrote it,
 // when and why); an event's date says how it is known (stated, computed, inferred).
 
-import { h } from './dom';
+import { h, webUrl } from './dom';
 import { quote } from './evidence';
 import type { DetailsQuery, LocatedFragment } from './generated/graphql';
 import { KINDS, icon, words } from './kinds';
@@ -40,12 +40,13 @@ export function render(e: Entity, asOf: string | null, act: Actions): HTMLElemen
     ),
   ];
   if (event) out.push(dated(event, act));
-  if ('title' in e && e.url) {
+  const original = 'title' in e ? webUrl(e.url) : null;
+  if ('title' in e && original) {
     out.push(
       h(
         'p',
         { class: 'original' },
-        h('a', { href: e.url, target: '_blank', rel: 'noopener noreferrer' }, 'Read the original article'),
+        h('a', { href: original, target: '_blank', rel: 'noopener noreferrer' }, 'Read the original article'),
         ` (published ${e.publishedAt.slice(0, 10)})`,
       ),
     );

@@ -46,3 +46,17 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   if (!el) throw new Error(`the page has no #${id}`);
   return el as T;
 }
+
+/**
+ * `url` if it is an absolute http(s) URL, else null: a source's URL comes from the data, and a
+ * `javascript:` one must never become a link.
+ */
+export function webUrl(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}

@@ -4,12 +4,13 @@
 // article opens in a dialog with the quote marked and scrolled to.
 
 import { ask } from './api';
-import { h } from './dom';
+import { h, webUrl } from './dom';
 import { SourceTextDocument, type LocatedFragment } from './generated/graphql';
 
 interface SourceText {
   id: string;
   title: string;
+  /** Only an http(s) URL (see `webUrl`). */
   url: string | null;
   publishedAt: string;
   text: string;
@@ -24,7 +25,7 @@ export function source(id: string): Promise<SourceText | null> {
     found = ask(SourceTextDocument, { id }).then((d) => {
       const e = d.entity;
       return e && 'text' in e
-        ? { id: e.id, title: e.title, url: e.url ?? null, publishedAt: e.publishedAt, text: e.text }
+        ? { id: e.id, title: e.title, url: webUrl(e.url), publishedAt: e.publishedAt, text: e.text }
         : null;
     });
     // A failed fetch is not kept: the next quote asks again.

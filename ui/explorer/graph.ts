@@ -340,8 +340,8 @@ export class GraphView {
 
 /**
  * A name cut to fit under its node. Done here rather than by cytoscape's `text-wrap: ellipsis`,
- * which measures each label on a canvas: adding and laying out 500 nodes took about a fifth
- * longer with it (BENCHMARKS.md).
+ * which measures each label on a canvas: adding, laying out and drawing 500 nodes took half as
+ * long again with it (229 against 149 ms, `bench/explorer-draw.mjs`, BENCHMARKS.md).
  */
 function short(name: string): string {
   return name.length > LABEL_CHARS ? `${name.slice(0, LABEL_CHARS - 1).trimEnd()}…` : name;

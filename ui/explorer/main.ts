@@ -174,7 +174,10 @@ async function render(): Promise<void> {
   timeline.mark(new Set(graph.cy.nodes('[kind = "EVENT"]').map((n) => n.id())), v.asOf);
   document.body.removeAttribute('aria-busy');
   graphEl.dataset.ready = '1';
+  graphEl.dataset.renders = String(++rendered);
 }
+/** Renders completed, for the browser tests to wait on. */
+let rendered = 0;
 
 function showProblem(message: string): void {
   document.body.removeAttribute('aria-busy');

@@ -301,16 +301,20 @@ async fn the_root_is_the_explorer_whatever_its_query_string() {
 
 #[tokio::test]
 async fn without_the_explorer_the_root_leads_to_graphiql() {
-    let mut config = HttpConfig::default();
-    config.explorer = false;
-    let app = spawn_with(config).await;
+    let app = spawn_with(HttpConfig {
+        explorer: false,
+        ..HttpConfig::default()
+    })
+    .await;
     let resp = app.get("/").await;
     assert!(resp.status().is_redirection(), "{}", resp.status());
     assert_eq!(resp.headers()["location"], "/graphiql");
     // In production GraphiQL is off and the explorer alone is served, with its assets.
-    let mut config = HttpConfig::default();
-    config.graphiql = false;
-    let app = spawn_with(config).await;
+    let app = spawn_with(HttpConfig {
+        graphiql: false,
+        ..HttpConfig::default()
+    })
+    .await;
     assert_eq!(app.get("/graphiql").await.status().as_u16(), 404);
     let page = app.get("/").await.text().await.unwrap();
     let script = page

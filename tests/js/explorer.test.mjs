@@ -287,6 +287,13 @@ test('the timeline lists every event in date order, linked to the graph', { time
   const notification = 'Estonia notifies the UN of its withdrawal from the Ottawa Convention';
   await tab.locator('#timeline button.event', { hasText: notification }).click();
   await until((n) => document.querySelector('#details h2')?.textContent === n, notification);
+  assert.equal(
+    await tab.locator('#timeline li[aria-current]').getAttribute('data-id'),
+    'event/2025-06-27-estonia-notifies-un',
+    'the timeline marks the event the details show',
+  );
+  // The button that was clicked is redrawn; the keyboard focus moves to the details.
+  assert.equal(await tab.evaluate(() => document.activeElement?.id), 'details-title');
   const when = await tab.locator('#details .date-basis').textContent();
   assert.match(when, /27 June 2025/);
   assert.match(when, /stated/i);

@@ -171,7 +171,12 @@ async function render(): Promise<void> {
       if (toBox.value?.id !== v.to) toBox.set(ends[ends.length - 1]);
     }
   } else replace(connectResult);
-  timeline.mark(new Set(graph.cy.nodes('[kind = "EVENT"]').map((n) => n.id())), v.asOf);
+  timeline.mark(new Set(graph.cy.nodes('[kind = "EVENT"]').map((n) => n.id())), v.asOf, v.select ?? focusId);
+  // The control that asked for this view was redrawn away: keep keyboard users in the panel
+  // that answers, rather than back at the top of the page.
+  if (document.activeElement === document.body || document.activeElement === null) {
+    document.getElementById('details-title')?.focus();
+  }
   document.body.removeAttribute('aria-busy');
   graphEl.dataset.ready = '1';
   graphEl.dataset.renders = String(++rendered);
@@ -218,7 +223,8 @@ async function begin(): Promise<string | null> {
     range.disabled = false;
     range.value = view.asOf ? String(dayNumber(view.asOf)) : range.max;
   }
-  const points = data.stats.mostCentral.map((r) => r.entity);
+  const central = data.stats.mostCentral.map((r) => r.entity);
+  const points = central.length ? central : data.busiest.nodes;
   replace(
     startEl,
     points.length ? h('span', {}, 'Start from: ') : null,

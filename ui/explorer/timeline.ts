@@ -25,6 +25,7 @@ export class Timeline {
   private involving: string | null = null;
   private onGraph = new Set<string>();
   private asOf: string | null = null;
+  private selected: string | null = null;
 
   constructor(
     private readonly list: HTMLOListElement,
@@ -42,11 +43,21 @@ export class Timeline {
     this.draw();
   }
 
-  /** Marks the events the graph draws and those after `asOf`. */
-  mark(onGraph: Set<string>, asOf: string | null): void {
+  /** Marks the events the graph draws, those after `asOf`, and the one the details show. */
+  mark(onGraph: Set<string>, asOf: string | null, selected: string | null): void {
     this.onGraph = onGraph;
     this.asOf = asOf;
+    this.selected = selected;
     this.draw();
+    // Scrolls the list only (scrollIntoView would scroll the page to the timeline too).
+    const current = this.list.querySelector<HTMLElement>('li[aria-current]');
+    if (current) {
+      const top = current.offsetTop;
+      const view = this.list;
+      if (top < view.scrollTop || top + current.offsetHeight > view.scrollTop + view.clientHeight) {
+        view.scrollTop = top - view.clientHeight / 3;
+      }
+    }
   }
 
   has(id: string): boolean {
@@ -72,6 +83,7 @@ export class Timeline {
             'data-id': e.id,
             'data-date': e.date,
             class: [this.onGraph.has(e.id) ? 'on-graph' : '', after ? 'after' : ''].join(' ').trim() || null,
+            'aria-current': e.id === this.selected ? 'true' : null,
           },
           h('time', { datetime: e.dateText }, fuzzyDate(e.dateText)),
           h(

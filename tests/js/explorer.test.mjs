@@ -258,6 +258,9 @@ test('double-clicking a node makes it the focus; the keyboard moves through the 
   await tab.keyboard.press('ArrowRight');
   const first = await tab.evaluate(() => window.newsgraphExplorer.cy.nodes(':selected').map((n) => n.id()));
   assert.equal(first.length, 1, 'one entity selected');
+  const name = await tab.evaluate((id) => window.newsgraphExplorer.cy.getElementById(id).data('name'), first[0]);
+  const said = await tab.locator('#announce').textContent();
+  assert.ok(said.startsWith(`${name}, `) && / \d+ of \d+\.$/.test(said), `said to screen readers: ${said}`);
   await tab.keyboard.press('ArrowRight');
   const second = await tab.evaluate(() => window.newsgraphExplorer.cy.nodes(':selected').map((n) => n.id()));
   assert.notDeepEqual(second, first, 'the next entity');

@@ -46,6 +46,8 @@ export interface Handlers {
   open(id: string): void;
   /** A double click (or F): make the node the focus. */
   focus(id: string): void;
+  /** Says `text` to screen readers (the canvas itself cannot). */
+  announce(text: string): void;
 }
 
 /** Above this many nodes the force layout is too slow to wait for; rings are drawn instead. */
@@ -330,9 +332,10 @@ export class GraphView {
       this.select(id);
       const node = this.cy.getElementById(id);
       this.container.dataset.active = id;
-      this.container.setAttribute(
-        'aria-description',
-        `${node.data('name')}, ${KINDS[node.data('kind') as EntityKind].label}`,
+      const degree = node.degree(false);
+      this.handlers.announce(
+        `${node.data('name')}, ${KINDS[node.data('kind') as EntityKind].label}, ` +
+          `${degree} ${degree === 1 ? 'relation' : 'relations'} drawn. ${next + 1} of ${this.order.length}.`,
       );
     }
   }

@@ -44,6 +44,9 @@ let view: View = read(location.search);
 const graph = new GraphView(graphEl, byId('legend'), {
   open: (id) => open(id),
   focus: (id) => focus(id),
+  announce: (text) => {
+    announcer.textContent = text;
+  },
 });
 const timeline = new Timeline(byId<HTMLOListElement>('timeline'), byId('timeline-footer'), {
   open: (id) => open(id),

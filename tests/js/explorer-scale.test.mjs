@@ -91,6 +91,20 @@ test(`a hub's neighbourhood of ${LIMIT} entities among ${NODES} draws, and the p
   assert.match(await tab.locator('#graph-status').textContent(), new RegExp(`the first ${LIMIT} of ${hub.degree}`));
   await page.shot(tab, 'explorer-scale-hub');
 
+  // The hub's relations, a page at a time: the next page follows the first, none twice.
+  const relations = () =>
+    tab.locator('#details .relation').evaluateAll((ds) => ds.map((d) => d.dataset.relation));
+  const firstPage = await relations();
+  assert.equal(firstPage.length, 50);
+  await tab.locator('#details button.more').click();
+  await page.until(tab, () => document.querySelectorAll('#details .relation').length === 100);
+  const twoPages = await relations();
+  assert.deepEqual(twoPages.slice(0, 50), firstPage);
+  assert.equal(new Set(twoPages).size, 100, 'no relation twice');
+  const api100 = await api(`{ entity(id: "${hub.id}") { relations(first: 100) { edges { node { id } } } } }`);
+  assert.deepEqual(twoPages, api100.entity.relations.edges.map((e) => e.node.id), 'in the API order');
+  assert.match(await tab.locator('#details .count').textContent(), new RegExp(`^100 of ${hub.degree}\\.$`));
+
   // Warm: focus the second hub from the search, then back to the first by the back button.
   await tab.locator('#search').fill(other.name);
   const option = tab.locator(`.suggestions [role=option][data-id="${other.id}"]`);

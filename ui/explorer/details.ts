@@ -5,7 +5,13 @@
 
 import { h, webUrl } from './dom';
 import { quote } from './evidence';
-import type { DetailsQuery, LocatedFragment } from './generated/graphql';
+import { ask } from './api';
+import {
+  MoreRelationsDocument,
+  type DetailsQuery,
+  type LocatedFragment,
+  type RelationPageFragment,
+} from './generated/graphql';
 import { KINDS, icon, words } from './kinds';
 
 type Entity = NonNullable<DetailsQuery['entity']>;
@@ -67,13 +73,12 @@ export function render(e: Entity, asOf: string | null, act: Actions): HTMLElemen
   return out;
 }
 
-function section(title: string, items: (HTMLElement | string)[], extra?: HTMLElement): HTMLElement {
+function section(title: string, items: (HTMLElement | string)[]): HTMLElement {
   const id = `section-${title.toLowerCase().replace(/[^a-z]+/g, '-')}`;
   return h(
     'section',
     { class: 'facts', 'aria-labelledby': id },
     h('h3', { id }, title),
-    extra ?? null,
     items.length ? h('ul', {}, items.map((i) => h('li', {}, i))) : h('p', { class: 'empty' }, 'None.'),
   );
 }
@@ -183,42 +188,76 @@ function participant(p: EventEntity['participants'][number], act: Actions): HTML
   );
 }
 
+type RelationEdge = RelationPageFragment['edges'][number];
+
+function relationItem(edge: RelationEdge, act: Actions): HTMLElement {
+  const until = edge.validUntil
+    ? ` until ${edge.validUntil}${edge.node.validUntilEvent ? ` (${edge.node.validUntilEvent.name})` : ''}`
+    : '';
+  const since = edge.validFrom
+    ? ` since ${edge.validFrom}${edge.node.validFromEvent ? ` (${edge.node.validFromEvent.name})` : ''}`
+    : '';
+  const arrow = edge.direction === 'OUTGOING' ? '→' : '←';
+  return h(
+    'details',
+    { class: 'relation', 'data-relation': edge.node.id, 'data-type': edge.type },
+    h(
+      'summary',
+      {},
+      h('span', { class: 'rel-type' }, `${words(edge.type)} ${arrow}`),
+      ' ',
+      icon(edge.entity.kind),
+      ' ',
+      h('span', { class: 'rel-entity' }, edge.entity.name),
+      edge.role ? ` (${edge.role})` : '',
+      since,
+      until,
+    ),
+    h(
+      'p',
+      { class: 'relation-actions' },
+      h('button', { type: 'button', onclick: () => act.open(edge.entity.id) }, `Open ${edge.entity.name}`),
+    ),
+    edge.node.evidenceInherited ? h('p', { class: 'inherited' }, 'Evidence inherited from its event') : null,
+    ...edge.evidence.map((ev) => quote(ev)),
+  );
+}
+
+/** The relations, a page at a time: "Show more" asks for the next page after the last. */
 function relations(e: Entity, asOf: string | null, act: Actions): HTMLElement {
-  const r = e.relations;
-  const items = r.edges.map((edge) => {
-    const until = edge.validUntil
-      ? ` until ${edge.validUntil}${edge.node.validUntilEvent ? ` (${edge.node.validUntilEvent.name})` : ''}`
-      : '';
-    const since = edge.validFrom
-      ? ` since ${edge.validFrom}${edge.node.validFromEvent ? ` (${edge.node.validFromEvent.name})` : ''}`
-      : '';
-    const arrow = edge.direction === 'OUTGOING' ? '→' : '←';
-    return h(
-      'details',
-      { class: 'relation', 'data-relation': edge.node.id, 'data-type': edge.type },
-      h(
-        'summary',
-        {},
-        h('span', { class: 'rel-type' }, `${words(edge.type)} ${arrow}`),
-        ' ',
-        icon(edge.entity.kind),
-        ' ',
-        h('span', { class: 'rel-entity' }, edge.entity.name),
-        edge.role ? ` (${edge.role})` : '',
-        since,
-        until,
-      ),
-      h(
-        'p',
-        { class: 'relation-actions' },
-        h('button', { type: 'button', onclick: () => act.open(edge.entity.id) }, `Open ${edge.entity.name}`),
-      ),
-      edge.node.evidenceInherited ? h('p', { class: 'inherited' }, 'Evidence inherited from its event') : null,
-      ...edge.evidence.map((ev) => quote(ev)),
-    );
+  const list = h('ul', {});
+  const count = h('p', { class: 'count', 'aria-live': 'polite' });
+  const more = h('button', { type: 'button', class: 'more' }, 'Show more');
+  let shown = 0;
+  let after: string | null = null;
+  const add = (page: RelationPageFragment) => {
+    for (const edge of page.edges) list.append(h('li', {}, relationItem(edge, act)));
+    shown += page.edges.length;
+    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    count.textContent = page.totalCount > shown ? `${shown} of ${page.totalCount}.` : '';
+    more.hidden = after === null;
+    if (!page.totalCount) list.replaceChildren(h('li', { class: 'empty' }, 'None.'));
+  };
+  more.addEventListener('click', () => {
+    if (!after) return;
+    more.disabled = true;
+    void ask(MoreRelationsDocument, { id: e.id, asOf, first: RELATIONS, after })
+      .then((d) => d.entity && add(d.entity.relations))
+      .catch((err) => {
+        count.textContent = `The next page could not be loaded: ${err instanceof Error ? err.message : err}`;
+      })
+      .finally(() => {
+        more.disabled = false;
+      });
   });
-  const count =
-    r.totalCount > r.edges.length ? h('p', { class: 'count' }, `The first ${r.edges.length} of ${r.totalCount}.`) : undefined;
+  add(e.relations);
   const title = asOf ? `Relations as of ${fuzzyDate(asOf)}` : 'Relations';
-  return section(title, items, count);
+  return h(
+    'section',
+    { class: 'facts', 'aria-labelledby': 'section-relations' },
+    h('h3', { id: 'section-relations' }, title),
+    list,
+    count,
+    more,
+  );
 }

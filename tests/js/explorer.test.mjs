@@ -161,6 +161,19 @@ test(
       'at all dates Estonia is drawn a party to the Convention',
     );
     await until(() => document.querySelector('#details h2')?.textContent === 'Estonia');
+    // Opening an entity already expanded asks for its details only, not the drawing again.
+    const asked = [];
+    const listen = (r) => {
+      if (r.url().includes('/graphql')) asked.push(`${decodeURIComponent(r.url())} ${r.postData() ?? ''}`);
+    };
+    tab.on('request', listen);
+    await clickNode('org/estonia-mfa');
+    await until(() => document.querySelector('#details h2')?.textContent === 'Ministry of Foreign Affairs of Estonia');
+    tab.off('request', listen);
+    assert.ok(asked.some((r) => r.includes('query Details')), asked.join('\n'));
+    assert.deepEqual(asked.filter((r) => r.includes('query Neighbourhood')), [], 'no neighbourhood asked again');
+    await clickNode('state/estonia');
+    await until(() => document.querySelector('#details h2')?.textContent === 'Estonia');
 
     // Its description's quote, marked where the source says it (by the API's offsets).
     const estonia = await api(`{

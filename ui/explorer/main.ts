@@ -112,9 +112,7 @@ async function render(): Promise<void> {
   const focusId = view.focus as string;
   const v = view;
   syncControls(v);
-  const hoods = Promise.all(
-    [focusId, ...v.expand].map((id) => ask(NeighbourhoodDocument, { id, asOf: v.asOf, limit: v.limit })),
-  );
+  const hoods = Promise.all([focusId, ...v.expand].map((id) => neighbourhood(id, v.asOf, v.limit)));
   const about = ask(DetailsDocument, { id: v.select ?? focusId, asOf: v.asOf, relations: details.RELATIONS });
   const path =
     v.from && v.to ? ask(ConnectionDocument, { from: v.from, to: v.to, asOf: v.asOf }) : Promise.resolve(null);
@@ -186,6 +184,28 @@ async function render(): Promise<void> {
 }
 /** Renders completed, for the browser tests to wait on. */
 let rendered = 0;
+
+/**
+ * Neighbourhood answers by entity, date and limit, kept until a write touches what is drawn:
+ * selecting or expanding one entity asks for one neighbourhood, not for all of them again.
+ */
+const neighbourhoods = new Map<string, Promise<NeighbourhoodQuery>>();
+const NEIGHBOURHOODS_KEPT = 64;
+
+function neighbourhood(id: string, asOf: string | null, limit: number): Promise<NeighbourhoodQuery> {
+  const key = JSON.stringify([id, asOf, limit]);
+  let answer = neighbourhoods.get(key);
+  if (!answer) {
+    answer = ask(NeighbourhoodDocument, { id, asOf, limit });
+    answer.catch(() => neighbourhoods.delete(key));
+    neighbourhoods.set(key, answer);
+    // The oldest goes first (a Map keeps insertion order).
+    if (neighbourhoods.size > NEIGHBOURHOODS_KEPT) {
+      neighbourhoods.delete(neighbourhoods.keys().next().value as string);
+    }
+  }
+  return answer;
+}
 
 function showProblem(message: string): void {
   document.body.removeAttribute('aria-busy');
@@ -312,6 +332,8 @@ onLive((live) => {
 let pending: Set<string> | null = null;
 follow(ChangesDocument, {}, (d) => {
   const change = d.graphChanges;
+  // Any write may change a neighbourhood kept for another view: they are all asked afresh.
+  neighbourhoods.clear();
   for (const id of change.entityIds) forget(id);
   const touched = change.entityIds.filter((id) => shown.has(id) || timeline.has(id));
   const events = change.operations.some((op) => op.includes('event'));

@@ -433,14 +433,13 @@ def tables(dataset, queries, expected, results, header):
         for s in SERVERS
     )
     lines += ["", f"Resident memory after each run (VmRSS, MB, median and min–max over all runs): {rss}."]
-    idle = sorted(
-        {TITLES[s] for (q, s), rs in results.items() if statistics.median(r["busy"] for r in rs) < 0.9}
+    busy = ", ".join(
+        f"{TITLES[s]} {statistics.median(r['busy'] for q in queries for r in results[(q[0], s)]):.0%}" for s in SERVERS
     )
-    if idle:
-        lines.append(
-            f"Kept its core less than 90% busy on some queries (the client was the bottleneck there; "
-            f"CPU per request is still measured): {', '.join(idle)}."
-        )
+    lines.append(
+        f"Share of its core each server kept busy, median over its runs: {busy} (below 100% when "
+        f"the client, or other work on the machine, held it back; CPU per request counts either way)."
+    )
     errors = sum(r["errors"] for rs in results.values() for r in rs)
     if errors:
         lines.append(f"**wrk counted {errors} errors (non-2xx or timeouts): see the raw results.**")

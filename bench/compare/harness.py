@@ -54,6 +54,10 @@ BIN = os.environ["BENCH_BIN"]
 FLOOR_BIN = os.environ["FLOOR_BIN"]
 NODE = os.environ.get("NODE", "node")
 CHECK_ONLY = "--check-only" in sys.argv[1:]
+for _name, _value in (("DURATION", DURATION), ("WARMUP", WARMUP)):
+    # wrk takes whole numbers of a unit only: "0.5s" would stop the run at its first measure.
+    if not re.fullmatch(r"[1-9][0-9]*[smh]?", _value):
+        sys.exit(f"bench/run: {_name} is a whole number of s, m or h for wrk, not {_value!r}")
 CLK_TCK = int(subprocess.check_output(["getconf", "CLK_TCK"], text=True))
 
 # The order of the columns, and of the servers within each query of a round.
@@ -448,6 +452,23 @@ def tables(dataset, queries, expected, results, header):
         f"Fewest requests in one run: {min(r['requests'] for rs in results.values() for r in rs):,} "
         f"(the up to {CONNECTIONS} requests in flight when a run ends are at most {worst:.1%} of it)."
     )
+    lines += [
+        "",
+        "<details><summary>Every figure per query and server, median of the rounds (min–max)</summary>",
+        "",
+        "| query | server | CPU-µs / request | requests/s | p50 ms | p99 ms | VmRSS MB | core busy |",
+        "|---|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for stem, label, _, _ in queries:
+        for s in SERVERS:
+            rs = results[(stem, s)]
+            col = lambda k, fmt: median_range([r[k] for r in rs], fmt)
+            lines.append(
+                f"| {label} | {TITLES[s]} | {col('cpu_us', num)} | {col('rps', lambda v: f'{v:,.0f}')} | "
+                f"{col('p50_ms', num)} | {col('p99_ms', num)} | {col('rss_mb', lambda v: f'{v:.0f}')} | "
+                f"{col('busy', lambda v: f'{v:.0%}')} |"
+            )
+    lines += ["", "</details>"]
     return "\n".join(lines)
 
 
@@ -519,8 +540,11 @@ def run_dataset(dataset):
     with open(raw_file, "w") as raw:
         for rnd in range(1, ROUNDS + 1):
             log(f"== {dataset}: round {rnd} of {ROUNDS}")
+            # Each round starts the servers' turns one further on, so that none always runs
+            # right after the same other one.
+            order = SERVERS[rnd - 1 :] + SERVERS[: rnd - 1]
             for stem, _, _, body in queries:
-                for name in SERVERS:
+                for name in order:
                     r = wrk(servers[name], body, DURATION)
                     results[(stem, name)].append(r)
                     raw.write(json.dumps({"dataset": dataset, "round": rnd, "query": stem, "server": name, **r}) + "\n")

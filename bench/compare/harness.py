@@ -411,6 +411,44 @@ def ratio(a, b):
     return f"{r:.1f}×" if r >= 10 else f"{r:.2f}×"
 
 
+# Issue 13, item 2: the targets, on medians. "Single-entity lookups" are the two queries that
+# fetch one entity by id alone; the 600-object answer is 04; "every seed query" is every other
+# query of the mix when the dataset is the seed.
+LOOKUPS = {"01-typename", "02-entity"}
+LARGE = "04-100-entities-5-related"
+
+
+def targets(dataset, queries, med):
+    def verdict(title, stems, value, limit):
+        stems = [q for q in queries if q[0] in stems]
+        if not stems:
+            return []
+        got = [(value(q[0]), q[1]) for q in stems]
+        missed = [g for g in got if g[0] > limit]
+        best, worst = min(got), max(got)
+        text = f"met on all {len(got)}" if not missed else f"missed on {len(missed)} of {len(got)}"
+        span = f"{worst[1]}, {worst[0]:.2f}×" if len(got) == 1 else f"from {best[0]:.2f}× ({best[1]}) to {worst[0]:.2f}× ({worst[1]})"
+        return [f"- {title}: {text}: {span}"]
+
+    all_stems = {q[0] for q in queries}
+    ng = lambda stem, k: med(stem, "newsgraph", k)
+    near_floor = {LARGE} | (all_stems - LOOKUPS if dataset == "seed" else set())
+    return [
+        "Issue 13's targets (item 2), on these medians:",
+        *verdict("CPU ≤ 1/10 of Apollo's", all_stems, lambda q: ng(q, "cpu_us") / med(q, "apollo", "cpu_us"), 0.1),
+        *verdict("CPU ≤ 1/10 of Yoga's", all_stems, lambda q: ng(q, "cpu_us") / med(q, "yoga", "cpu_us"), 0.1),
+        *verdict("p99 lower than Apollo's", all_stems, lambda q: ng(q, "p99_ms") / med(q, "apollo", "p99_ms"), 0.999),
+        *verdict("p99 lower than Yoga's", all_stems, lambda q: ng(q, "p99_ms") / med(q, "yoga", "p99_ms"), 0.999),
+        *verdict("CPU ≤ 2× the floor's on `{ __typename }` and `entity(id)`", LOOKUPS, lambda q: ng(q, "cpu_us") / med(q, "floor", "cpu_us"), 2),
+        *verdict(
+            "CPU ≤ 5× the floor's on the 600-object answer" + (" and every other seed query" if dataset == "seed" else ""),
+            near_floor,
+            lambda q: ng(q, "cpu_us") / med(q, "floor", "cpu_us"),
+            5,
+        ),
+    ]
+
+
 def tables(dataset, queries, expected, results, header):
     med = lambda q, s, k: statistics.median(r[k] for r in results[(q, s)])
     lines = [*header, "", f"Server CPU-µs per request, median of {ROUNDS} rounds (min–max):", ""]
@@ -421,6 +459,7 @@ def tables(dataset, queries, expected, results, header):
         ng = med(stem, "newsgraph", "cpu_us")
         ratios = [ratio(ng, med(stem, s, "cpu_us")) for s in ("floor", "apollo", "yoga")]
         lines.append(f"| {label} | {len(expected[stem]):,} | " + " | ".join(cells + ratios) + " |")
+    lines += ["", *targets(dataset, queries, med)]
     lines += ["", f"Requests/s · p50 / p99 ms (medians of {ROUNDS} rounds), and newsgraph's p99 ÷ theirs:", ""]
     lines.append("| query | " + " | ".join(TITLES[s] for s in SERVERS) + " | p99 ÷ Apollo | p99 ÷ Yoga |")
     lines.append("|---|" + "--:|" * len(SERVERS) + "--:|--:|")

@@ -50,7 +50,7 @@ CONNECTIONS = int(os.environ.get("CONNECTIONS", "32"))
 SERVER_CORE = os.environ.get("SERVER_CORE", "0")
 CLIENT_CORE = os.environ.get("CLIENT_CORE", "1")
 READY_TIMEOUT = float(os.environ.get("READY_TIMEOUT", "600"))
-BIN = os.environ["BENCH_BIN"]
+BIN = os.environ["BENCH_BIN"]  # replaced by a copy in main(): see there
 FLOOR_BIN = os.environ["FLOOR_BIN"]
 NODE = os.environ.get("NODE", "node")
 CHECK_ONLY = "--check-only" in sys.argv[1:]
@@ -605,8 +605,28 @@ def run_dataset(dataset):
     return table
 
 
+def snapshot_binary():
+    """Copies the binary under test, so that one run measures one build even if it is rebuilt
+    meanwhile (the datasets start it minutes apart); returns how to tell which build it was."""
+    global BIN
+    import hashlib
+    import shutil
+
+    source = Path(BIN)
+    copy = DATA / "compare" / "newsgraph-under-test"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, copy)
+    BIN = str(copy)
+    digest = hashlib.sha256(copy.read_bytes()).hexdigest()[:12]
+    built = time.strftime("%Y-%m-%d %H:%M", time.localtime(copy.stat().st_mtime))
+    return f"`{source}` (built {built}, sha256 {digest}…)"
+
+
 def main():
     started = time.time()
+    global BUILT
+    BUILT = snapshot_binary()
+    log(f"newsgraph: {BUILT}")
     log(f"machine: {machine()}")
     log(f"load average at the start: {os.getloadavg()[0]:.2f}")
     out = []
@@ -618,7 +638,10 @@ def main():
     if CHECK_ONLY:
         log(f"check passed on {', '.join(DATASETS)}: every server returns the same data for every query")
         return
-    print(f"Machine: {machine()}. Load average at the end: {os.getloadavg()[0]:.2f}; {time.time() - started:.0f} s in all.")
+    print(
+        f"Machine: {machine()}. newsgraph: {BUILT}. Load average at the end: "
+        f"{os.getloadavg()[0]:.2f}; {time.time() - started:.0f} s in all."
+    )
 
 
 if __name__ == "__main__":

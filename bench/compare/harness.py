@@ -14,7 +14,8 @@ For each dataset of $DATASETS (`seed`: the built-in default data; a number N: th
   4. checks that every server answers every query with the same JSON `data` as newsgraph
      (and no errors); a mismatch stops the run with a diff. With --check-only, stops here;
   5. warms every server on every query, then measures $ROUNDS interleaved rounds (each round:
-     every query, on every server in turn) with wrk on core $CLIENT_CORE: server CPU time per
+     every query, on every server in turn; a run that would complete fewer than $MIN_REQUESTS
+     requests in $DURATION is made longer) with wrk on core $CLIENT_CORE: server CPU time per
      request (utime + stime from /proc/PID/stat around each wrk run, over the requests wrk
      completed), requests/s, p50/p99 latency, resident memory (VmRSS after the run);
   6. prints a markdown table per dataset: medians over the rounds with min-max, and ratios.
@@ -25,6 +26,7 @@ and logs are kept in bench/data/compare/DATASET/ (gitignored).
 import atexit
 import difflib
 import json
+import math
 import os
 import re
 import signal
@@ -46,6 +48,7 @@ DATASETS = os.environ.get("DATASETS", "seed 10000 100000").split()
 DURATION = os.environ.get("DURATION", "2s")
 WARMUP = os.environ.get("WARMUP", "1s")
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
+PLURAL = "" if ROUNDS == 1 else "s"
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "32"))
 SERVER_CORE = os.environ.get("SERVER_CORE", "0")
 CLIENT_CORE = os.environ.get("CLIENT_CORE", "1")
@@ -53,11 +56,22 @@ READY_TIMEOUT = float(os.environ.get("READY_TIMEOUT", "600"))
 BIN = os.environ["BENCH_BIN"]  # replaced by a copy in main(): see there
 FLOOR_BIN = os.environ["FLOOR_BIN"]
 NODE = os.environ.get("NODE", "node")
+MIN_REQUESTS = int(os.environ.get("MIN_REQUESTS", "1000"))
+MAX_DURATION = os.environ.get("MAX_DURATION", "10s")
 CHECK_ONLY = "--check-only" in sys.argv[1:]
-for _name, _value in (("DURATION", DURATION), ("WARMUP", WARMUP)):
+
+
+def seconds(name, value):
     # wrk takes whole numbers of a unit only: "0.5s" would stop the run at its first measure.
-    if not re.fullmatch(r"[1-9][0-9]*[smh]?", _value):
-        sys.exit(f"bench/run: {_name} is a whole number of s, m or h for wrk, not {_value!r}")
+    m = re.fullmatch(r"([1-9][0-9]*)([smh]?)", value)
+    if not m:
+        sys.exit(f"bench/run: {name} is a whole number of s, m or h for wrk, not {value!r}")
+    return int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
+DURATION_S = seconds("DURATION", DURATION)
+WARMUP_S = seconds("WARMUP", WARMUP)
+MAX_DURATION_S = max(DURATION_S, seconds("MAX_DURATION", MAX_DURATION))
 CLK_TCK = int(subprocess.check_output(["getconf", "CLK_TCK"], text=True))
 
 # The order of the columns, and of the servers within each query of a round.
@@ -360,9 +374,9 @@ def check(servers, queries, expected):
 # Measuring
 
 
-def wrk(server, body, duration):
+def wrk(server, body, duration_s):
     argv = [
-        "taskset", "-c", CLIENT_CORE, "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}",
+        "taskset", "-c", CLIENT_CORE, "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration_s}s",
         "--timeout", "10s", "-s", str(POST_LUA), server.url,
     ]
     env = dict(os.environ, WRK_BODY=str(body))
@@ -388,6 +402,7 @@ def wrk(server, body, duration):
         # The share of the server's core it kept busy: about 100% unless the client was the
         # bottleneck.
         "busy": cpu_s / wall,
+        "duration_s": duration_s,
     }
 
 
@@ -451,7 +466,7 @@ def targets(dataset, queries, med):
 
 def tables(dataset, queries, expected, results, header):
     med = lambda q, s, k: statistics.median(r[k] for r in results[(q, s)])
-    lines = [*header, "", f"Server CPU-µs per request, median of {ROUNDS} rounds (min–max):", ""]
+    lines = [*header, "", f"Server CPU-µs per request, median of {ROUNDS} round{PLURAL} (min–max):", ""]
     lines.append("| query | bytes | " + " | ".join(TITLES[s] for s in SERVERS) + " | newsgraph ÷ floor | ÷ Apollo | ÷ Yoga |")
     lines.append("|---|--:|" + "--:|" * len(SERVERS) + "--:|--:|--:|")
     for stem, label, _, _ in queries:
@@ -460,7 +475,7 @@ def tables(dataset, queries, expected, results, header):
         ratios = [ratio(ng, med(stem, s, "cpu_us")) for s in ("floor", "apollo", "yoga")]
         lines.append(f"| {label} | {len(expected[stem]):,} | " + " | ".join(cells + ratios) + " |")
     lines += ["", *targets(dataset, queries, med)]
-    lines += ["", f"Requests/s · p50 / p99 ms (medians of {ROUNDS} rounds), and newsgraph's p99 ÷ theirs:", ""]
+    lines += ["", f"Requests/s · p50 / p99 ms (medians of {ROUNDS} round{PLURAL}), and newsgraph's p99 ÷ theirs:", ""]
     lines.append("| query | " + " | ".join(TITLES[s] for s in SERVERS) + " | p99 ÷ Apollo | p99 ÷ Yoga |")
     lines.append("|---|" + "--:|" * len(SERVERS) + "--:|--:|")
     for stem, label, _, _ in queries:
@@ -486,6 +501,14 @@ def tables(dataset, queries, expected, results, header):
     errors = sum(r["errors"] for rs in results.values() for r in rs)
     if errors:
         lines.append(f"**wrk counted {errors} errors (non-2xx or timeouts): see the raw results.**")
+    longer = [
+        f"{TITLES[s]} on {label} ({rs[0]['duration_s']} s)"
+        for stem, label, _, _ in queries
+        for s in SERVERS
+        if (rs := results[(stem, s)])[0]["duration_s"] > DURATION_S
+    ]
+    if longer:
+        lines.append(f"Runs made longer than {DURATION_S} s to reach {MIN_REQUESTS:,} requests: " + "; ".join(longer) + ".")
     worst = max(CONNECTIONS / max(r["requests"], 1) for rs in results.values() for r in rs)
     lines.append(
         f"Fewest requests in one run: {min(r['requests'] for rs in results.values() for r in rs):,} "
@@ -526,8 +549,9 @@ def machine():
     pkgs = ", ".join(f"{p} {lock['node_modules/' + p]['version']}" for p in ("@apollo/server", "graphql-yoga", "graphql"))
     return (
         f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GB; Node {node} ({pkgs}); "
-        f"servers on core {SERVER_CORE}, `wrk -t1 -c{CONNECTIONS} -d{DURATION}` on core {CLIENT_CORE}, "
-        f"{ROUNDS} interleaved rounds after a {WARMUP} warm-up per server and query"
+        f"servers on core {SERVER_CORE}, `wrk -t1 -c{CONNECTIONS} -d{DURATION_S}s` on core {CLIENT_CORE} "
+        f"(longer, up to {MAX_DURATION_S} s, where that gives fewer than {MIN_REQUESTS:,} requests), "
+        f"{ROUNDS} interleaved round{PLURAL} after a {WARMUP_S} s warm-up per server and query"
     )
 
 
@@ -571,9 +595,15 @@ def run_dataset(dataset):
     for server in servers.values():
         server.wait_idle()
     log(f"== {dataset}: warming up ({WARMUP} per server and query)")
+    # The requests in flight when a run ends (up to CONNECTIONS) are charged to it but not
+    # counted, so a run of few requests overstates the CPU per request by up to CONNECTIONS /
+    # requests. Where the warm-up's rate says DURATION gives fewer than MIN_REQUESTS, that
+    # server's runs of that query are longer (up to MAX_DURATION), in every round alike.
+    duration = {}
     for stem, _, _, body in queries:
         for name in SERVERS:
-            wrk(servers[name], body, WARMUP)
+            rps = wrk(servers[name], body, WARMUP_S)["rps"]
+            duration[(stem, name)] = min(MAX_DURATION_S, max(DURATION_S, math.ceil(MIN_REQUESTS / max(rps, 1e-9))))
     results = {(q[0], s): [] for q in queries for s in SERVERS}
     raw_file = work / "results.jsonl"
     with open(raw_file, "w") as raw:
@@ -584,7 +614,7 @@ def run_dataset(dataset):
             order = SERVERS[rnd - 1 :] + SERVERS[: rnd - 1]
             for stem, _, _, body in queries:
                 for name in order:
-                    r = wrk(servers[name], body, DURATION)
+                    r = wrk(servers[name], body, duration[(stem, name)])
                     results[(stem, name)].append(r)
                     raw.write(json.dumps({"dataset": dataset, "round": rnd, "query": stem, "server": name, **r}) + "\n")
                     log(f"  {stem:28} {name:10} {r['cpu_us']:9.1f} µs/req {r['rps']:9.0f}/s p99 {r['p99_ms']:7.2f} ms")

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startBrowser, stopBrowser } from './chromium.mjs';
-import { startServer, stopServer } from './server.mjs';
+import { ask, startServer, stopServer } from './server.mjs';
 
 const TOKEN = 'js-browser-token-0123456789abcdef';
 /** graphql-ws's browser build: a UMD bundle that defines the global `graphqlWs`. */
@@ -133,18 +133,8 @@ async function stopSite(s) {
   await new Promise((resolve) => s.http.close(resolve));
 }
 
-/** POSTs a GraphQL request with the write token; the `data` of a request that must succeed. */
-async function write(query, variables = {}) {
-  const resp = await fetch(`http://127.0.0.1:${server.port}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  assert.equal(resp.status, 200, `POST /graphql answered ${resp.status}`);
-  const body = await resp.json();
-  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  return body.data;
-}
+/** A write with the token, which must succeed; its `data`. */
+const write = (query, variables) => ask(server, query, variables, TOKEN);
 
 async function describeEstonia(description) {
   const data = await write(

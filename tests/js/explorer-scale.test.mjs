@@ -15,7 +15,7 @@ import { join } from 'node:path';
 
 import { startBrowser, stopBrowser } from './chromium.mjs';
 import * as page from './page.mjs';
-import { startServer, stopServer } from './server.mjs';
+import { ask, startServer, stopServer } from './server.mjs';
 
 const NODES = 100_000;
 const LIMIT = 500;
@@ -29,16 +29,7 @@ let origin;
 let tab;
 let clean;
 
-async function api(query) {
-  const resp = await fetch(`${origin}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query }),
-  });
-  const body = await resp.json();
-  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  return body.data;
-}
+const api = (query) => ask(server, query);
 
 before(
   async () => {

@@ -19,7 +19,7 @@ import axe from 'axe-core';
 
 import { startBrowser, stopBrowser } from './chromium.mjs';
 import * as page from './page.mjs';
-import { startServer, stopServer } from './server.mjs';
+import { ask, startServer, stopServer } from './server.mjs';
 
 const TOKEN = 'js-explorer-token-0123456789abcdef';
 
@@ -30,20 +30,7 @@ let tab;
 /** Asserts nothing left the server, no CSP violation and no script error so far. */
 let clean;
 
-async function api(query, variables = {}, token = undefined) {
-  const resp = await fetch(`${origin}/graphql`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await resp.json();
-  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  return body.data;
-}
-
+const api = (query, variables, token) => ask(server, query, variables, token);
 const shot = (name) => page.shot(tab, `explorer-${name}`);
 const open = (query) => page.openExplorer(tab, origin, query);
 const until = (predicate, arg) => page.until(tab, predicate, arg);

@@ -100,3 +100,22 @@ export async function stopServer(s) {
   }
   if (s.dataDir) rmSync(s.dataDir, { recursive: true, force: true });
 }
+
+/**
+ * POSTs a GraphQL request to `server` (with the write token `token`, if given) and returns the
+ * `data` of an answer that must succeed: 200 and no errors.
+ */
+export async function ask(server, query, variables = {}, token = undefined) {
+  const resp = await fetch(`http://127.0.0.1:${server.port}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  assert.equal(resp.status, 200, `POST /graphql answered ${resp.status}`);
+  const body = await resp.json();
+  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+  return body.data;
+}

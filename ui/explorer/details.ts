@@ -13,6 +13,7 @@ import {
   type RelationPageFragment,
 } from './generated/graphql';
 import { KINDS, icon, words } from './kinds';
+import { linkTo } from './state';
 
 type Entity = NonNullable<DetailsQuery['entity']>;
 
@@ -163,7 +164,7 @@ function link(id: string, text: string, act: Actions): HTMLElement {
   return h(
     'a',
     {
-      href: `?focus=${encodeURIComponent(id)}`.replaceAll('%2F', '/'),
+      href: linkTo(id),
       'data-id': id,
       onclick: (ev: Event) => {
         const m = ev as MouseEvent;

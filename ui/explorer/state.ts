@@ -58,6 +58,11 @@ export function read(search: string): View {
   };
 }
 
+/** The link to a view focused on `id`, with everything else at its default. */
+export function linkTo(id: string): string {
+  return write({ ...read(''), focus: id });
+}
+
 /** The query string for `v` (defaults left out, so links stay short). */
 export function write(v: View): string {
   const q = new URLSearchParams();

@@ -19,7 +19,7 @@ try {
   const tab = await browser.context.newPage();
   await tab.setViewportSize({ width: 1400, height: 1000 });
   await tab.goto(`${origin}/${query}`);
-  await tab.waitForFunction(() => document.getElementById('graph')?.dataset.ready === '1', null, {
+  await tab.waitForFunction(() => Number(document.getElementById('graph')?.dataset.renders) > 0, null, {
     timeout: 120_000,
   });
   const result = await tab.evaluate(async (rounds) => {

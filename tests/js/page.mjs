@@ -75,7 +75,7 @@ export function until(tab, predicate, arg, timeout = SHOW_MS) {
 /** Opens the explorer at `origin/query` and waits for its first drawing. */
 export async function openExplorer(tab, origin, query = '', timeout = SHOW_MS) {
   await tab.goto(`${origin}/${query}`);
-  await until(tab, () => document.getElementById('graph')?.dataset.ready === '1', null, timeout);
+  await until(tab, () => Number(document.getElementById('graph')?.dataset.renders) > 0, null, timeout);
 }
 
 /** The ids of the drawn nodes, sorted. */

@@ -144,10 +144,6 @@ async function render(): Promise<void> {
 
   const totalMs = performance.now() - started;
   lastDraw = { ...drawn, fetchMs: fetched - started, totalMs };
-  graphEl.dataset.nodes = String(drawn.nodes);
-  graphEl.dataset.edges = String(drawn.edges);
-  graphEl.dataset.drawMs = drawn.ms.toFixed(1);
-  graphEl.dataset.totalMs = totalMs.toFixed(1);
   const centre = parts[0].neighborhood;
   const truncated = parts.some((p) => p.neighborhood.truncated);
   replace(
@@ -179,15 +175,15 @@ async function render(): Promise<void> {
     document.getElementById('details-title')?.focus();
   }
   document.body.removeAttribute('aria-busy');
-  graphEl.dataset.ready = '1';
   graphEl.dataset.renders = String(++rendered);
 }
-/** Renders completed, for the browser tests to wait on. */
+/** Renders completed, for the browser tests to wait on (the first one: the page is ready). */
 let rendered = 0;
 
 /**
- * Neighbourhood answers by entity, date and limit, kept until a write touches what is drawn:
- * selecting or expanding one entity asks for one neighbourhood, not for all of them again.
+ * Neighbourhood answers by entity, date and limit, kept until the next write (any write: it
+ * may change a neighbourhood of another view): selecting or expanding one entity asks for one
+ * neighbourhood, not for all of them again.
  */
 const neighbourhoods = new Map<string, Promise<NeighbourhoodQuery>>();
 const NEIGHBOURHOODS_KEPT = 64;
@@ -351,7 +347,6 @@ follow(ChangesDocument, {}, (d) => {
     void render().then(() => {
       const names = [...ids].map((id) => graph.cy.getElementById(id).data('name') ?? id);
       announcer.textContent = `Updated just now${names.length ? `: ${names.slice(0, 3).join(', ')}` : ''} (version ${change.version}).`;
-      graphEl.dataset.version = String(change.version);
     });
   }, 250);
 });

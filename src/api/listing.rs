@@ -66,34 +66,44 @@ pub fn entities_page(
     field: EntityOrderField,
     descending: bool,
     args: &PageArgs,
+    cursors: bool,
 ) -> ApiResult<Page<NodeIndex>> {
     let orders = |k: &Kind| g.orders_of(*k);
     match field {
-        EntityOrderField::Name => args.seek(&seek_maps(
-            kinds.iter().map(|k| &orders(k).by_name).collect(),
-            descending,
-            Box::new(|s| {
-                let (name, id) = split_key(s);
-                (Arc::from(name), NodeId::from_trusted(id))
-            }),
-            Box::new(|(name, id)| format!("{name}{KEY_SEP}{id}")),
-        )),
-        EntityOrderField::Degree => args.seek(&seek_maps(
-            kinds.iter().map(|k| &orders(k).by_degree).collect(),
-            descending,
-            Box::new(|s| {
-                let (d, id) = split_key(s);
-                (d.parse().unwrap_or(0), NodeId::from_trusted(id))
-            }),
-            Box::new(|(d, id)| format!("{d:012}{KEY_SEP}{id}")),
-        )),
+        EntityOrderField::Name => args.seek(
+            &seek_maps(
+                kinds.iter().map(|k| &orders(k).by_name).collect(),
+                descending,
+                Box::new(|s| {
+                    let (name, id) = split_key(s);
+                    (Arc::from(name), NodeId::from_trusted(id))
+                }),
+                Box::new(|(name, id)| format!("{name}{KEY_SEP}{id}")),
+            ),
+            cursors,
+        ),
+        EntityOrderField::Degree => args.seek(
+            &seek_maps(
+                kinds.iter().map(|k| &orders(k).by_degree).collect(),
+                descending,
+                Box::new(|s| {
+                    let (d, id) = split_key(s);
+                    (d.parse().unwrap_or(0), NodeId::from_trusted(id))
+                }),
+                Box::new(|(d, id)| format!("{d:012}{KEY_SEP}{id}")),
+            ),
+            cursors,
+        ),
         // Centrality is ordered per request by the caller; id is the default.
-        _ => args.seek(&seek_maps(
-            kinds.iter().map(|k| &orders(k).by_id).collect(),
-            descending,
-            Box::new(NodeId::from_trusted),
-            Box::new(|id| id.to_string()),
-        )),
+        _ => args.seek(
+            &seek_maps(
+                kinds.iter().map(|k| &orders(k).by_id).collect(),
+                descending,
+                Box::new(NodeId::from_trusted),
+                Box::new(|id| id.to_string()),
+            ),
+            cursors,
+        ),
     }
 }
 
@@ -133,5 +143,5 @@ pub fn events_page(
         encode: Box::new(encode_date_key),
         precedes: Box::new(move |a, b| if newest_first { a > b } else { a < b }),
     };
-    args.seek(&seek)
+    args.seek(&seek, true)
 }

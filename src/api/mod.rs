@@ -12,6 +12,7 @@ mod listing;
 mod mutation;
 mod offload;
 mod pagination;
+pub mod plan;
 mod query;
 mod scalars;
 mod subscription;
@@ -87,11 +88,18 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRo
 /// layer puts in each request; other operations get one version each from the pipeline;
 /// mutations and subscriptions use the store.
 pub fn schema(store: Arc<Store>, pipeline: &Pipeline) -> NewsSchema {
+    served(store, pipeline).0
+}
+
+/// [`schema`], with the fast path for its queries (the two share the persisted queries).
+pub fn served(store: Arc<Store>, pipeline: &Pipeline) -> (NewsSchema, plan::FastPath) {
+    let apq = pipeline.apq_cache();
+    let fast = plan::FastPath::new(pipeline, apq.clone());
     let limits = &pipeline.limits;
     let mut b = schema_builder()
         .data(store)
         .data(Arc::new(offload::CpuPool::new(pipeline.timeout)))
-        .extension(extensions::Guard::new(pipeline.clone()))
+        .extension(extensions::Guard::with_apq(pipeline.clone(), apq))
         // Depth and complexity are not given to async-graphql: the pipeline applies them (its
         // own depth check, and async-graphql's counts once validation has computed them), so
         // that every error of the validation stage is a rule's and the codes never depend on
@@ -103,7 +111,7 @@ pub fn schema(store: Arc<Store>, pipeline: &Pipeline) -> NewsSchema {
         // Production: no schema for strangers, not even through "Did you mean ...?" hints.
         b = b.disable_introspection().disable_suggestions();
     }
-    b.finish()
+    (b.finish(), fast)
 }
 
 /// The SDL of the served schema: what `schema/schema.graphql` must contain.

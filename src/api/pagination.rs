@@ -194,9 +194,11 @@ pub type Precedes<'a, K> = Box<dyn Fn(&K, &K) -> bool + 'a>;
 
 impl PageArgs {
     /// Cuts a page out of a list the graph keeps in order, by seeking to the cursor.
-    /// `total` is left 0: connections compute it only when it is asked for.
-    pub fn seek<K: Clone>(&self, list: &Seek<'_, K>) -> ApiResult<Page<NodeIndex>> {
-        let page = self.seek_keys(list)?;
+    /// `total` is left 0: connections compute it only when it is asked for. Without `cursors`
+    /// the items' cursors are left empty and the page's start and end `None`: for a caller
+    /// that knows none is selected (encoding one costs more than finding its item).
+    pub fn seek<K: Clone>(&self, list: &Seek<'_, K>, cursors: bool) -> ApiResult<Page<NodeIndex>> {
+        let page = self.seek_keys(list, cursors)?;
         Ok(Page {
             items: page.items.into_iter().map(|(c, (_, ix))| (c, ix)).collect(),
             info: page.info,
@@ -205,7 +207,11 @@ impl PageArgs {
     }
 
     /// [`PageArgs::seek`], with each item's key.
-    pub fn seek_keys<K: Clone>(&self, list: &Seek<'_, K>) -> ApiResult<Page<(K, NodeIndex)>> {
+    pub fn seek_keys<K: Clone>(
+        &self,
+        list: &Seek<'_, K>,
+        cursors: bool,
+    ) -> ApiResult<Page<(K, NodeIndex)>> {
         let Checked {
             first,
             last,
@@ -237,16 +243,25 @@ impl PageArgs {
             Some((k, _)) => (list.before)(Some(k)).next().is_some(),
             None => after.is_some() && (list.before)(after.as_ref()).next().is_some(),
         };
+        let cursor = |k: &K| {
+            if cursors {
+                encode_cursor(&(list.encode)(k))
+            } else {
+                String::new()
+            }
+        };
         let page: Vec<(String, (K, NodeIndex))> = items
             .drain(..)
-            .map(|(k, ix)| (encode_cursor(&(list.encode)(&k)), (k, ix)))
+            .map(|(k, ix)| (cursor(&k), (k, ix)))
             .collect();
+        let edge =
+            |p: Option<&(String, (K, NodeIndex))>| p.filter(|_| cursors).map(|p| p.0.clone());
         Ok(Page {
             info: PageInfo {
                 has_next_page,
                 has_previous_page,
-                start_cursor: page.first().map(|p| p.0.clone()),
-                end_cursor: page.last().map(|p| p.0.clone()),
+                start_cursor: edge(page.first()),
+                end_cursor: edge(page.last()),
             },
             items: page,
             total: 0,

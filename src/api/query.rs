@@ -277,8 +277,14 @@ impl ReadQuery {
         if related_to.is_none() && text.is_none() && order.field != EntityOrderField::Centrality {
             // The graph keeps these orders: a page is a seek in each kind's ordering.
             let kinds = g.kinds_or_all(kinds_wanted.as_deref());
-            let page =
-                super::listing::entities_page(g, &kinds, order.field, descending, &page_args)?;
+            let page = super::listing::entities_page(
+                g,
+                &kinds,
+                order.field,
+                descending,
+                &page_args,
+                true,
+            )?;
             let counted = g.clone();
             let walked = g.clone();
             let (k1, k2) = (kinds.clone(), kinds);

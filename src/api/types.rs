@@ -207,108 +207,25 @@ impl NodeRef {
         as_of: Option<Date>,
         page: PageArgs,
     ) -> Result<RelationConnection> {
-        let mut types: Option<Vec<graph::RelationType>> =
-            types.map(|t| t.into_iter().map(Into::into).collect());
-        if let Some(t) = &mut types {
-            t.sort();
-            t.dedup();
-        }
-        let direction: Option<graph::Direction> = direction.map(Into::into);
-        let day = as_of.map(|d| d.0);
-        let g = self.g.clone();
-        let ix = self.ix;
-        // The relation list is kept sorted in this order, so a page is a seek into it: a
-        // hub's first page costs O(page + log degree), not O(degree).
-        let list = g.relation_list(ix);
-        let ranges: Vec<std::ops::Range<usize>> = match &types {
-            None => std::iter::once(0..list.len()).collect(),
-            Some(t) => t.iter().map(|&t| g.relation_type_range(ix, t)).collect(),
-        };
-        let keep = {
-            let g = g.clone();
-            move |v: &RelationView| {
-                direction.is_none_or(|d| d == v.direction)
-                    && day.is_none_or(|d| g.relation(v.edge).holds_on(d))
-            }
-        };
-        let key = |v: &RelationView| {
-            format!(
-                "{:02}{KEY_SEP}{}{KEY_SEP}{}",
-                g.relation(v.edge).rel as u8,
-                g.node(v.other).id,
-                g.relation_id(v.edge)
-            )
-        };
-        // Positions are doubled: entry i is 2i + 1, a cursor between entries j - 1 and j is 2j.
-        let forward = |from: usize| {
-            ranges
-                .iter()
-                .flat_map(move |r| r.clone())
-                .filter(move |&i| 2 * i + 1 > from)
-                .map(|i| (2 * i + 1, list[i].view()))
-                .filter(|(_, v)| keep(v))
-        };
-        let backward = |to: usize| {
-            ranges
-                .iter()
-                .rev()
-                .flat_map(move |r| r.clone().rev())
-                .filter(move |&i| 2 * i + 1 < to)
-                .map(|i| (2 * i + 1, list[i].view()))
-                .filter(|(_, v)| keep(v))
-        };
-        let seek = super::pagination::Seek::<usize> {
-            after: Box::new(move |k| {
-                Box::new(forward(k.copied().unwrap_or(0)).map(|(k, v)| (k, v.other)))
-            }),
-            before: Box::new(move |k| {
-                Box::new(backward(k.copied().unwrap_or(usize::MAX)).map(|(k, v)| (k, v.other)))
-            }),
-            decode: Box::new(|c| {
-                let p = list.partition_point(|a| key(&a.view()).as_str() < c);
-                if p < list.len() && key(&list[p].view()) == c {
-                    2 * p + 1
-                } else {
-                    2 * p
-                }
-            }),
-            encode: Box::new(|k| key(&list[(k - 1) / 2].view())),
-            precedes: Box::new(|a, b| a < b),
-        };
-        let page = page.seek_keys(&seek)?;
+        let types = types.map(|t| t.into_iter().map(Into::into).collect());
+        let page = relation_page(
+            &self.g,
+            self.ix,
+            types,
+            direction.map(Into::into),
+            as_of.map(|d| d.0),
+            &page,
+            true,
+        )?;
         let edges: Vec<RelationEdge> = page
             .items
             .into_iter()
-            .map(|(cursor, (pos, _))| RelationEdge {
+            .map(|(cursor, view)| RelationEdge {
                 cursor,
-                view: list[(pos - 1) / 2].view(),
+                view,
                 g: self.g.clone(),
             })
             .collect();
-        let counted = self.g.clone();
-        let unfiltered = direction.is_none() && day.is_none();
-        let count = move || -> usize {
-            let list = counted.relation_list(ix);
-            let ranges: Vec<std::ops::Range<usize>> = match &types {
-                None => std::iter::once(0..list.len()).collect(),
-                Some(t) => t
-                    .iter()
-                    .map(|&t| counted.relation_type_range(ix, t))
-                    .collect(),
-            };
-            if unfiltered {
-                return ranges.iter().map(|r| r.len()).sum();
-            }
-            ranges
-                .into_iter()
-                .flatten()
-                .filter(|&i| {
-                    let v = list[i].view();
-                    direction.is_none_or(|d| d == v.direction)
-                        && day.is_none_or(|d| counted.relation(v.edge).holds_on(d))
-                })
-                .count()
-        };
         Ok(RelationConnection {
             nodes: edges
                 .iter()
@@ -320,7 +237,7 @@ impl NodeRef {
             entities: edges.iter().map(|e| entity(&e.g, e.view.other)).collect(),
             edges,
             page_info: page.info,
-            count: Arc::new(count),
+            count: page.count,
         })
     }
 
@@ -328,6 +245,119 @@ impl NodeRef {
         let events = self.g.events_of(self.ix);
         event_connection(&self.g, events, page, false)
     }
+}
+
+/// One page of an entity's relations, ordered by type, then the other end's id: each item's
+/// cursor (empty without `cursors`, see [`PageArgs::seek`]) and view, where the page sits, and a count of the whole filtered list, run only when
+/// asked. The relation list is kept sorted in this order, so a page is a seek into it: a hub's
+/// first page costs O(page + log degree), not O(degree).
+pub(super) struct RelationPage {
+    pub items: Vec<(String, RelationView)>,
+    pub info: PageInfo,
+    pub count: Arc<dyn Fn() -> usize + Send + Sync>,
+}
+
+pub(super) fn relation_page(
+    g: &Arc<Graph>,
+    ix: NodeIndex,
+    mut types: Option<Vec<graph::RelationType>>,
+    direction: Option<graph::Direction>,
+    day: Option<chrono::NaiveDate>,
+    page: &PageArgs,
+    cursors: bool,
+) -> Result<RelationPage, ApiError> {
+    if let Some(t) = &mut types {
+        t.sort();
+        t.dedup();
+    }
+    let list = g.relation_list(ix);
+    let ranges: Vec<std::ops::Range<usize>> = match &types {
+        None => std::iter::once(0..list.len()).collect(),
+        Some(t) => t.iter().map(|&t| g.relation_type_range(ix, t)).collect(),
+    };
+    let keep = move |v: &RelationView| {
+        direction.is_none_or(|d| d == v.direction)
+            && day.is_none_or(|d| g.relation(v.edge).holds_on(d))
+    };
+    let key = |v: &RelationView| {
+        format!(
+            "{:02}{KEY_SEP}{}{KEY_SEP}{}",
+            g.relation(v.edge).rel as u8,
+            g.node(v.other).id,
+            g.relation_id(v.edge)
+        )
+    };
+    // Positions are doubled: entry i is 2i + 1, a cursor between entries j - 1 and j is 2j.
+    let forward = |from: usize| {
+        ranges
+            .iter()
+            .flat_map(move |r| r.clone())
+            .filter(move |&i| 2 * i + 1 > from)
+            .map(|i| (2 * i + 1, list[i].view()))
+            .filter(|(_, v)| keep(v))
+    };
+    let backward = |to: usize| {
+        ranges
+            .iter()
+            .rev()
+            .flat_map(move |r| r.clone().rev())
+            .filter(move |&i| 2 * i + 1 < to)
+            .map(|i| (2 * i + 1, list[i].view()))
+            .filter(|(_, v)| keep(v))
+    };
+    let seek = super::pagination::Seek::<usize> {
+        after: Box::new(move |k| {
+            Box::new(forward(k.copied().unwrap_or(0)).map(|(k, v)| (k, v.other)))
+        }),
+        before: Box::new(move |k| {
+            Box::new(backward(k.copied().unwrap_or(usize::MAX)).map(|(k, v)| (k, v.other)))
+        }),
+        decode: Box::new(|c| {
+            let p = list.partition_point(|a| key(&a.view()).as_str() < c);
+            if p < list.len() && key(&list[p].view()) == c {
+                2 * p + 1
+            } else {
+                2 * p
+            }
+        }),
+        encode: Box::new(|k| key(&list[(k - 1) / 2].view())),
+        precedes: Box::new(|a, b| a < b),
+    };
+    let page = page.seek_keys(&seek, cursors)?;
+    let items: Vec<(String, RelationView)> = page
+        .items
+        .into_iter()
+        .map(|(cursor, (pos, _))| (cursor, list[(pos - 1) / 2].view()))
+        .collect();
+    let counted = g.clone();
+    let unfiltered = direction.is_none() && day.is_none();
+    let count = move || -> usize {
+        let list = counted.relation_list(ix);
+        let ranges: Vec<std::ops::Range<usize>> = match &types {
+            None => std::iter::once(0..list.len()).collect(),
+            Some(t) => t
+                .iter()
+                .map(|&t| counted.relation_type_range(ix, t))
+                .collect(),
+        };
+        if unfiltered {
+            return ranges.iter().map(|r| r.len()).sum();
+        }
+        ranges
+            .into_iter()
+            .flatten()
+            .filter(|&i| {
+                let v = list[i].view();
+                direction.is_none_or(|d| d == v.direction)
+                    && day.is_none_or(|d| counted.relation(v.edge).holds_on(d))
+            })
+            .count()
+    };
+    Ok(RelationPage {
+        items,
+        info: page.info,
+        count: Arc::new(count),
+    })
 }
 
 /// The entity of the right GraphQL type for a node.

@@ -267,8 +267,10 @@ pub async fn get(
     }
 }
 
-/// Builds the GraphQL request, runs it through the schema's pipeline (which makes every check,
-/// on the document as resolved, persisted queries included) and writes the answer.
+/// Answers from the query's plan when it has one (see `api::plan`); otherwise builds the
+/// GraphQL request, runs it through the schema's pipeline (which makes every check, on the
+/// document as resolved, persisted queries included), writes the answer and, for a query
+/// answered without any error, plans it for the next time.
 async fn run(
     state: AppState,
     headers: HeaderMap,
@@ -277,24 +279,45 @@ async fn run(
     is_get: bool,
 ) -> Response {
     let started = Instant::now();
+    let g = state.store.graph();
+    let fast = state.fast.answer(
+        &g,
+        p.query.as_deref().unwrap_or_default(),
+        p.operation_name.as_deref(),
+        p.variables.as_ref(),
+        p.extensions.as_ref(),
+    );
+    if let Some(answer) = fast {
+        #[cfg(debug_assertions)]
+        same_as_executor(&state, &headers, &p, is_get, g, &answer.body).await;
+        state.metrics.observe_graphql(
+            answer.operation_name.as_deref(),
+            "query",
+            started.elapsed().as_secs_f64(),
+            &[],
+        );
+        state.metrics.observe_planned();
+        return write_body(
+            &state,
+            &headers,
+            media,
+            answer.body,
+            StatusCode::OK,
+            true,
+            is_get,
+        );
+    }
     let info = Arc::new(RequestInfo::new(is_get));
-    let mut req = Request::new(p.query.unwrap_or_default())
-        .data(state.access(&headers))
-        .data(info.clone());
-    if let Some(name) = &p.operation_name {
-        req = req.operation_name(name.clone());
-    }
-    if let Some(vars) = p.variables {
-        req = req.variables(Variables::from_json(Value::Object(vars)));
-    }
-    if let Some(ext) = p.extensions {
-        for (k, v) in ext {
-            if let Ok(v) = async_graphql::Value::from_json(v) {
-                req.extensions.insert(k, v);
-            }
-        }
-    }
-    let resp = api::execute(&state.schema, state.store.graph(), req).await;
+    let learn = (
+        p.query.clone().unwrap_or_default(),
+        p.operation_name.clone(),
+        p.extensions
+            .as_ref()
+            .filter(|e| e.contains_key("persistedQuery"))
+            .cloned(),
+    );
+    let req = request(&state, &headers, p, &info);
+    let resp = api::execute(&state.schema, g, req).await;
     let outcome = info.outcome();
     let codes: Vec<&str> = resp
         .errors
@@ -312,7 +335,7 @@ async fn run(
     };
     // Labelled only by a name the document defines, so made-up names cannot fill the labels:
     // a name that defines nothing is refused and counted as `other` (not a GraphQL name).
-    let label = match (&p.operation_name, outcome.operation_name) {
+    let label = match (&learn.1, outcome.operation_name) {
         (Some(_), None) => Some(String::new()),
         (_, defined) => defined,
     };
@@ -356,7 +379,62 @@ async fn run(
             );
         }
     }
+    if resp.errors.is_empty() && outcome.kind == Some(OperationType::Query) {
+        let (query, operation, extensions) = learn;
+        state
+            .fast
+            .learn(&query, operation.as_deref(), extensions.as_ref());
+    }
     write(&state, &headers, media, resp, is_get)
+}
+
+/// The GraphQL request for the executor.
+fn request(state: &AppState, headers: &HeaderMap, p: Params, info: &Arc<RequestInfo>) -> Request {
+    let mut req = Request::new(p.query.unwrap_or_default())
+        .data(state.access(headers))
+        .data(info.clone());
+    if let Some(name) = p.operation_name {
+        req = req.operation_name(name);
+    }
+    if let Some(vars) = p.variables {
+        req = req.variables(Variables::from_json(Value::Object(vars)));
+    }
+    if let Some(ext) = p.extensions {
+        for (k, v) in ext {
+            if let Ok(v) = async_graphql::Value::from_json(v) {
+                req.extensions.insert(k, v);
+            }
+        }
+    }
+    req
+}
+
+/// Debug builds check every answer of a plan against the executor's, on the same graph
+/// version: the test suites then compare the two on every query they send.
+#[cfg(debug_assertions)]
+async fn same_as_executor(
+    state: &AppState,
+    headers: &HeaderMap,
+    p: &Params,
+    is_get: bool,
+    g: Arc<crate::graph::Graph>,
+    planned: &[u8],
+) {
+    let copy = Params {
+        query: p.query.clone(),
+        operation_name: p.operation_name.clone(),
+        variables: p.variables.clone(),
+        extensions: p.extensions.clone(),
+    };
+    let info = Arc::new(RequestInfo::new(is_get));
+    let resp = api::execute(&state.schema, g, request(state, headers, copy, &info)).await;
+    let executed = serde_json::to_string(&resp).unwrap_or_default();
+    assert_eq!(
+        String::from_utf8_lossy(planned),
+        executed,
+        "the plan and the executor disagree on {:?}",
+        p.query
+    );
 }
 
 /// Serialises the answer, bounded in size, with caching headers for GET.
@@ -393,18 +471,6 @@ fn write(
             );
         }
     };
-    if body.len() > state.config.max_response_bytes {
-        return error_response(
-            media,
-            StatusCode::OK,
-            false,
-            code::RESULT_TOO_LARGE,
-            format!(
-                "the result is larger than {} bytes; ask for less",
-                state.config.max_response_bytes
-            ),
-        );
-    }
     let status = if media != Media::GraphqlResponse {
         StatusCode::OK
     } else if request_error {
@@ -417,7 +483,41 @@ fn write(
     } else {
         StatusCode::OK
     };
-    if !is_get || !resp.errors.is_empty() {
+    write_body(
+        state,
+        headers,
+        media,
+        body.into_bytes(),
+        status,
+        resp.errors.is_empty(),
+        is_get,
+    )
+}
+
+/// Writes a serialised answer, bounded in size; a successful GET gets an ETag and can be
+/// revalidated.
+fn write_body(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: Media,
+    body: Vec<u8>,
+    status: StatusCode,
+    ok: bool,
+    is_get: bool,
+) -> Response {
+    if body.len() > state.config.max_response_bytes {
+        return error_response(
+            media,
+            StatusCode::OK,
+            false,
+            code::RESULT_TOO_LARGE,
+            format!(
+                "the result is larger than {} bytes; ask for less",
+                state.config.max_response_bytes
+            ),
+        );
+    }
+    if !is_get || !ok {
         let mut res = respond(media, status, body.into());
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -425,11 +525,7 @@ fn write(
     }
     // A successful GET can be revalidated cheaply: the ETag is a hash of the answer, which
     // changes whenever a write changes what the query returns.
-    let etag = format!(
-        "\"{:08x}{:08x}\"",
-        crc32fast::hash(body.as_bytes()),
-        body.len()
-    );
+    let etag = format!("\"{:08x}{:08x}\"", crc32fast::hash(&body), body.len());
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

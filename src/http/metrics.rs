@@ -10,7 +10,9 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry};
+use prometheus::{
+    HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+};
 
 /// Most distinct operation names kept as label values; later names are counted as `other`.
 pub const MAX_OPERATION_NAMES: usize = 200;
@@ -39,6 +41,7 @@ struct Inner {
     operations: IntCounterVec,
     operation_seconds: HistogramVec,
     errors: IntCounterVec,
+    planned: IntCounter,
     graph_nodes: IntGauge,
     graph_relations: IntGauge,
     graph_version: IntGauge,
@@ -113,6 +116,17 @@ impl Metrics {
                 "GraphQL errors returned, by extensions.code.",
                 &["code"],
             ),
+            planned: {
+                let c = IntCounter::new(
+                    "graphql_planned_total",
+                    "GraphQL queries answered from their plan, without the executor (also counted in graphql_operations_total).",
+                )
+                .expect("valid counter");
+                registry
+                    .register(Box::new(c.clone()))
+                    .expect("unique counter");
+                c
+            },
             graph_nodes: gauge(
                 "graph_nodes",
                 "Nodes (entities and events) in the served graph.",
@@ -145,6 +159,11 @@ impl Metrics {
             .request_seconds
             .with_label_values(&[method, path])
             .observe(seconds);
+    }
+
+    /// Counts one query answered from its plan (counted by [`Metrics::observe_graphql`] too).
+    pub fn observe_planned(&self) {
+        self.inner.planned.inc();
     }
 
     /// Counts one executed GraphQL operation and the codes of the errors it returned.

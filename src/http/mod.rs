@@ -112,6 +112,8 @@ impl HttpConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub schema: NewsSchema,
+    /// Plans of the queries seen, answering them without the executor.
+    pub fast: Arc<api::plan::FastPath>,
     pub store: Arc<Store>,
     pub config: Arc<HttpConfig>,
     pub metrics: Metrics,
@@ -126,8 +128,10 @@ impl AppState {
         config: HttpConfig,
         metrics: Metrics,
     ) -> Self {
+        let (schema, fast) = api::served(store.clone(), &config.pipeline());
         AppState {
-            schema: api::schema(store.clone(), &config.pipeline()),
+            schema,
+            fast: Arc::new(fast),
             store,
             config: Arc::new(config),
             metrics,

@@ -15,6 +15,7 @@ mod js;
 mod labels_and_stats;
 mod load;
 mod pagination;
+mod plan;
 mod protocol;
 mod provenance;
 mod reader_questions;

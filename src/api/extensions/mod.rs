@@ -134,12 +134,24 @@ pub struct Guard {
 
 impl Guard {
     pub fn new(config: Pipeline) -> Self {
-        let apq = (config.apq_cache_size > 0)
-            .then(|| Arc::new(ApqCache::new(config.apq_cache_size, config.apq_cache_bytes)));
+        let apq = config.apq_cache();
+        Guard::with_apq(config, apq)
+    }
+
+    /// The pipeline remembering persisted queries in `apq` (shared with the fast path).
+    pub fn with_apq(config: Pipeline, apq: Option<Arc<ApqCache>>) -> Self {
         Guard {
             config: Arc::new(config),
             apq,
         }
+    }
+}
+
+impl Pipeline {
+    /// The persisted-query cache these settings ask for; none when APQ is off.
+    pub fn apq_cache(&self) -> Option<Arc<ApqCache>> {
+        (self.apq_cache_size > 0)
+            .then(|| Arc::new(ApqCache::new(self.apq_cache_size, self.apq_cache_bytes)))
     }
 }
 

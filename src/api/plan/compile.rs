@@ -1,0 +1,442 @@
+//! From a document that has passed the pipeline to a [`Plan`]: the selected query's fields,
+//! flattened (fragments inlined, type conditions resolved), each with its response key as JSON
+//! and what it reads from the graph. A document using anything the plan does not model gets
+//! no plan, and the executor keeps answering it: compiling is the only place that decides what
+//! the fast path covers.
+
+use async_graphql::Name;
+use async_graphql::parser::types::{
+    BaseType, ExecutableDocument, OperationType, Selection, SelectionSet, Type,
+};
+use async_graphql_value::{ConstValue, Value};
+
+/// A query's plan: its fields, and the variables it declares.
+#[derive(Debug)]
+pub struct Plan {
+    pub(super) fields: Vec<Field>,
+    pub(super) variables: Vec<Variable>,
+    /// The operation's name, as the document defines it (for metrics).
+    pub(super) operation_name: Option<String>,
+    /// Roughly what the plan holds in memory, for the cache's bound.
+    pub(super) weight: usize,
+}
+
+/// A declared variable: its type and default, to check what a request sends for it.
+#[derive(Debug)]
+pub(super) struct Variable {
+    pub name: Name,
+    pub ty: VarType,
+    pub default: Option<ConstValue>,
+}
+
+/// The input types the plan can check a variable's value against.
+#[derive(Debug, Clone)]
+pub(super) struct VarType {
+    pub nullable: bool,
+    pub base: VarBase,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum VarBase {
+    Scalar(Scalar),
+    List(Box<VarType>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scalar {
+    Id,
+    String,
+    Int,
+    Boolean,
+    Date,
+    EntityKind,
+    RelationType,
+    RelationDirection,
+}
+
+/// One field of a selection: its response key, already written as JSON (`"key":`), what it
+/// reads, and, for an object, its own fields.
+#[derive(Debug)]
+pub(super) struct Field {
+    pub key: Box<str>,
+    pub op: Op,
+    pub fields: Vec<Field>,
+}
+
+/// An argument as the document gives it: absent, a literal, or a variable (the literal may
+/// hold variables too).
+pub(super) type Arg = Option<Value>;
+
+/// Relay page arguments.
+#[derive(Debug, Default)]
+pub(super) struct PageArgs {
+    pub first: Arg,
+    pub after: Arg,
+    pub last: Arg,
+    pub before: Arg,
+}
+
+/// What a field reads. Each variant belongs to the object types listed in [`Ty::field`].
+#[derive(Debug)]
+pub(super) enum Op {
+    /// `__typename` of a type whose name is fixed.
+    Typename(&'static str),
+    /// `__typename` of an entity: its kind's type.
+    EntityTypename,
+    // Query
+    Entity {
+        id: Arg,
+    },
+    /// `cursors`: whether any item's cursor, or the page's start or end, is selected.
+    Entities {
+        kinds: Arg,
+        page: PageArgs,
+        cursors: bool,
+    },
+    // Entity
+    Id,
+    Name,
+    Kind,
+    Description,
+    Aliases,
+    Degree,
+    Relations {
+        types: Arg,
+        page: PageArgs,
+        cursors: bool,
+    },
+    // Source
+    Title,
+    Url,
+    // Connections and edges
+    Nodes,
+    Edges,
+    EdgeEntities,
+    TotalCount,
+    PageInfo,
+    Cursor,
+    Node,
+    // PageInfo
+    HasNextPage,
+    HasPreviousPage,
+    StartCursor,
+    EndCursor,
+    // RelationEdge
+    Other,
+    Direction,
+    RelType,
+    Role,
+    ValidFrom,
+    ValidUntil,
+    Evidence,
+    // Evidence
+    Quote,
+    Start,
+    End,
+    ByteStart,
+    ByteEnd,
+    Sentence,
+    Source,
+}
+
+/// The object types the plan models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ty {
+    Query,
+    /// Any entity, of whichever kind (the `Entity` interface).
+    Entity,
+    /// An entity known to be a source (`Evidence.source`).
+    Source,
+    EntityConnection,
+    EntityEdge,
+    RelationConnection,
+    RelationEdge,
+    Evidence,
+    PageInfo,
+}
+
+impl Ty {
+    fn name(self) -> &'static str {
+        match self {
+            Ty::Query => "Query",
+            Ty::Entity => "Entity",
+            Ty::Source => "Source",
+            Ty::EntityConnection => "EntityConnection",
+            Ty::EntityEdge => "EntityEdge",
+            Ty::RelationConnection => "RelationConnection",
+            Ty::RelationEdge => "RelationEdge",
+            Ty::Evidence => "Evidence",
+            Ty::PageInfo => "PageInfo",
+        }
+    }
+
+    /// Whether a fragment on `cond` always applies to a value of this type. A condition on
+    /// one kind of entity inside an `Entity` would apply to some values only: not modelled.
+    fn always(self, cond: &str) -> bool {
+        match self {
+            Ty::Entity => matches!(cond, "Entity" | "Node"),
+            Ty::Source => matches!(cond, "Source" | "Entity" | "Node"),
+            t => cond == t.name(),
+        }
+    }
+
+    /// The field `name` of this type with `args`: what it reads, and its type if it is an
+    /// object. `None` for anything not modelled, arguments included.
+    fn field(self, name: &str, args: &mut Args) -> Option<(Op, Option<Ty>)> {
+        use Op::*;
+        let leaf = |op: Op| Some((op, None));
+        if name == "__typename" {
+            args.none()?;
+            return match self {
+                Ty::Entity => leaf(EntityTypename),
+                t => leaf(Typename(t.name())),
+            };
+        }
+        let found = match (self, name) {
+            (Ty::Query, "entity") => (
+                Entity {
+                    id: args.take("id"),
+                },
+                Some(Ty::Entity),
+            ),
+            (Ty::Query, "entities") => (
+                Entities {
+                    kinds: args.take("kinds"),
+                    page: args.page(),
+                    cursors: false,
+                },
+                Some(Ty::EntityConnection),
+            ),
+            (Ty::Entity | Ty::Source, _) => match name {
+                "id" => (Id, None),
+                "name" => (Name, None),
+                "kind" => (Kind, None),
+                "description" => (Description, None),
+                "aliases" => (Aliases, None),
+                "degree" => (Degree, None),
+                "relations" => (
+                    Relations {
+                        types: args.take("relationTypes"),
+                        page: args.page(),
+                        cursors: false,
+                    },
+                    Some(Ty::RelationConnection),
+                ),
+                "title" if self == Ty::Source => (Title, None),
+                "url" if self == Ty::Source => (Url, None),
+                _ => return None,
+            },
+            (Ty::EntityConnection, "nodes") => (Nodes, Some(Ty::Entity)),
+            (Ty::EntityConnection, "edges") => (Edges, Some(Ty::EntityEdge)),
+            (Ty::EntityConnection | Ty::RelationConnection, "totalCount") => (TotalCount, None),
+            (Ty::EntityConnection | Ty::RelationConnection, "pageInfo") => {
+                (PageInfo, Some(Ty::PageInfo))
+            }
+            (Ty::EntityEdge | Ty::RelationEdge, "cursor") => (Cursor, None),
+            (Ty::EntityEdge, "node") => (Node, Some(Ty::Entity)),
+            (Ty::RelationConnection, "edges") => (Edges, Some(Ty::RelationEdge)),
+            (Ty::RelationConnection, "entities") => (EdgeEntities, Some(Ty::Entity)),
+            (Ty::PageInfo, "hasNextPage") => (HasNextPage, None),
+            (Ty::PageInfo, "hasPreviousPage") => (HasPreviousPage, None),
+            (Ty::PageInfo, "startCursor") => (StartCursor, None),
+            (Ty::PageInfo, "endCursor") => (EndCursor, None),
+            (Ty::RelationEdge, "entity") => (Other, Some(Ty::Entity)),
+            (Ty::RelationEdge, "direction") => (Direction, None),
+            (Ty::RelationEdge, "type") => (RelType, None),
+            (Ty::RelationEdge, "role") => (Role, None),
+            (Ty::RelationEdge, "validFrom") => (ValidFrom, None),
+            (Ty::RelationEdge, "validUntil") => (ValidUntil, None),
+            (Ty::RelationEdge, "evidence") => (Evidence, Some(Ty::Evidence)),
+            (Ty::Evidence, "quote") => (Quote, None),
+            (Ty::Evidence, "start") => (Start, None),
+            (Ty::Evidence, "end") => (End, None),
+            (Ty::Evidence, "byteStart") => (ByteStart, None),
+            (Ty::Evidence, "byteEnd") => (ByteEnd, None),
+            (Ty::Evidence, "sentence") => (Sentence, None),
+            (Ty::Evidence, "source") => (Source, Some(Ty::Source)),
+            _ => return None,
+        };
+        // An argument the field was given and the plan did not take: not modelled.
+        args.none()?;
+        Some(found)
+    }
+}
+
+/// A field's arguments, taken one by one as the plan models them.
+struct Args(Vec<(Name, Value)>);
+
+impl Args {
+    fn take(&mut self, name: &str) -> Arg {
+        let i = self.0.iter().position(|(n, _)| n.as_str() == name)?;
+        Some(self.0.swap_remove(i).1)
+    }
+
+    fn page(&mut self) -> PageArgs {
+        PageArgs {
+            first: self.take("first"),
+            after: self.take("after"),
+            last: self.take("last"),
+            before: self.take("before"),
+        }
+    }
+
+    /// `Some` when every argument has been taken.
+    fn none(&self) -> Option<()> {
+        self.0.is_empty().then_some(())
+    }
+}
+
+/// The plan of `doc`'s operation `operation_name` (the only one when `None`), if it is a
+/// query the plan models. `doc` must have passed the pipeline: this checks nothing a client
+/// could get wrong, it only decides what the fast path covers.
+pub fn compile(doc: &ExecutableDocument, operation_name: Option<&str>) -> Option<Plan> {
+    let mut ops = doc.operations.iter();
+    let (name, op) = match operation_name {
+        Some(wanted) => ops.find(|(n, _)| n.is_some_and(|n| n.as_str() == wanted))?,
+        None => {
+            let only = ops.next()?;
+            if ops.next().is_some() {
+                return None;
+            }
+            only
+        }
+    };
+    let op = &op.node;
+    if op.ty != OperationType::Query || !op.directives.is_empty() {
+        return None;
+    }
+    let variables = op
+        .variable_definitions
+        .iter()
+        .map(|v| {
+            let v = &v.node;
+            v.directives.is_empty().then_some(())?;
+            Some(Variable {
+                name: v.name.node.clone(),
+                ty: var_type(&v.var_type.node)?,
+                default: v.default_value.as_ref().map(|d| d.node.clone()),
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let mut weight = 0;
+    let fields = selection(doc, Ty::Query, &op.selection_set.node, &mut weight)?;
+    Some(Plan {
+        fields,
+        variables,
+        operation_name: name.map(|n| n.to_string()),
+        weight: weight * std::mem::size_of::<Field>(),
+    })
+}
+
+/// Whether a connection's selection reads a cursor: an edge's, or the page's start or end.
+fn selects_cursors(connection: &[Field]) -> bool {
+    let any = |fields: &[Field], wanted: &[fn(&Op) -> bool]| {
+        fields.iter().any(|f| wanted.iter().any(|w| w(&f.op)))
+    };
+    connection.iter().any(|f| match f.op {
+        Op::Edges => any(&f.fields, &[|op| matches!(op, Op::Cursor)]),
+        Op::PageInfo => any(
+            &f.fields,
+            &[|op| matches!(op, Op::StartCursor | Op::EndCursor)],
+        ),
+        _ => false,
+    })
+}
+
+fn var_type(t: &Type) -> Option<VarType> {
+    let base = match &t.base {
+        BaseType::Named(n) => VarBase::Scalar(match n.as_str() {
+            "ID" => Scalar::Id,
+            "String" => Scalar::String,
+            "Int" => Scalar::Int,
+            "Boolean" => Scalar::Boolean,
+            "Date" => Scalar::Date,
+            "EntityKind" => Scalar::EntityKind,
+            "RelationType" => Scalar::RelationType,
+            "RelationDirection" => Scalar::RelationDirection,
+            _ => return None,
+        }),
+        BaseType::List(inner) => VarBase::List(Box::new(var_type(inner)?)),
+    };
+    Some(VarType {
+        nullable: t.nullable,
+        base,
+    })
+}
+
+/// The fields of a selection on `ty`, fragments inlined in document order.
+fn selection(
+    doc: &ExecutableDocument,
+    ty: Ty,
+    set: &SelectionSet,
+    weight: &mut usize,
+) -> Option<Vec<Field>> {
+    let mut fields: Vec<Field> = Vec::new();
+    flatten(doc, ty, set, &mut fields, weight)?;
+    Some(fields)
+}
+
+fn flatten(
+    doc: &ExecutableDocument,
+    ty: Ty,
+    set: &SelectionSet,
+    fields: &mut Vec<Field>,
+    weight: &mut usize,
+) -> Option<()> {
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(f) => {
+                let f = &f.node;
+                // `@skip` and `@include` would make the selection depend on variables.
+                f.directives.is_empty().then_some(())?;
+                let key = f.alias.as_ref().unwrap_or(&f.name).node.as_str();
+                let mut args = Args(
+                    f.arguments
+                        .iter()
+                        .map(|(n, v)| (n.node.clone(), v.node.clone()))
+                        .collect(),
+                );
+                let (mut op, child) = ty.field(f.name.node.as_str(), &mut args)?;
+                let sub = match child {
+                    Some(t) => selection(doc, t, &f.selection_set.node, weight)?,
+                    None => Vec::new(),
+                };
+                if let Op::Entities { cursors, .. } | Op::Relations { cursors, .. } = &mut op {
+                    *cursors = selects_cursors(&sub);
+                }
+                let json_key = serde_json::to_string(key).ok()? + ":";
+                if let Some(same) = fields.iter().find(|g| &*g.key == json_key.as_str()) {
+                    // The executor merges fields of one key; the plan takes only a repeated
+                    // leaf without arguments, which merges to itself.
+                    let repeat = child.is_none()
+                        && f.arguments.is_empty()
+                        && std::mem::discriminant(&same.op) == std::mem::discriminant(&op);
+                    repeat.then_some(())?;
+                    continue;
+                }
+                *weight += 1 + key.len();
+                fields.push(Field {
+                    key: json_key.into(),
+                    op,
+                    fields: sub,
+                });
+            }
+            Selection::FragmentSpread(s) => {
+                s.node.directives.is_empty().then_some(())?;
+                let frag = &doc.fragments.get(&s.node.fragment_name.node)?.node;
+                ty.always(frag.type_condition.node.on.node.as_str())
+                    .then_some(())?;
+                flatten(doc, ty, &frag.selection_set.node, fields, weight)?;
+            }
+            Selection::InlineFragment(i) => {
+                let i = &i.node;
+                i.directives.is_empty().then_some(())?;
+                if let Some(cond) = &i.type_condition {
+                    ty.always(cond.node.on.node.as_str()).then_some(())?;
+                }
+                flatten(doc, ty, &i.selection_set.node, fields, weight)?;
+            }
+        }
+    }
+    Some(())
+}

@@ -1,0 +1,172 @@
+//! The fast path for queries: a document seen before, and answered then without any error, has
+//! a plan (its fields, resolved against the schema once), and a plan writes the JSON answer
+//! straight from the graph into one buffer. No parsing, validation, value tree or future per
+//! field; async-graphql's executor stays the reference and answers everything else.
+//!
+//! - A document is planned only after the executor has answered it without any error, so it
+//!   has passed the whole pipeline (length, nesting, parsing, validation, every limit on the
+//!   document): all of that depends on the text alone and holds for every later request with
+//!   the same text. What depends on the request (variables, page sizes, cursors, ids, the
+//!   graph version) the plan checks each time, and anything it is not sure of goes to the
+//!   executor, which answers it as it always has.
+//! - A plan answers only what succeeds whole: a missing entity, a bad cursor, a page size out
+//!   of range, more list items than the budget or more bytes than the cap are the executor's,
+//!   with its errors and codes. So limits, error codes and metrics are the executor's on every
+//!   request the plan does not answer, and a request the plan answers is one the executor
+//!   would have answered with the same bytes.
+//! - What a plan covers is decided in one place, [`compile`]; in debug builds every answer of a
+//!   plan is checked against the executor's (the HTTP layer does it), so the whole test suite
+//!   is a differential test of the two.
+
+mod compile;
+mod run;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use quick_cache::Equivalent;
+use quick_cache::sync::Cache;
+use serde_json::Map;
+
+use super::extensions::{ApqCache, Pipeline};
+use crate::graph::Graph;
+pub use compile::{Plan, compile};
+pub use run::run;
+
+/// How many documents the plan cache expects to hold, and the bytes it may hold at most.
+const PLANS: usize = 2_000;
+const PLAN_BYTES: u64 = 16 << 20;
+
+/// The plans of documents seen, by their text and operation name.
+pub struct FastPath {
+    plans: Cache<Key, Arc<Option<Plan>>, Weight>,
+    apq: Option<Arc<ApqCache>>,
+    max_items: usize,
+    max_bytes: usize,
+}
+
+/// An answer written by a plan.
+pub struct Answer {
+    /// The whole response body: `{"data":...}`.
+    pub body: Vec<u8>,
+    /// The operation's name, if the document defines one (for metrics).
+    pub operation_name: Option<String>,
+}
+
+#[derive(Hash, PartialEq, Eq)]
+struct Key {
+    query: Box<str>,
+    operation: Option<Box<str>>,
+}
+
+/// A [`Key`] borrowed from a request, to look it up without copying it (hashes like `Key`).
+#[derive(Hash)]
+struct KeyRef<'a> {
+    query: &'a str,
+    operation: Option<&'a str>,
+}
+
+impl Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, k: &Key) -> bool {
+        *k.query == *self.query && k.operation.as_deref() == self.operation
+    }
+}
+
+#[derive(Clone)]
+struct Weight;
+
+impl quick_cache::Weighter<Key, Arc<Option<Plan>>> for Weight {
+    fn weight(&self, k: &Key, plan: &Arc<Option<Plan>>) -> u64 {
+        let plan = plan.as_ref().as_ref().map_or(0, |p| p.weight);
+        (k.query.len() + plan + 64) as u64
+    }
+}
+
+impl FastPath {
+    /// The fast path of a schema with this pipeline, sharing its persisted queries.
+    pub fn new(pipeline: &Pipeline, apq: Option<Arc<ApqCache>>) -> Self {
+        FastPath {
+            plans: Cache::with_weighter(PLANS, PLAN_BYTES, Weight),
+            apq,
+            max_items: pipeline.limits.max_items,
+            max_bytes: pipeline.max_response_bytes,
+        }
+    }
+
+    /// The request's document: its text, or the persisted query its hash names. `None` when
+    /// only the pipeline can tell (a hash sent with its text, to register; a malformed one).
+    fn text<'q>(
+        &self,
+        query: &'q str,
+        extensions: Option<&Map<String, serde_json::Value>>,
+    ) -> Option<Cow<'q, str>> {
+        let Some(pq) = extensions.and_then(|e| e.get("persistedQuery")) else {
+            return Some(Cow::Borrowed(query));
+        };
+        let pq = pq.as_object()?;
+        if !query.is_empty() || pq.get("version")?.as_i64()? != 1 {
+            return None;
+        }
+        let hash = pq.get("sha256Hash")?.as_str()?.to_ascii_lowercase();
+        Some(Cow::Owned(self.apq.as_ref()?.get(&hash)?.to_string()))
+    }
+
+    /// The answer to a query from its plan, or `None`: the executor answers then.
+    pub fn answer(
+        &self,
+        g: &Arc<Graph>,
+        query: &str,
+        operation: Option<&str>,
+        variables: Option<&Map<String, serde_json::Value>>,
+        extensions: Option<&Map<String, serde_json::Value>>,
+    ) -> Option<Answer> {
+        let query = self.text(query, extensions)?;
+        let learned = self.plans.get(&KeyRef {
+            query: &query,
+            operation,
+        })?;
+        let plan = learned.as_ref().as_ref()?;
+        let body = run(plan, g, variables, self.max_items, self.max_bytes)?;
+        Some(Answer {
+            body,
+            operation_name: plan.operation_name.clone(),
+        })
+    }
+
+    /// Remembers the plan of a query the executor has just answered without any error (or
+    /// that it has none, so that it is not parsed again).
+    pub fn learn(
+        &self,
+        query: &str,
+        operation: Option<&str>,
+        extensions: Option<&Map<String, serde_json::Value>>,
+    ) {
+        let Some(query) = self.text(query, extensions) else {
+            return;
+        };
+        let key = KeyRef {
+            query: &query,
+            operation,
+        };
+        if self.plans.peek(&key).is_some() {
+            return;
+        }
+        let plan = async_graphql::parser::parse_query(&*query)
+            .ok()
+            .and_then(|doc| compile(&doc, operation));
+        self.plans.insert(
+            Key {
+                query: query.into(),
+                operation: operation.map(Into::into),
+            },
+            Arc::new(plan),
+        );
+    }
+
+    /// Whether a plan exists for this document (tests and benchmarks).
+    pub fn planned(&self, query: &str, operation: Option<&str>) -> bool {
+        self.plans
+            .peek(&KeyRef { query, operation })
+            .is_some_and(|p| p.is_some())
+    }
+}

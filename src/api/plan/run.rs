@@ -1,0 +1,477 @@
+//! Running a [`Plan`] over one graph version: the JSON answer written straight from the graph
+//! into one buffer, with no value tree and no future per field. Pages come from the same
+//! functions the resolvers call, so the two cannot order or cut a list differently; what this
+//! adds is only the writing.
+//!
+//! Every step returns `Option`: `None` means "not here", and the request goes to the executor,
+//! which answers it (errors included) as it always has. So the plan answers only requests that
+//! succeed whole, within every limit with room to spare.
+
+use std::io::Write as _;
+use std::sync::Arc;
+
+use async_graphql::ScalarType;
+use async_graphql::resolver_utils::EnumType;
+use async_graphql_value::{ConstValue, Value};
+use chrono::{Datelike, NaiveDate};
+use petgraph::stable_graph::NodeIndex;
+use serde_json::Map;
+
+use super::compile::{Arg, Field, Op, PageArgs, Plan, Scalar, VarBase, VarType};
+use crate::api::listing::entities_page;
+use crate::api::pagination::{self, PageInfo};
+use crate::api::query::EntityOrderField;
+use crate::api::scalars::Date;
+use crate::api::types::{self, EntityKind, RelationDirection, RelationType};
+use crate::graph::{self, Graph, Kind, RelationView};
+
+/// What a step gives back: `None` hands the request to the executor.
+type Step = Option<()>;
+
+/// The request's variables as sent (JSON), or none.
+pub(super) type Vars<'a> = Option<&'a Map<String, serde_json::Value>>;
+
+/// The answer to `plan` on `g`, `{"data":...}`, or `None` if the executor must answer:
+/// a variable the plan cannot vouch for, anything missing or refused, more than `max_items`
+/// list items or `max_bytes` bytes.
+pub fn run(
+    plan: &Plan,
+    g: &Arc<Graph>,
+    vars: Vars<'_>,
+    max_items: usize,
+    max_bytes: usize,
+) -> Option<Vec<u8>> {
+    for v in &plan.variables {
+        match vars.and_then(|m| m.get(v.name.as_str())) {
+            Some(value) => fits(&v.ty, value).then_some(())?,
+            None if v.default.is_none() && !v.ty.nullable => return None,
+            None => {}
+        }
+    }
+    let mut r = Run {
+        g,
+        plan,
+        vars,
+        out: Vec::with_capacity(512),
+        items: 0,
+        max_items,
+        max_bytes,
+    };
+    r.out.extend_from_slice(b"{\"data\":");
+    r.query(&plan.fields)?;
+    r.out.push(b'}');
+    r.room()?;
+    Some(r.out)
+}
+
+/// Whether a variable's JSON value is one of its type, as the executor would coerce it (only
+/// the forms the plan is sure of: anything else is the executor's to accept or refuse).
+fn fits(ty: &VarType, v: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    if v.is_null() {
+        return ty.nullable;
+    }
+    match &ty.base {
+        VarBase::List(inner) => match v {
+            J::Array(items) => items.iter().all(|i| fits(inner, i)),
+            // One value where a list is expected is a list of one.
+            one => fits(inner, one),
+        },
+        VarBase::Scalar(s) => match (s, v) {
+            (Scalar::Id | Scalar::String, J::String(_)) => true,
+            (Scalar::Int, J::Number(n)) => n.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+            (Scalar::Boolean, J::Bool(_)) => true,
+            (Scalar::Date, J::String(s)) => {
+                <Date as ScalarType>::parse(ConstValue::String(s.clone())).is_ok()
+            }
+            (Scalar::EntityKind, J::String(s)) => named::<EntityKind>(s).is_some(),
+            (Scalar::RelationType, J::String(s)) => named::<RelationType>(s).is_some(),
+            (Scalar::RelationDirection, J::String(s)) => named::<RelationDirection>(s).is_some(),
+            _ => false,
+        },
+    }
+}
+
+/// The GraphQL name of an API enum value.
+fn name_of<T: EnumType + PartialEq + Copy + 'static>(v: T) -> &'static str {
+    T::items()
+        .iter()
+        .find(|i| i.value == v)
+        .map_or("", |i| i.name)
+}
+
+/// The API enum value of a GraphQL name.
+fn named<T: EnumType + Copy + 'static>(name: &str) -> Option<T> {
+    T::items().iter().find(|i| i.name == name).map(|i| i.value)
+}
+
+/// The GraphQL type of an entity of `kind`.
+fn entity_type(kind: Kind) -> &'static str {
+    match kind {
+        Kind::State => "State",
+        Kind::Person => "Person",
+        Kind::Organization => "Organization",
+        Kind::Treaty => "Treaty",
+        Kind::Event => "Event",
+        Kind::Source => "Source",
+    }
+}
+
+/// An argument's value, wherever it comes from.
+#[derive(Clone, Copy)]
+enum In<'a> {
+    Null,
+    Lit(&'a Value),
+    Json(&'a serde_json::Value),
+    Const(&'a ConstValue),
+}
+
+impl<'a> In<'a> {
+    fn str(self) -> Option<Option<&'a str>> {
+        match self {
+            In::Null
+            | In::Lit(Value::Null)
+            | In::Json(serde_json::Value::Null)
+            | In::Const(ConstValue::Null) => Some(None),
+            In::Lit(Value::String(s)) | In::Const(ConstValue::String(s)) => Some(Some(s)),
+            In::Json(serde_json::Value::String(s)) => Some(Some(s)),
+            _ => None,
+        }
+    }
+
+    fn int(self) -> Option<Option<i32>> {
+        let n = match self {
+            In::Null
+            | In::Lit(Value::Null)
+            | In::Json(serde_json::Value::Null)
+            | In::Const(ConstValue::Null) => return Some(None),
+            In::Lit(Value::Number(n)) | In::Const(ConstValue::Number(n)) => n.as_i64(),
+            In::Json(serde_json::Value::Number(n)) => n.as_i64(),
+            _ => None,
+        }?;
+        Some(Some(i32::try_from(n).ok()?))
+    }
+
+    /// One enum value, by name.
+    fn one<T: EnumType + Copy + 'static>(self) -> Option<T> {
+        match self {
+            In::Lit(Value::Enum(n)) | In::Const(ConstValue::Enum(n)) => named(n.as_str()),
+            In::Json(serde_json::Value::String(s)) => named(s),
+            _ => None,
+        }
+    }
+}
+
+struct Run<'a> {
+    g: &'a Arc<Graph>,
+    plan: &'a Plan,
+    vars: Vars<'a>,
+    out: Vec<u8>,
+    items: usize,
+    max_items: usize,
+    max_bytes: usize,
+}
+
+impl<'a> Run<'a> {
+    // --- Arguments -------------------------------------------------------------------------
+
+    fn value(&self, v: &'a Value) -> In<'a> {
+        match v {
+            Value::Variable(name) => {
+                if let Some(j) = self.vars.and_then(|m| m.get(name.as_str())) {
+                    return In::Json(j);
+                }
+                let declared = self.plan.variables.iter().find(|d| d.name == *name);
+                match declared.and_then(|d| d.default.as_ref()) {
+                    Some(c) => In::Const(c),
+                    None => In::Null,
+                }
+            }
+            v => In::Lit(v),
+        }
+    }
+
+    fn arg(&self, a: &'a Arg) -> In<'a> {
+        a.as_ref().map_or(In::Null, |v| self.value(v))
+    }
+
+    /// A list of enum values (one value is a list of one); `Some(None)` for null.
+    fn enums<T: EnumType + Copy + 'static>(&self, a: &'a Arg) -> Option<Option<Vec<T>>> {
+        let v = self.arg(a);
+        let items: Vec<T> = match v {
+            In::Null
+            | In::Lit(Value::Null)
+            | In::Json(serde_json::Value::Null)
+            | In::Const(ConstValue::Null) => return Some(None),
+            In::Lit(Value::List(l)) => l
+                .iter()
+                .map(|i| self.value(i).one())
+                .collect::<Option<_>>()?,
+            In::Json(serde_json::Value::Array(l)) => {
+                l.iter().map(|i| In::Json(i).one()).collect::<Option<_>>()?
+            }
+            In::Const(ConstValue::List(l)) => l
+                .iter()
+                .map(|i| In::Const(i).one())
+                .collect::<Option<_>>()?,
+            one => vec![one.one()?],
+        };
+        Some(Some(items))
+    }
+
+    fn page(&self, p: &'a PageArgs) -> Option<pagination::PageArgs> {
+        Some(pagination::PageArgs {
+            first: self.arg(&p.first).int()?,
+            after: self.arg(&p.after).str()?.map(str::to_string),
+            last: self.arg(&p.last).int()?,
+            before: self.arg(&p.before).str()?.map(str::to_string),
+        })
+    }
+
+    // --- Limits ----------------------------------------------------------------------------
+
+    /// Counts `n` list items; past the budget the executor answers (and refuses).
+    fn charge(&mut self, n: usize) -> Step {
+        self.items += n;
+        (self.items <= self.max_items).then_some(())
+    }
+
+    fn room(&self) -> Step {
+        (self.out.len() <= self.max_bytes).then_some(())
+    }
+
+    // --- JSON ------------------------------------------------------------------------------
+
+    fn str(&mut self, s: &str) -> Step {
+        serde_json::to_writer(&mut self.out, s).ok()
+    }
+
+    fn opt_str(&mut self, s: Option<&str>) -> Step {
+        match s {
+            Some(s) => self.str(s),
+            None => self.raw("null"),
+        }
+    }
+
+    fn raw(&mut self, s: &str) -> Step {
+        self.out.extend_from_slice(s.as_bytes());
+        Some(())
+    }
+
+    fn num(&mut self, n: u64) -> Step {
+        write!(self.out, "{n}").ok()
+    }
+
+    fn bool(&mut self, b: bool) -> Step {
+        self.raw(if b { "true" } else { "false" })
+    }
+
+    fn date(&mut self, d: Option<NaiveDate>) -> Step {
+        match d {
+            None => self.raw("null"),
+            // What the `Date` scalar writes, for the years it writes in four digits.
+            Some(d) if (0..=9999).contains(&d.year()) => write!(
+                self.out,
+                "\"{:04}-{:02}-{:02}\"",
+                d.year(),
+                d.month(),
+                d.day()
+            )
+            .ok(),
+            Some(_) => None,
+        }
+    }
+
+    fn object(
+        &mut self,
+        fields: &'a [Field],
+        mut each: impl FnMut(&mut Self, &'a Field) -> Step,
+    ) -> Step {
+        self.out.push(b'{');
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            self.out.extend_from_slice(f.key.as_bytes());
+            each(self, f)?;
+        }
+        self.out.push(b'}');
+        self.room()
+    }
+
+    fn list<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        mut each: impl FnMut(&mut Self, T) -> Step,
+    ) -> Step {
+        self.out.push(b'[');
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            each(self, item)?;
+        }
+        self.out.push(b']');
+        Some(())
+    }
+
+    // --- Types -----------------------------------------------------------------------------
+
+    fn query(&mut self, fields: &'a [Field]) -> Step {
+        let g = self.g;
+        self.object(fields, |r, f| match &f.op {
+            Op::Typename(t) => r.str(t),
+            Op::Entity { id } => {
+                // A missing entity is a NOT_FOUND error: the executor's to give.
+                let ix = g.lookup(r.arg(id).str()??)?;
+                r.entity(ix, &f.fields)
+            }
+            Op::Entities {
+                kinds,
+                page,
+                cursors,
+            } => r.entities(kinds, page, *cursors, &f.fields),
+            _ => None,
+        })
+    }
+
+    fn entity(&mut self, ix: NodeIndex, fields: &'a [Field]) -> Step {
+        let g = self.g;
+        let n = g.node(ix);
+        self.object(fields, |r, f| match &f.op {
+            Op::EntityTypename => r.str(entity_type(n.kind)),
+            Op::Typename(t) => r.str(t),
+            Op::Id => r.str(n.id.as_str()),
+            Op::Name => r.str(n.name_in(None)),
+            Op::Kind => r.str(name_of(EntityKind::from(n.kind))),
+            Op::Description => r.str(&n.description),
+            Op::Aliases => {
+                r.charge(n.aliases.len())?;
+                r.list(&n.aliases, |r, a| r.str(a))
+            }
+            Op::Degree => r.num(g.degree(ix) as u64),
+            Op::Relations {
+                types,
+                page,
+                cursors,
+            } => r.relations(ix, types, page, *cursors, &f.fields),
+            Op::Title => r.str(&n.source()?.title),
+            Op::Url => r.opt_str(n.source()?.url.as_deref()),
+            _ => None,
+        })
+    }
+
+    fn entities(
+        &mut self,
+        kinds: &'a Arg,
+        page: &'a PageArgs,
+        cursors: bool,
+        fields: &'a [Field],
+    ) -> Step {
+        let g = self.g;
+        let kinds: Option<Vec<Kind>> = self
+            .enums::<EntityKind>(kinds)?
+            .map(|k| k.into_iter().map(Kind::from).collect());
+        let kinds = g.kinds_or_all(kinds.as_deref());
+        let args = self.page(page)?;
+        let page = entities_page(g, &kinds, EntityOrderField::Id, false, &args, cursors).ok()?;
+        self.charge(page.items.len())?;
+        self.object(fields, |r, f| match &f.op {
+            Op::Typename(t) => r.str(t),
+            Op::Nodes => r.list(&page.items, |r, (_, ix)| r.entity(*ix, &f.fields)),
+            Op::Edges => r.list(&page.items, |r, (cursor, ix)| {
+                r.object(&f.fields, |r, e| match &e.op {
+                    Op::Typename(t) => r.str(t),
+                    Op::Cursor => r.str(cursor),
+                    Op::Node => r.entity(*ix, &e.fields),
+                    _ => None,
+                })
+            }),
+            Op::TotalCount => r.num(kinds.iter().map(|&k| g.kind_count(k) as u64).sum()),
+            Op::PageInfo => r.page_info(&page.info, &f.fields),
+            _ => None,
+        })
+    }
+
+    fn page_info(&mut self, info: &PageInfo, fields: &'a [Field]) -> Step {
+        self.object(fields, |r, f| match &f.op {
+            Op::Typename(t) => r.str(t),
+            Op::HasNextPage => r.bool(info.has_next_page),
+            Op::HasPreviousPage => r.bool(info.has_previous_page),
+            Op::StartCursor => r.opt_str(info.start_cursor.as_deref()),
+            Op::EndCursor => r.opt_str(info.end_cursor.as_deref()),
+            _ => None,
+        })
+    }
+
+    fn relations(
+        &mut self,
+        ix: NodeIndex,
+        types: &'a Arg,
+        page: &'a PageArgs,
+        cursors: bool,
+        fields: &'a [Field],
+    ) -> Step {
+        let types: Option<Vec<graph::RelationType>> = self
+            .enums::<RelationType>(types)?
+            .map(|t| t.into_iter().map(Into::into).collect());
+        let args = self.page(page)?;
+        let page = types::relation_page(self.g, ix, types, None, None, &args, cursors).ok()?;
+        self.charge(page.items.len())?;
+        self.object(fields, |r, f| match &f.op {
+            Op::Typename(t) => r.str(t),
+            Op::Edges => r.list(&page.items, |r, (cursor, view)| {
+                r.relation_edge(cursor, view, &f.fields)
+            }),
+            Op::EdgeEntities => r.list(&page.items, |r, (_, v)| r.entity(v.other, &f.fields)),
+            Op::TotalCount => r.num((page.count)() as u64),
+            Op::PageInfo => r.page_info(&page.info, &f.fields),
+            _ => None,
+        })
+    }
+
+    fn relation_edge(&mut self, cursor: &str, view: &RelationView, fields: &'a [Field]) -> Step {
+        let g = self.g;
+        let rel = g.relation(view.edge);
+        self.object(fields, |r, f| match &f.op {
+            Op::Typename(t) => r.str(t),
+            Op::Cursor => r.str(cursor),
+            Op::Other => r.entity(view.other, &f.fields),
+            Op::Direction => r.str(name_of(RelationDirection::from(view.direction))),
+            Op::RelType => r.str(name_of(RelationType::from(rel.rel))),
+            Op::Role => r.opt_str(rel.role().map(|s| &**s)),
+            Op::ValidFrom => r.date(rel.valid_from.map(|b| b.date)),
+            Op::ValidUntil => r.date(rel.valid_until.map(|b| b.date)),
+            Op::Evidence => {
+                let evidence = g.evidence(view.edge);
+                r.charge(evidence.len())?;
+                r.list(evidence, |r, ev| r.evidence(ev, &f.fields))
+            }
+            _ => None,
+        })
+    }
+
+    fn evidence(&mut self, ev: &graph::Evidence, fields: &'a [Field]) -> Step {
+        let g = self.g;
+        let utf16 = |byte: u32| {
+            g.node(ev.source)
+                .source()
+                .map_or(byte as usize, |s| s.utf16_offset(byte as usize)) as u64
+        };
+        self.object(fields, |r, f| match &f.op {
+            Op::Typename(t) => r.str(t),
+            Op::Quote => r.str(g.quote(ev)),
+            Op::Start => r.num(utf16(ev.start)),
+            Op::End => r.num(utf16(ev.start + ev.len)),
+            Op::ByteStart => r.num(ev.start.into()),
+            Op::ByteEnd => r.num((ev.start + ev.len).into()),
+            Op::Sentence => r.str(g.sentence_of(ev).unwrap_or(g.quote(ev))),
+            Op::Source => {
+                // A missing source is an internal error: the executor's to report.
+                g.contains(ev.source).then_some(())?;
+                r.entity(ev.source, &f.fields)
+            }
+            _ => None,
+        })
+    }
+}

@@ -320,7 +320,7 @@ impl RelationStatus {
 impl RelationStatus {
     /// Whether the relation holds on the date.
     async fn holds(&self) -> bool {
-        matches!(self.status, Status::Holds(_))
+        self.holds_on_day()
     }
 
     /// The date asked about.
@@ -330,39 +330,7 @@ impl RelationStatus {
 
     /// The answer in words, with the rule that decided it.
     async fn explanation(&self) -> String {
-        let (from, to) = (&self.g.node(self.from).name, &self.g.node(self.to).name);
-        let rel = self.rel.as_str();
-        let on = self.on.format("%Y-%m-%d");
-        match self.status {
-            Status::NoRelation => format!("no {rel} relation from {from} to {to} is recorded"),
-            Status::Holds(e) => {
-                let r = self.g.relation(e);
-                let until = r
-                    .valid_until
-                    .map_or("with no recorded end".to_string(), |b| {
-                        format!("up to, not including, {}", self.bound_text(b))
-                    });
-                format!("{from} {rel} {to} holds on {on}: it is valid {until}")
-            }
-            Status::Ended(e) => {
-                let b = self
-                    .g
-                    .relation(e)
-                    .valid_until
-                    .map(|b| self.bound_text(b))
-                    .unwrap_or_default();
-                format!("{from} {rel} {to} does not hold on {on}: it ended on {b}")
-            }
-            Status::NotYet(e) => {
-                let b = self
-                    .g
-                    .relation(e)
-                    .valid_from
-                    .map(|b| self.bound_text(b))
-                    .unwrap_or_default();
-                format!("{from} {rel} {to} does not hold on {on}: it starts on {b}")
-            }
-        }
+        self.explain()
     }
 
     /// The relation that decided the answer (null when there is none).
@@ -407,6 +375,71 @@ impl RelationStatus {
         let mut seen = std::collections::HashSet::new();
         out.retain(|e| seen.insert((e.source, self.g.quote(e).to_string())));
         out.iter().map(|ev| Evidence::new(&self.g, ev)).collect()
+    }
+}
+
+impl RelationStatus {
+    /// `from`'s `rel` relation to `to` on `on`.
+    pub(super) fn new(
+        g: &Arc<Graph>,
+        from: NodeIndex,
+        rel: graph::RelationType,
+        to: NodeIndex,
+        on: chrono::NaiveDate,
+    ) -> Self {
+        RelationStatus {
+            g: g.clone(),
+            from,
+            rel,
+            to,
+            on,
+            status: g.status(from, rel, to, on),
+        }
+    }
+
+    pub(super) fn holds_on_day(&self) -> bool {
+        matches!(self.status, Status::Holds(_))
+    }
+
+    pub(super) fn on(&self) -> chrono::NaiveDate {
+        self.on
+    }
+
+    /// The answer in words (`explanation`).
+    pub(super) fn explain(&self) -> String {
+        let (from, to) = (&self.g.node(self.from).name, &self.g.node(self.to).name);
+        let rel = self.rel.as_str();
+        let on = self.on.format("%Y-%m-%d");
+        match self.status {
+            Status::NoRelation => format!("no {rel} relation from {from} to {to} is recorded"),
+            Status::Holds(e) => {
+                let r = self.g.relation(e);
+                let until = r
+                    .valid_until
+                    .map_or("with no recorded end".to_string(), |b| {
+                        format!("up to, not including, {}", self.bound_text(b))
+                    });
+                format!("{from} {rel} {to} holds on {on}: it is valid {until}")
+            }
+            Status::Ended(e) => {
+                let b = self
+                    .g
+                    .relation(e)
+                    .valid_until
+                    .map(|b| self.bound_text(b))
+                    .unwrap_or_default();
+                format!("{from} {rel} {to} does not hold on {on}: it ended on {b}")
+            }
+            Status::NotYet(e) => {
+                let b = self
+                    .g
+                    .relation(e)
+                    .valid_from
+                    .map(|b| self.bound_text(b))
+                    .unwrap_or_default();
+                format!("{from} {rel} {to} does not hold on {on}: it starts on {b}")
+            }
+        }
     }
 }
 
@@ -722,14 +755,7 @@ impl AnalysisQuery {
         let g = &graph(ctx)?;
         let (a, b) = (lookup(g, "from", &from)?, lookup(g, "to", &to)?);
         let rel: graph::RelationType = rel_type.into();
-        Ok(RelationStatus {
-            g: g.clone(),
-            from: a,
-            rel,
-            to: b,
-            on: as_of.0,
-            status: g.status(a, rel, b, as_of.0),
-        })
+        Ok(RelationStatus::new(g, a, rel, b, as_of.0))
     }
 
     /// The time line grouped by day, month or year, oldest first; empty periods are left out.
@@ -748,58 +774,29 @@ impl AnalysisQuery {
         #[graphql(desc = "Start after this cursor.")] after: Option<String>,
     ) -> Result<TimelineConnection> {
         let g = &graph(ctx)?;
-        let (size, after) = super::pagination::forward(first, after.as_deref())?;
-        let after = after.map(|k| super::listing::date_key(&k));
-        let events = super::query::events_after(g, from, to, involving, event_kinds, None, after)?;
-        let mut groups: Vec<(TimelineGroup, NodeIndex)> = vec![];
-        let mut has_next_page = false;
-        for ix in events {
-            let Some(ev) = g.node(ix).event() else {
-                continue;
-            };
-            // An event known only to a month (or year) is grouped by that period even when
-            // grouping by day: it gets no made-up day.
-            let (period, start, end) = if coarser(ev.date.precision, group_by) {
-                (ev.date.to_string(), ev.date.date, ev.date.last_day())
-            } else {
-                period_of(ev.date.date, group_by)
-            };
-            let full = groups.len() == size;
-            match groups.last_mut() {
-                Some((last, end)) if last.period == period => {
-                    last.count += 1;
-                    last.events.push(Event(NodeRef { g: g.clone(), ix }));
-                    *end = ix;
-                }
-                // The first event of a group past the page: there is a next page.
-                _ if full => {
-                    has_next_page = true;
-                    break;
-                }
-                _ => groups.push((
-                    TimelineGroup {
-                        period,
-                        start: Date(start),
-                        end: Date(end),
-                        count: 1,
-                        events: vec![Event(NodeRef { g: g.clone(), ix })],
-                    },
-                    ix,
-                )),
-            }
-            charge(1)?;
-        }
-        let edges: Vec<TimelineEdge> = groups
+        let page = timeline_page(g, group_by, from, to, involving, event_kinds, first, after)?;
+        let edges: Vec<TimelineEdge> = page
+            .groups
             .into_iter()
-            .map(|(node, last)| TimelineEdge {
-                cursor: encode_cursor(&super::listing::encode_date_key(&g.event_key(last))),
-                node,
+            .map(|group| TimelineEdge {
+                cursor: group.cursor(g),
+                node: TimelineGroup {
+                    period: group.period,
+                    start: Date(group.start),
+                    end: Date(group.end),
+                    count: group.events.len(),
+                    events: group
+                        .events
+                        .into_iter()
+                        .map(|ix| Event(NodeRef { g: g.clone(), ix }))
+                        .collect(),
+                },
             })
             .collect();
         Ok(TimelineConnection {
             nodes: edges.iter().map(|e| e.node.clone()).collect(),
             page_info: PageInfo {
-                has_next_page,
+                has_next_page: page.has_next_page,
                 has_previous_page: false,
                 start_cursor: edges.first().map(|e| e.cursor.clone()),
                 end_cursor: edges.last().map(|e| e.cursor.clone()),
@@ -834,6 +831,79 @@ impl AnalysisQuery {
 }
 
 /// Whether a date of `precision` is less precise than groups of `by`.
+/// One page of the time line's groups: each group's period, its first and last day, its
+/// events (oldest first), and whether more groups follow.
+pub(super) struct TimelinePage {
+    pub groups: Vec<Group>,
+    pub has_next_page: bool,
+}
+
+pub(super) struct Group {
+    pub period: String,
+    pub start: chrono::NaiveDate,
+    pub end: chrono::NaiveDate,
+    pub events: Vec<NodeIndex>,
+}
+
+impl Group {
+    /// The group's cursor: it stands for the group's last event.
+    pub fn cursor(&self, g: &Graph) -> String {
+        let last = *self.events.last().expect("a group has an event");
+        encode_cursor(&super::listing::encode_date_key(&g.event_key(last)))
+    }
+}
+
+/// The page of `timeline`'s groups its arguments ask for (see the resolver).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn timeline_page(
+    g: &Arc<Graph>,
+    group_by: Granularity,
+    from: Option<Date>,
+    to: Option<Date>,
+    involving: Option<ID>,
+    event_kinds: Option<Vec<EventKind>>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<TimelinePage, ApiError> {
+    let (size, after) = super::pagination::forward(first, after.as_deref())?;
+    let after = after.map(|k| super::listing::date_key(&k));
+    let events = super::query::events_after(g, from, to, involving, event_kinds, None, after)?;
+    let mut groups: Vec<Group> = vec![];
+    let mut has_next_page = false;
+    for ix in events {
+        let Some(ev) = g.node(ix).event() else {
+            continue;
+        };
+        // An event known only to a month (or year) is grouped by that period even when
+        // grouping by day: it gets no made-up day.
+        let (period, start, end) = if coarser(ev.date.precision, group_by) {
+            (ev.date.to_string(), ev.date.date, ev.date.last_day())
+        } else {
+            period_of(ev.date.date, group_by)
+        };
+        let full = groups.len() == size;
+        match groups.last_mut() {
+            Some(last) if last.period == period => last.events.push(ix),
+            // The first event of a group past the page: there is a next page.
+            _ if full => {
+                has_next_page = true;
+                break;
+            }
+            _ => groups.push(Group {
+                period,
+                start,
+                end,
+                events: vec![ix],
+            }),
+        }
+        charge(1)?;
+    }
+    Ok(TimelinePage {
+        groups,
+        has_next_page,
+    })
+}
+
 fn coarser(precision: graph::Precision, by: Granularity) -> bool {
     let rank = |p: graph::Precision| match p {
         graph::Precision::Day => 0,

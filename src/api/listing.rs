@@ -129,6 +129,7 @@ pub fn events_page(
     to: Option<NaiveDate>,
     newest_first: bool,
     args: &PageArgs,
+    cursors: bool,
 ) -> ApiResult<Page<NodeIndex>> {
     let keyed = move |ix: NodeIndex| (g.event_key(ix), ix);
     let walk = move |k: Option<&DateKey>, up: bool| {
@@ -143,5 +144,5 @@ pub fn events_page(
         encode: Box::new(encode_date_key),
         precedes: Box::new(move |a, b| if newest_first { a > b } else { a < b }),
     };
-    args.seek(&seek, true)
+    args.seek(&seek, cursors)
 }

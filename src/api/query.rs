@@ -388,7 +388,7 @@ impl ReadQuery {
                 .into());
             }
             let (f, t) = (from.map(|d| d.0), to.map(|d| d.0));
-            let page = super::listing::events_page(g, f, t, newest_first, &page_args)?;
+            let page = super::listing::events_page(g, f, t, newest_first, &page_args, true)?;
             let whole = g.clone();
             let all = if f.is_none() && t.is_none() {
                 let counted = g.clone();

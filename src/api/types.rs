@@ -881,11 +881,7 @@ entity_object!(
                 .into_iter()
                 .map(|(ix, rel, edge)| Participant {
                     entity: entity(&self.0.g, ix),
-                    role: match rel {
-                        graph::RelationType::ActorIn => ParticipantRole::Actor,
-                        graph::RelationType::AddressedTo => ParticipantRole::Addressee,
-                        _ => ParticipantRole::Subject,
-                    },
+                    role: ParticipantRole::of(rel),
                     evidence: self.0.g.evidence(edge).iter().map(|e| Evidence::new(&self.0.g, e)).collect(),
                     evidence_inherited: self.0.g.evidence_inherited_from(edge).is_some(),
                 })
@@ -1044,6 +1040,17 @@ pub struct Label {
     pub lang: String,
     /// The name in that language.
     pub value: String,
+}
+
+impl ParticipantRole {
+    /// The role a participation relation gives.
+    pub(super) fn of(rel: graph::RelationType) -> Self {
+        match rel {
+            graph::RelationType::ActorIn => ParticipantRole::Actor,
+            graph::RelationType::AddressedTo => ParticipantRole::Addressee,
+            _ => ParticipantRole::Subject,
+        }
+    }
 }
 
 /// An entity's part in an event.

@@ -52,6 +52,7 @@ pub(super) enum Scalar {
     EntityKind,
     RelationType,
     RelationDirection,
+    Granularity,
 }
 
 /// One field of a selection: its response key, already written as JSON (`"key":`), what it
@@ -93,6 +94,26 @@ pub(super) enum Op {
         page: PageArgs,
         cursors: bool,
     },
+    /// `events` over the whole time line or a date range.
+    Events {
+        from: Arg,
+        to: Arg,
+        page: PageArgs,
+        cursors: bool,
+    },
+    RelationStatus {
+        from: Arg,
+        rel: Arg,
+        to: Arg,
+        as_of: Arg,
+    },
+    Timeline {
+        group_by: Arg,
+        from: Arg,
+        to: Arg,
+        first: Arg,
+        after: Arg,
+    },
     // Entity
     Id,
     Name,
@@ -105,6 +126,25 @@ pub(super) enum Op {
         page: PageArgs,
         cursors: bool,
     },
+    // Event
+    Date,
+    DatePrecision,
+    DateText,
+    EventKind,
+    Participants,
+    // Participant (and `Other`, `Evidence`)
+    ParticipantRole,
+    EvidenceInherited,
+    // RelationStatus
+    Holds,
+    AsOf,
+    Explanation,
+    // Timeline
+    Period,
+    GroupStart,
+    GroupEnd,
+    Count,
+    GroupEvents,
     // Source
     Title,
     Url,
@@ -147,6 +187,15 @@ enum Ty {
     Entity,
     /// An entity known to be a source (`Evidence.source`).
     Source,
+    /// An entity known to be an event (`events`, `timeline`).
+    Event,
+    EventConnection,
+    EventEdge,
+    Participant,
+    RelationStatus,
+    TimelineConnection,
+    TimelineEdge,
+    TimelineGroup,
     EntityConnection,
     EntityEdge,
     RelationConnection,
@@ -161,6 +210,14 @@ impl Ty {
             Ty::Query => "Query",
             Ty::Entity => "Entity",
             Ty::Source => "Source",
+            Ty::Event => "Event",
+            Ty::EventConnection => "EventConnection",
+            Ty::EventEdge => "EventEdge",
+            Ty::Participant => "Participant",
+            Ty::RelationStatus => "RelationStatus",
+            Ty::TimelineConnection => "TimelineConnection",
+            Ty::TimelineEdge => "TimelineEdge",
+            Ty::TimelineGroup => "TimelineGroup",
             Ty::EntityConnection => "EntityConnection",
             Ty::EntityEdge => "EntityEdge",
             Ty::RelationConnection => "RelationConnection",
@@ -176,6 +233,7 @@ impl Ty {
         match self {
             Ty::Entity => matches!(cond, "Entity" | "Node"),
             Ty::Source => matches!(cond, "Source" | "Entity" | "Node"),
+            Ty::Event => matches!(cond, "Event" | "Entity" | "Node"),
             t => cond == t.name(),
         }
     }
@@ -207,7 +265,40 @@ impl Ty {
                 },
                 Some(Ty::EntityConnection),
             ),
-            (Ty::Entity | Ty::Source, _) => match name {
+            (Ty::Query, "events") => (
+                Events {
+                    from: args.take("from"),
+                    to: args.take("to"),
+                    page: args.page(),
+                    cursors: false,
+                },
+                Some(Ty::EventConnection),
+            ),
+            (Ty::Query, "relationStatus") => (
+                RelationStatus {
+                    from: args.take("from"),
+                    rel: args.take("type"),
+                    to: args.take("to"),
+                    as_of: args.take("asOf"),
+                },
+                Some(Ty::RelationStatus),
+            ),
+            (Ty::Query, "timeline") => (
+                Timeline {
+                    group_by: args.take("groupBy"),
+                    from: args.take("from"),
+                    to: args.take("to"),
+                    first: args.take("first"),
+                    after: args.take("after"),
+                },
+                Some(Ty::TimelineConnection),
+            ),
+            (Ty::Event, "date") => (Date, None),
+            (Ty::Event, "datePrecision") => (DatePrecision, None),
+            (Ty::Event, "dateText") => (DateText, None),
+            (Ty::Event, "eventKind") => (EventKind, None),
+            (Ty::Event, "participants") => (Participants, Some(Ty::Participant)),
+            (Ty::Entity | Ty::Source | Ty::Event, _) => match name {
                 "id" => (Id, None),
                 "name" => (Name, None),
                 "kind" => (Kind, None),
@@ -226,6 +317,29 @@ impl Ty {
                 "url" if self == Ty::Source => (Url, None),
                 _ => return None,
             },
+            (Ty::EventConnection, "nodes") => (Nodes, Some(Ty::Event)),
+            (Ty::EventConnection, "edges") => (Edges, Some(Ty::EventEdge)),
+            (Ty::EventConnection, "totalCount") => (TotalCount, None),
+            (Ty::EventConnection | Ty::TimelineConnection, "pageInfo") => {
+                (PageInfo, Some(Ty::PageInfo))
+            }
+            (Ty::EventEdge | Ty::TimelineEdge, "cursor") => (Cursor, None),
+            (Ty::EventEdge, "node") => (Node, Some(Ty::Event)),
+            (Ty::Participant, "entity") => (Other, Some(Ty::Entity)),
+            (Ty::Participant, "role") => (ParticipantRole, None),
+            (Ty::Participant, "evidence") => (Evidence, Some(Ty::Evidence)),
+            (Ty::Participant, "evidenceInherited") => (EvidenceInherited, None),
+            (Ty::RelationStatus, "holds") => (Holds, None),
+            (Ty::RelationStatus, "asOf") => (AsOf, None),
+            (Ty::RelationStatus, "explanation") => (Explanation, None),
+            (Ty::TimelineConnection, "edges") => (Edges, Some(Ty::TimelineEdge)),
+            (Ty::TimelineConnection, "nodes") => (Nodes, Some(Ty::TimelineGroup)),
+            (Ty::TimelineEdge, "node") => (Node, Some(Ty::TimelineGroup)),
+            (Ty::TimelineGroup, "period") => (Period, None),
+            (Ty::TimelineGroup, "start") => (GroupStart, None),
+            (Ty::TimelineGroup, "end") => (GroupEnd, None),
+            (Ty::TimelineGroup, "count") => (Count, None),
+            (Ty::TimelineGroup, "events") => (GroupEvents, Some(Ty::Event)),
             (Ty::EntityConnection, "nodes") => (Nodes, Some(Ty::Entity)),
             (Ty::EntityConnection, "edges") => (Edges, Some(Ty::EntityEdge)),
             (Ty::EntityConnection | Ty::RelationConnection, "totalCount") => (TotalCount, None),
@@ -354,6 +468,7 @@ fn var_type(t: &Type) -> Option<VarType> {
             "EntityKind" => Scalar::EntityKind,
             "RelationType" => Scalar::RelationType,
             "RelationDirection" => Scalar::RelationDirection,
+            "Granularity" => Scalar::Granularity,
             _ => return None,
         }),
         BaseType::List(inner) => VarBase::List(Box::new(var_type(inner)?)),
@@ -401,7 +516,10 @@ fn flatten(
                     Some(t) => selection(doc, t, &f.selection_set.node, weight)?,
                     None => Vec::new(),
                 };
-                if let Op::Entities { cursors, .. } | Op::Relations { cursors, .. } = &mut op {
+                if let Op::Entities { cursors, .. }
+                | Op::Relations { cursors, .. }
+                | Op::Events { cursors, .. } = &mut op
+                {
                     *cursors = selects_cursors(&sub);
                 }
                 let json_key = serde_json::to_string(key).ok()? + ":";

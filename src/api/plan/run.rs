@@ -18,11 +18,14 @@ use petgraph::stable_graph::NodeIndex;
 use serde_json::Map;
 
 use super::compile::{Arg, Field, Op, PageArgs, Plan, Scalar, VarBase, VarType};
-use crate::api::listing::entities_page;
+use crate::api::analysis::{Granularity, Group, RelationStatus, TimelinePage, timeline_page};
+use crate::api::listing::{entities_page, events_page};
 use crate::api::pagination::{self, PageInfo};
 use crate::api::query::EntityOrderField;
-use crate::api::scalars::Date;
-use crate::api::types::{self, EntityKind, RelationDirection, RelationType};
+use crate::api::scalars::{Date, FuzzyDate};
+use crate::api::types::{
+    self, DatePrecision, EntityKind, EventKind, ParticipantRole, RelationDirection, RelationType,
+};
 use crate::graph::{self, Graph, Kind, RelationView};
 
 /// What a step gives back: `None` hands the request to the executor.
@@ -87,6 +90,7 @@ fn fits(ty: &VarType, v: &serde_json::Value) -> bool {
             (Scalar::EntityKind, J::String(s)) => named::<EntityKind>(s).is_some(),
             (Scalar::RelationType, J::String(s)) => named::<RelationType>(s).is_some(),
             (Scalar::RelationDirection, J::String(s)) => named::<RelationDirection>(s).is_some(),
+            (Scalar::Granularity, J::String(s)) => named::<Granularity>(s).is_some(),
             _ => false,
         },
     }
@@ -219,6 +223,16 @@ impl<'a> Run<'a> {
         Some(Some(items))
     }
 
+    /// A `Date` argument, parsed as the scalar parses it; `Some(None)` for null.
+    fn day(&self, a: &'a Arg) -> Option<Option<Date>> {
+        match self.arg(a).str()? {
+            None => Some(None),
+            Some(s) => Some(Some(
+                <Date as ScalarType>::parse(ConstValue::String(s.to_string())).ok()?,
+            )),
+        }
+    }
+
     fn page(&self, p: &'a PageArgs) -> Option<pagination::PageArgs> {
         Some(pagination::PageArgs {
             first: self.arg(&p.first).int()?,
@@ -331,6 +345,38 @@ impl<'a> Run<'a> {
                 page,
                 cursors,
             } => r.entities(kinds, page, *cursors, &f.fields),
+            Op::Events {
+                from,
+                to,
+                page,
+                cursors,
+            } => r.events(from, to, page, *cursors, &f.fields),
+            Op::RelationStatus {
+                from,
+                rel,
+                to,
+                as_of,
+            } => {
+                let (from, to) = (g.lookup(r.arg(from).str()??)?, g.lookup(r.arg(to).str()??)?);
+                let rel: RelationType = r.arg(rel).one()?;
+                let day = r.day(as_of)??;
+                let status = RelationStatus::new(g, from, rel.into(), to, day.0);
+                r.relation_status(&status, &f.fields)
+            }
+            Op::Timeline {
+                group_by,
+                from,
+                to,
+                first,
+                after,
+            } => {
+                let group_by: Granularity = r.arg(group_by).one()?;
+                let (from, to) = (r.day(from)?, r.day(to)?);
+                let first = r.arg(first).int()?;
+                let after = r.arg(after).str()?.map(str::to_string);
+                let page = timeline_page(g, group_by, from, to, None, None, first, after).ok()?;
+                r.timeline(&page, &f.fields)
+            }
             _ => None,
         })
     }
@@ -355,6 +401,27 @@ impl<'a> Run<'a> {
                 page,
                 cursors,
             } => r.relations(ix, types, page, *cursors, &f.fields),
+            Op::Date => r.date(Some(n.event()?.date.date)),
+            Op::DatePrecision => r.str(name_of(DatePrecision::from(n.event()?.date.precision))),
+            Op::DateText => match ScalarType::to_value(&FuzzyDate(n.event()?.date)) {
+                ConstValue::String(s) => r.str(&s),
+                _ => None,
+            },
+            Op::EventKind => r.str(name_of(EventKind::from(n.event()?.kind))),
+            Op::Participants => {
+                let participants = g.participants(ix);
+                r.charge(participants.len())?;
+                r.list(&participants, |r, &(other, rel, edge)| {
+                    r.object(&f.fields, |r, p| match &p.op {
+                        Op::Typename(t) => r.str(t),
+                        Op::Other => r.entity(other, &p.fields),
+                        Op::ParticipantRole => r.str(name_of(ParticipantRole::of(rel))),
+                        Op::Evidence => r.evidence_list(g.evidence(edge), &p.fields),
+                        Op::EvidenceInherited => r.bool(g.evidence_inherited_from(edge).is_some()),
+                        _ => None,
+                    })
+                })
+            }
             Op::Title => r.str(&n.source()?.title),
             Op::Url => r.opt_str(n.source()?.url.as_deref()),
             _ => None,
@@ -442,10 +509,100 @@ impl<'a> Run<'a> {
             Op::Role => r.opt_str(rel.role().map(|s| &**s)),
             Op::ValidFrom => r.date(rel.valid_from.map(|b| b.date)),
             Op::ValidUntil => r.date(rel.valid_until.map(|b| b.date)),
-            Op::Evidence => {
-                let evidence = g.evidence(view.edge);
-                r.charge(evidence.len())?;
-                r.list(evidence, |r, ev| r.evidence(ev, &f.fields))
+            Op::Evidence => r.evidence_list(g.evidence(view.edge), &f.fields),
+            _ => None,
+        })
+    }
+
+    fn evidence_list(&mut self, evidence: &'a [graph::Evidence], fields: &'a [Field]) -> Step {
+        self.charge(evidence.len())?;
+        self.list(evidence, |r, ev| r.evidence(ev, fields))
+    }
+
+    fn events(
+        &mut self,
+        from: &'a Arg,
+        to: &'a Arg,
+        page: &'a PageArgs,
+        cursors: bool,
+        fields: &'a [Field],
+    ) -> Step {
+        let g = self.g;
+        let (from, to) = (self.day(from)?.map(|d| d.0), self.day(to)?.map(|d| d.0));
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            // Refused by the resolver: the executor's error to give.
+            return None;
+        }
+        let args = self.page(page)?;
+        let page = events_page(g, from, to, false, &args, cursors).ok()?;
+        self.charge(page.items.len())?;
+        self.object(fields, |r, f| match &f.op {
+            Op::Typename(t) => r.str(t),
+            Op::Nodes => r.list(&page.items, |r, (_, ix)| r.entity(*ix, &f.fields)),
+            Op::Edges => r.list(&page.items, |r, (cursor, ix)| {
+                r.object(&f.fields, |r, e| match &e.op {
+                    Op::Typename(t) => r.str(t),
+                    Op::Cursor => r.str(cursor),
+                    Op::Node => r.entity(*ix, &e.fields),
+                    _ => None,
+                })
+            }),
+            Op::TotalCount => r.num(match (from, to) {
+                (None, None) => g.event_count(),
+                _ => g.event_count_in(from, to),
+            } as u64),
+            Op::PageInfo => r.page_info(&page.info, &f.fields),
+            _ => None,
+        })
+    }
+
+    fn relation_status(&mut self, status: &RelationStatus, fields: &'a [Field]) -> Step {
+        self.object(fields, |r, f| match &f.op {
+            Op::Typename(t) => r.str(t),
+            Op::Holds => r.bool(status.holds_on_day()),
+            Op::AsOf => r.date(Some(status.on())),
+            Op::Explanation => r.str(&status.explain()),
+            _ => None,
+        })
+    }
+
+    fn timeline(&mut self, page: &TimelinePage, fields: &'a [Field]) -> Step {
+        let g = self.g;
+        let group = |r: &mut Self, group: &Group, fields: &'a [Field]| {
+            r.object(fields, |r, f| match &f.op {
+                Op::Typename(t) => r.str(t),
+                Op::Period => r.str(&group.period),
+                Op::GroupStart => r.date(Some(group.start)),
+                Op::GroupEnd => r.date(Some(group.end)),
+                Op::Count => r.num(group.events.len() as u64),
+                Op::GroupEvents => {
+                    r.charge(group.events.len())?;
+                    r.list(&group.events, |r, &ix| r.entity(ix, &f.fields))
+                }
+                _ => None,
+            })
+        };
+        self.object(fields, |r, f| match &f.op {
+            Op::Typename(t) => r.str(t),
+            Op::Nodes => r.list(&page.groups, |r, gr| group(r, gr, &f.fields)),
+            Op::Edges => r.list(&page.groups, |r, gr| {
+                r.object(&f.fields, |r, e| match &e.op {
+                    Op::Typename(t) => r.str(t),
+                    Op::Cursor => r.str(&gr.cursor(g)),
+                    Op::Node => group(r, gr, &e.fields),
+                    _ => None,
+                })
+            }),
+            Op::PageInfo => {
+                let info = PageInfo {
+                    has_next_page: page.has_next_page,
+                    has_previous_page: false,
+                    start_cursor: page.groups.first().map(|gr| gr.cursor(g)),
+                    end_cursor: page.groups.last().map(|gr| gr.cursor(g)),
+                };
+                r.page_info(&info, &f.fields)
             }
             _ => None,
         })

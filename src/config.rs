@@ -222,6 +222,12 @@ pub struct Layer {
           value_parser = BoolishValueParser::new())]
     pub no_explorer: bool,
 
+    /// Log one line per HTTP request (method, route, status, latency, request id); without it,
+    /// only server errors (5xx) and requests slower than a second are logged.
+    #[arg(long, env = "NEWSGRAPH_ACCESS_LOG", action = ArgAction::SetTrue,
+          value_parser = BoolishValueParser::new())]
+    pub access_log: bool,
+
     /// Log format on stderr.
     #[arg(long, env = "NEWSGRAPH_LOG_FORMAT", value_enum, value_name = "FORMAT",
           ignore_case = true, default_value_t = LogFormat::Text)]
@@ -703,6 +709,7 @@ impl Settings {
             max_response_bytes: s.max_response_bytes.get(),
             graphiql: !production,
             explorer: !s.no_explorer,
+            access_log: s.access_log,
             cors_origins: s.cors_origins.into_iter().map(String::from).collect(),
             apq_cache_size: s.apq_cache_size,
             apq_cache_bytes: s.apq_cache_bytes.get(),

@@ -44,6 +44,8 @@ pub struct HttpConfig {
     pub graphiql: bool,
     /// Whether the explorer is served at `/`.
     pub explorer: bool,
+    /// Whether every request is logged (else only server errors and slow requests).
+    pub access_log: bool,
     /// Origins allowed to call the API from a browser (CORS); empty: same origin only.
     pub cors_origins: Vec<String>,
     /// How many persisted queries (Apollo APQ) to remember; 0 turns APQ off.
@@ -79,6 +81,7 @@ impl Default for HttpConfig {
             max_response_bytes: 8 * 1024 * 1024,
             graphiql: true,
             explorer: true,
+            access_log: false,
             cors_origins: vec![],
             apq_cache_size: 1000,
             apq_cache_bytes: 4 * 1024 * 1024,
@@ -108,17 +111,29 @@ impl HttpConfig {
     }
 }
 
-/// What every handler shares.
+/// What every handler shares, behind one `Arc`: axum clones a handler's state for every
+/// request, and one count is cheaper than one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub schema: NewsSchema,
     /// Plans of the queries seen, answering them without the executor.
-    pub fast: Arc<api::plan::FastPath>,
+    pub fast: api::plan::FastPath,
     pub store: Arc<Store>,
     pub config: Arc<HttpConfig>,
     pub metrics: Metrics,
     /// The bearer tokens writes may use, by name; none makes the server read-only.
     write_tokens: Arc<WriteTokens>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -129,14 +144,14 @@ impl AppState {
         metrics: Metrics,
     ) -> Self {
         let (schema, fast) = api::served(store.clone(), &config.pipeline());
-        AppState {
+        AppState(Arc::new(Shared {
             schema,
-            fast: Arc::new(fast),
+            fast,
             store,
             config: Arc::new(config),
             metrics,
             write_tokens: Arc::new(write_tokens.into()),
-        }
+        }))
     }
 
     /// Who the request's `Authorization: Bearer` token says is writing, if anyone.

@@ -32,10 +32,14 @@ fn load_duration() -> Duration {
     Duration::from_secs(secs.clamp(5, 30))
 }
 
-/// Starts the binary with `RUST_LOG=log_filter` and waits for its `listening` line.
+/// Starts the binary with `RUST_LOG=log_filter` and waits for its `listening` line; with
+/// `REQUEST_LOG`, with the access log (a line per request) too.
 fn start_server(log_filter: &str) -> Binary {
     let mut cmd = newsgraph_command();
     cmd.env("RUST_LOG", log_filter);
+    if log_filter == REQUEST_LOG {
+        cmd.arg("--access-log");
+    }
     Binary::start(cmd)
 }
 
@@ -631,4 +635,35 @@ async fn sigterm_under_load_lets_requests_in_flight_finish_and_exits_cleanly() {
         "no \"shutting down\" line:\n{log}"
     );
     assert!(log.contains("stopped"), "no \"stopped\" line:\n{log}");
+}
+
+/// A line per request only with `--access-log`; without it, a plain answer logs nothing.
+#[tokio::test]
+async fn requests_are_logged_one_line_each_only_with_the_access_log() {
+    for access_log in [false, true] {
+        let mut cmd = newsgraph_command();
+        cmd.env("RUST_LOG", REQUEST_LOG);
+        if access_log {
+            cmd.arg("--access-log");
+        }
+        let mut server = Binary::start(cmd);
+        let client = client();
+        for _ in 0..3 {
+            let resp = client
+                .post(server.url("/graphql"))
+                .json(&serde_json::json!({ "query": "{ __typename }" }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+            resp.text().await.unwrap();
+        }
+        let log = server.log_text();
+        server.kill();
+        let lines = log
+            .lines()
+            .filter(|l| l.contains("path=\"/graphql\"") && l.contains(" response status="))
+            .count();
+        assert_eq!(lines, if access_log { 3 } else { 0 }, "{log}");
+    }
 }

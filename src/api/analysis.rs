@@ -840,6 +840,7 @@ pub(super) struct TimelinePage {
 
 pub(super) struct Group {
     pub period: String,
+    key: graph::FuzzyDate,
     pub start: chrono::NaiveDate,
     pub end: chrono::NaiveDate,
     pub events: Vec<NodeIndex>,
@@ -875,24 +876,34 @@ pub(super) fn timeline_page(
             continue;
         };
         // An event known only to a month (or year) is grouped by that period even when
-        // grouping by day: it gets no made-up day.
-        let (period, start, end) = if coarser(ev.date.precision, group_by) {
-            (ev.date.to_string(), ev.date.date, ev.date.last_day())
+        // grouping by day: it gets no made-up day. Groups are told apart by their period as a
+        // date and a precision; its label is written once per group.
+        let precision = if coarser(ev.date.precision, group_by) {
+            ev.date.precision
         } else {
-            period_of(ev.date.date, group_by)
+            match group_by {
+                Granularity::Day => graph::Precision::Day,
+                Granularity::Month => graph::Precision::Month,
+                Granularity::Year => graph::Precision::Year,
+            }
+        };
+        let period = graph::FuzzyDate {
+            date: period_start(ev.date.date, precision),
+            precision,
         };
         let full = groups.len() == size;
         match groups.last_mut() {
-            Some(last) if last.period == period => last.events.push(ix),
+            Some(last) if last.key == period => last.events.push(ix),
             // The first event of a group past the page: there is a next page.
             _ if full => {
                 has_next_page = true;
                 break;
             }
             _ => groups.push(Group {
-                period,
-                start,
-                end,
+                period: period.to_string(),
+                start: period.date,
+                end: period.last_day(),
+                key: period,
                 events: vec![ix],
             }),
         }
@@ -925,26 +936,13 @@ fn no_connection(hops: usize) -> String {
     )
 }
 
-/// The period of a date at a granularity: its label, first and last day.
-fn period_of(
-    d: chrono::NaiveDate,
-    by: Granularity,
-) -> (String, chrono::NaiveDate, chrono::NaiveDate) {
-    let precision = match by {
-        Granularity::Day => graph::Precision::Day,
-        Granularity::Month => graph::Precision::Month,
-        Granularity::Year => graph::Precision::Year,
-    };
-    let start = match by {
-        Granularity::Day => d,
-        Granularity::Month => d.with_day(1).unwrap_or(d),
-        Granularity::Year => d.with_day(1).and_then(|x| x.with_month(1)).unwrap_or(d),
-    };
-    let fd = graph::FuzzyDate {
-        date: start,
-        precision,
-    };
-    (fd.to_string(), start, fd.last_day())
+/// The first day of the period of `precision` that holds `d`.
+fn period_start(d: chrono::NaiveDate, precision: graph::Precision) -> chrono::NaiveDate {
+    match precision {
+        graph::Precision::Day => d,
+        graph::Precision::Month => d.with_day(1).unwrap_or(d),
+        graph::Precision::Year => d.with_day(1).and_then(|x| x.with_month(1)).unwrap_or(d),
+    }
 }
 
 use chrono::Datelike;

@@ -257,6 +257,15 @@ impl<'a> Run<'a> {
     // --- JSON ------------------------------------------------------------------------------
 
     fn str(&mut self, s: &str) -> Step {
+        // Most names and ids need no escape: copied as they are. Anything else is written
+        // by serde_json, as the executor's answer is.
+        if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+            self.out.reserve(s.len() + 2);
+            self.out.push(b'"');
+            self.out.extend_from_slice(s.as_bytes());
+            self.out.push(b'"');
+            return Some(());
+        }
         serde_json::to_writer(&mut self.out, s).ok()
     }
 

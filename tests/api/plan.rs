@@ -70,21 +70,7 @@ async fn twice(app: &TestApp, body: &Value) -> bool {
 }
 
 fn readme_queries() -> Vec<String> {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let mut out = vec![];
-    let mut current: Option<String> = None;
-    for line in readme.lines() {
-        match (&mut current, line.trim_start()) {
-            (None, l) if l.starts_with("```graphql") => current = Some(String::new()),
-            (Some(_), "```") => out.extend(current.take()),
-            (Some(q), _) => {
-                q.push_str(line);
-                q.push('\n');
-            }
-            _ => {}
-        }
-    }
+    let mut out = crate::readme::examples();
     out.retain(|q| !q.trim_start().starts_with("mutation"));
     out
 }
@@ -142,6 +128,15 @@ async fn the_readme_and_the_benchmark_mix_answer_the_same_from_a_plan() {
     assert!(planned_count >= modelled.len(), "{planned_count} planned");
     for q in &modelled {
         assert!(twice(&app, &json!({ "query": q })).await, "planned:\n{q}");
+    }
+}
+
+/// A field's argument list: `(a, b)`, or nothing.
+fn parenthesised(args: &[String]) -> String {
+    if args.is_empty() {
+        String::new()
+    } else {
+        format!("({})", args.join(", "))
     }
 }
 
@@ -208,6 +203,15 @@ impl Gen {
         args.join(", ")
     }
 
+    /// `args` and some page arguments, as a field's argument list (empty when there are none).
+    fn with_page(&mut self, mut args: Vec<String>, ids: &[String], cursors: &[String]) -> String {
+        let page = self.page(ids, cursors);
+        if !page.is_empty() {
+            args.push(page);
+        }
+        parenthesised(&args)
+    }
+
     fn entity(&mut self, depth: usize, ids: &[String], cursors: &[String]) -> String {
         let mut fields: Vec<String> = [
             "__typename",
@@ -248,15 +252,7 @@ impl Gen {
                 2 => args.push("relationTypes: []".into()),
                 _ => {}
             }
-            let page = self.page(ids, cursors);
-            if !page.is_empty() {
-                args.push(page);
-            }
-            let args = if args.is_empty() {
-                String::new()
-            } else {
-                format!("({})", args.join(", "))
-            };
+            let args = self.with_page(args, ids, cursors);
             let sel = self.relations(depth - 1, ids, cursors);
             fields.push(format!("relations{args} {{ {sel} }}"));
         }
@@ -330,15 +326,7 @@ impl Gen {
             2 => args.push("from: \"2025-07-01\", to: \"2025-06-30\"".into()),
             _ => {}
         }
-        let page = self.page(ids, cursors);
-        if !page.is_empty() {
-            args.push(page);
-        }
-        let args = if args.is_empty() {
-            String::new()
-        } else {
-            format!("({})", args.join(", "))
-        };
+        let args = self.with_page(args, ids, cursors);
         let event = self.event(ids, cursors);
         let conn = self.some(vec![
             "totalCount".into(),
@@ -419,11 +407,7 @@ impl Gen {
                 args.push(page);
             }
         }
-        let args = if args.is_empty() {
-            String::new()
-        } else {
-            format!("({})", args.join(", "))
-        };
+        let args = parenthesised(&args);
         let node = self.entity(1, ids, cursors);
         let conn = self.some(vec![
             "totalCount".into(),

@@ -5,7 +5,8 @@ use serde_json::Value;
 
 use crate::helpers::{TOKEN, spawn_app, spawn_writable_app};
 
-fn examples() -> Vec<String> {
+/// The README's ```graphql blocks, in order.
+pub(crate) fn examples() -> Vec<String> {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let mut out = vec![];

@@ -20,7 +20,7 @@ use serde_json::Map;
 use super::compile::{Arg, Field, Op, PageArgs, Plan, Scalar, VarBase, VarType};
 use crate::api::analysis::{Granularity, Group, RelationStatus, TimelinePage, timeline_page};
 use crate::api::listing::{entities_page, events_page};
-use crate::api::pagination::{self, PageInfo};
+use crate::api::pagination::{self, Page, PageInfo};
 use crate::api::query::EntityOrderField;
 use crate::api::scalars::{Date, FuzzyDate};
 use crate::api::types::{
@@ -451,6 +451,18 @@ impl<'a> Run<'a> {
         let kinds = g.kinds_or_all(kinds.as_deref());
         let args = self.page(page)?;
         let page = entities_page(g, &kinds, EntityOrderField::Id, false, &args, cursors).ok()?;
+        let total = || kinds.iter().map(|&k| g.kind_count(k) as u64).sum();
+        self.node_page(&page, total, fields)
+    }
+
+    /// A page of entities or events: `nodes`, `edges { cursor node }`, `totalCount` (`total`,
+    /// counted only when selected) and `pageInfo`.
+    fn node_page(
+        &mut self,
+        page: &Page<NodeIndex>,
+        total: impl Fn() -> u64,
+        fields: &'a [Field],
+    ) -> Step {
         self.charge(page.items.len())?;
         self.object(fields, |r, f| match &f.op {
             Op::Typename(t) => r.str(t),
@@ -463,7 +475,7 @@ impl<'a> Run<'a> {
                     _ => None,
                 })
             }),
-            Op::TotalCount => r.num(kinds.iter().map(|&k| g.kind_count(k) as u64).sum()),
+            Op::TotalCount => r.num(total()),
             Op::PageInfo => r.page_info(&page.info, &f.fields),
             _ => None,
         })
@@ -546,25 +558,11 @@ impl<'a> Run<'a> {
         }
         let args = self.page(page)?;
         let page = events_page(g, from, to, false, &args, cursors).ok()?;
-        self.charge(page.items.len())?;
-        self.object(fields, |r, f| match &f.op {
-            Op::Typename(t) => r.str(t),
-            Op::Nodes => r.list(&page.items, |r, (_, ix)| r.entity(*ix, &f.fields)),
-            Op::Edges => r.list(&page.items, |r, (cursor, ix)| {
-                r.object(&f.fields, |r, e| match &e.op {
-                    Op::Typename(t) => r.str(t),
-                    Op::Cursor => r.str(cursor),
-                    Op::Node => r.entity(*ix, &e.fields),
-                    _ => None,
-                })
-            }),
-            Op::TotalCount => r.num(match (from, to) {
-                (None, None) => g.event_count(),
-                _ => g.event_count_in(from, to),
-            } as u64),
-            Op::PageInfo => r.page_info(&page.info, &f.fields),
-            _ => None,
-        })
+        let total = || match (from, to) {
+            (None, None) => g.event_count(),
+            _ => g.event_count_in(from, to),
+        } as u64;
+        self.node_page(&page, total, fields)
     }
 
     fn relation_status(&mut self, status: &RelationStatus, fields: &'a [Field]) -> Step {

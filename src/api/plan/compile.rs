@@ -17,7 +17,8 @@ pub struct Plan {
     pub(super) variables: Vec<Variable>,
     /// The operation's name, as the document defines it (for metrics).
     pub(super) operation_name: Option<String>,
-    /// Roughly what the plan holds in memory, for the cache's bound.
+    /// Roughly what the plan holds in memory (its fields and their keys), for the cache's
+    /// bound.
     pub(super) weight: usize,
 }
 
@@ -438,7 +439,7 @@ pub fn compile(doc: &ExecutableDocument, operation_name: Option<&str>) -> Option
         fields,
         variables,
         operation_name: name.map(|n| n.to_string()),
-        weight: weight * std::mem::size_of::<Field>(),
+        weight,
     })
 }
 
@@ -532,7 +533,7 @@ fn flatten(
                     repeat.then_some(())?;
                     continue;
                 }
-                *weight += 1 + key.len();
+                *weight += std::mem::size_of::<Field>() + json_key.len();
                 fields.push(Field {
                     key: json_key.into(),
                     op,

@@ -559,3 +559,75 @@ fn flatten(
     }
     Some(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(query: &str, operation: Option<&str>) -> Option<Plan> {
+        compile(
+            &async_graphql::parser::parse_query(query).expect("parses"),
+            operation,
+        )
+    }
+
+    #[test]
+    fn what_the_plans_model_is_planned() {
+        for q in [
+            "{ __typename }",
+            "{ entity(id: \"state/estonia\") { id name relations(first: 5) { edges { cursor entity { id } } } } }",
+            "query Q($id: ID!, $n: Int) { entity(id: $id) { relations(first: $n) { totalCount } } }",
+            "{ entity(id: \"x\") { ...f ... on Entity { kind } } } fragment f on Node { id }",
+            "{ a: entity(id: \"x\") { id id } b: entity(id: \"y\") { id } }",
+            "{ events(first: 2) { nodes { date participants { role entity { id } } } } }",
+            "{ timeline(groupBy: MONTH) { nodes { period events { id } } } }",
+        ] {
+            assert!(plan(q, None).is_some(), "{q}");
+        }
+    }
+
+    #[test]
+    fn anything_else_is_left_to_the_executor() {
+        for q in [
+            // Not queries, or not one operation.
+            "mutation { __typename }",
+            "subscription { graphChanges { version } }",
+            "query A { __typename } query B { __typename }",
+            // Fields, arguments and variable types not modelled.
+            "{ search(query: \"x\") { totalCount } }",
+            "{ entity(id: \"x\") { name(lang: \"de\") } }",
+            "{ entities(orderBy: { field: NAME }) { totalCount } }",
+            "query($o: EntityOrder) { __typename }",
+            // Directives make the selection depend on variables.
+            "query($b: Boolean!) { __typename @include(if: $b) }",
+            // A fragment on one kind of entity applies to some entities only.
+            "{ entity(id: \"x\") { ... on State { id } } }",
+            // The same key for two different object selections (the executor merges them).
+            "{ entity(id: \"x\") { id } entity(id: \"x\") { name } }",
+            "{ e: entity(id: \"x\") { id } e: entities { totalCount } }",
+        ] {
+            assert!(plan(q, None).is_none(), "{q}");
+        }
+        assert!(
+            plan(
+                "query A { __typename } query B { id: __typename }",
+                Some("B")
+            )
+            .is_some()
+        );
+        assert!(plan("query A { __typename }", Some("C")).is_none());
+    }
+
+    #[test]
+    fn a_connection_asks_for_cursors_only_when_one_is_selected() {
+        let cursors = |q: &str| match &plan(q, None).expect("planned").fields[0].op {
+            Op::Entities { cursors, .. } => *cursors,
+            op => panic!("{op:?}"),
+        };
+        assert!(!cursors(
+            "{ entities { nodes { id } totalCount pageInfo { hasNextPage } } }"
+        ));
+        assert!(cursors("{ entities { edges { cursor } } }"));
+        assert!(cursors("{ entities { pageInfo { endCursor } } }"));
+    }
+}

@@ -162,11 +162,4 @@ impl FastPath {
             Arc::new(plan),
         );
     }
-
-    /// Whether a plan exists for this document (tests and benchmarks).
-    pub fn planned(&self, query: &str, operation: Option<&str>) -> bool {
-        self.plans
-            .peek(&KeyRef { query, operation })
-            .is_some_and(|p| p.is_some())
-    }
 }

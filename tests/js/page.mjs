@@ -86,10 +86,20 @@ export function drawnNodes(tab) {
 /** Clicks (or double-clicks) a drawn node where it is on the canvas, as a reader would. */
 export async function clickNode(tab, id, clickCount = 1) {
   const box = await tab.locator('#graph').boundingBox();
-  const at = await tab.evaluate((id) => {
+  const where = () => tab.evaluate((id) => {
     const node = window.newsgraphExplorer.cy.getElementById(id);
     return node.empty() ? null : node.renderedPosition();
   }, id);
+  // Where the node has come to rest: a layout still settling (slow on a loaded machine)
+  // would move it away from a click aimed at where it was.
+  let at = await where();
+  for (let i = 0; i < 40 && at; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = await where();
+    const still = now && Math.abs(now.x - at.x) < 0.5 && Math.abs(now.y - at.y) < 0.5;
+    at = now;
+    if (still) break;
+  }
   assert.ok(at, `${id} is drawn`);
   await tab.mouse.click(box.x + at.x, box.y + at.y, { clickCount, delay: 20 });
 }

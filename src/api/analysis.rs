@@ -27,8 +27,12 @@ pub const MAX_PATHS: i32 = 10;
 pub const MAX_DEPTH: i32 = 3;
 /// Most nodes in a neighbourhood.
 pub const MAX_NEIGHBORHOOD: i32 = 1000;
+/// The defaults of `maxHops`, `depth` and a neighbourhood's `limit`.
+pub const DEFAULT_HOPS: i32 = 4;
+pub const DEFAULT_DEPTH: i32 = 1;
+pub const DEFAULT_NEIGHBORHOOD: i32 = 100;
 
-fn lookup(g: &Graph, arg: &str, id: &str) -> Result<NodeIndex, ApiError> {
+pub(super) fn lookup(g: &Graph, arg: &str, id: &str) -> Result<NodeIndex, ApiError> {
     g.lookup(id)
         .ok_or_else(|| ApiError::NotFound(format!("`{arg}`: no entity with id `{id}`")))
 }
@@ -43,7 +47,7 @@ pub(super) fn in_range(arg: &str, v: i32, lo: i32, hi: i32) -> Result<usize, Api
 }
 
 /// The checked arguments `path` and `paths` share: both ends and the hop limit.
-fn endpoints(
+pub(super) fn endpoints(
     g: &Graph,
     from: &str,
     to: &str,
@@ -56,7 +60,7 @@ fn endpoints(
     ))
 }
 
-fn filter(types: Option<Vec<RelationType>>, as_of: Option<Date>) -> TraversalFilter {
+pub(super) fn filter(types: Option<Vec<RelationType>>, as_of: Option<Date>) -> TraversalFilter {
     TraversalFilter {
         types: types.map(|t| t.into_iter().map(Into::into).collect()),
         as_of: as_of.map(|d| d.0),
@@ -636,7 +640,7 @@ impl AnalysisQuery {
         #[graphql(desc = "Where it ends.")] to: ID,
         #[graphql(
             desc = "Longest connection to look for (1 to 8; default 4).",
-            default = 4
+            default_with = "DEFAULT_HOPS"
         )]
         max_hops: i32,
         #[graphql(desc = "Only walk relations of these types.")] relation_types: Option<
@@ -669,7 +673,7 @@ impl AnalysisQuery {
         #[graphql(desc = "Where they end.")] to: ID,
         #[graphql(
             desc = "Longest connection to look for (1 to 8; default 4).",
-            default = 4
+            default_with = "DEFAULT_HOPS"
         )]
         max_hops: i32,
         #[graphql(desc = "Only walk relations of these types.")] relation_types: Option<
@@ -705,7 +709,11 @@ impl AnalysisQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The entity at the centre.")] id: ID,
-        #[graphql(desc = "How many hops out (1 to 3; default 1).", default = 1)] depth: i32,
+        #[graphql(
+            desc = "How many hops out (1 to 3; default 1).",
+            default_with = "DEFAULT_DEPTH"
+        )]
+        depth: i32,
         #[graphql(desc = "Only walk relations of these types.")] relation_types: Option<
             Vec<RelationType>,
         >,
@@ -716,7 +724,7 @@ impl AnalysisQuery {
         #[graphql(desc = "Only walk relations valid on this date.")] as_of: Option<Date>,
         #[graphql(
             desc = "Most entities to include, the centre counted (1 to 1000; default 100).",
-            default = 100
+            default_with = "DEFAULT_NEIGHBORHOOD"
         )]
         limit: i32,
     ) -> Result<Neighborhood> {
@@ -929,7 +937,7 @@ fn coarser(precision: graph::Precision, by: Granularity) -> bool {
     rank(precision) > group
 }
 
-fn no_connection(hops: usize) -> String {
+pub(super) fn no_connection(hops: usize) -> String {
     format!(
         "no connection within {hops} hop{}",
         if hops == 1 { "" } else { "s" }

@@ -94,11 +94,12 @@ pub fn schema(store: Arc<Store>, pipeline: &Pipeline) -> NewsSchema {
 /// [`schema`], with the fast path for its queries (the two share the persisted queries).
 pub fn served(store: Arc<Store>, pipeline: &Pipeline) -> (NewsSchema, plan::FastPath) {
     let apq = pipeline.apq_cache();
-    let fast = plan::FastPath::new(pipeline, apq.clone());
+    let pool = Arc::new(offload::CpuPool::new(pipeline.timeout));
+    let fast = plan::FastPath::new(pipeline, apq.clone(), pool.clone());
     let limits = &pipeline.limits;
     let mut b = schema_builder()
         .data(store)
-        .data(Arc::new(offload::CpuPool::new(pipeline.timeout)))
+        .data(pool)
         .extension(extensions::Guard::with_apq(pipeline.clone(), apq))
         // Depth and complexity are not given to async-graphql: the pipeline applies them (its
         // own depth check, and async-graphql's counts once validation has computed them), so

@@ -27,38 +27,48 @@ impl CpuPool {
             timeout,
         }
     }
+
+    /// Runs `f` on a blocking thread under the pool's bound and a deadline that starts now
+    /// (waiting for a permit counts): past it, `f` stops at its next check and the answer is
+    /// TIMEOUT. The resolvers' heavy fields and the plans that hold one both run here.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let deadline = Instant::now() + self.timeout;
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| ApiError::Internal(format!("the CPU pool is closed: {e}")))?;
+        let (out, late) = tokio::task::spawn_blocking(move || {
+            // The permit goes with the work: it is released when the work stops, not when a
+            // timed-out request stops waiting for it.
+            let _permit = permit;
+            let out = deadline::with_deadline(deadline, f);
+            (out, Instant::now() >= deadline)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("a graph question failed: {e}")))?;
+        if late {
+            return Err(ApiError::Timeout(format!(
+                "the request took longer than {} s",
+                self.timeout.as_secs_f64()
+            )));
+        }
+        Ok(out)
+    }
 }
 
-/// Runs `f` on a blocking thread under the pool's bound and the request's deadline. Without a
-/// pool in the schema's data (unit tests of resolvers), runs it here.
+/// Runs `f` on the schema's CPU pool (see [`CpuPool::run`]). Without a pool in the schema's
+/// data (unit tests of resolvers), runs it here.
 pub async fn heavy<T: Send + 'static>(
     ctx: &Context<'_>,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
-    let Some(pool) = ctx.data_opt::<Arc<CpuPool>>() else {
-        return Ok(f());
-    };
-    let deadline = Instant::now() + pool.timeout;
-    let permit = pool
-        .permits
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|e| ApiError::Internal(format!("the CPU pool is closed: {e}")))?;
-    let (out, late) = tokio::task::spawn_blocking(move || {
-        // The permit goes with the work: it is released when the work stops, not when a
-        // timed-out request stops waiting for it.
-        let _permit = permit;
-        let out = deadline::with_deadline(deadline, f);
-        (out, Instant::now() >= deadline)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("a graph question failed: {e}")))?;
-    if late {
-        return Err(ApiError::Timeout(format!(
-            "the request took longer than {} s",
-            pool.timeout.as_secs_f64()
-        )));
+    match ctx.data_opt::<Arc<CpuPool>>() {
+        Some(pool) => pool.run(f).await,
+        None => Ok(f()),
     }
-    Ok(out)
 }

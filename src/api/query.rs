@@ -44,7 +44,7 @@ fn not_found<T>(ctx: &Context<'_>, what: &str, id: &str) -> Option<T> {
 }
 
 /// Checks a search query: 1 to 200 characters with at least one letter or digit.
-fn check_query(query: &str) -> Result<(), ApiError> {
+pub(crate) fn check_query(query: &str) -> Result<(), ApiError> {
     let len = query.chars().count();
     if len > MAX_SEARCH_LEN {
         return Err(ApiError::bad_input(format!(
@@ -511,16 +511,8 @@ impl ReadQuery {
                 cursor,
                 node: entity(g, hit.node),
                 score: hit.score,
-                matched_language: match &hit.matched_on {
-                    graph::MatchedOn::Label(lang) => Some(lang.clone()),
-                    _ => None,
-                },
-                matched_on: match hit.matched_on {
-                    graph::MatchedOn::Name => MatchedOn::Name,
-                    graph::MatchedOn::Alias => MatchedOn::Alias,
-                    graph::MatchedOn::Label(_) => MatchedOn::Label,
-                    graph::MatchedOn::Quote => MatchedOn::Quote,
-                },
+                matched_language: hit.matched_on.language().map(str::to_string),
+                matched_on: MatchedOn::from(&hit.matched_on),
                 matched_text: hit.matched_text,
             })
             .collect();
@@ -584,25 +576,44 @@ async fn search_page(
         };
         return args.apply_ordered(&all, |h| rank_key_text(g, h), false);
     }
+    let (g, query, args) = (g.clone(), query.to_string(), args.clone());
+    heavy(ctx, move || {
+        search_first_page(&g, &query, kinds.as_deref(), &args, true)
+    })
+    .await?
+}
+
+/// A forward page of search results (`first`, `after`): the candidates scored, the best
+/// after the cursor kept. `cursors`: whether to write them (a plan that selects none does
+/// not). CPU-heavy: run it on the CPU pool.
+pub(crate) fn search_first_page(
+    g: &Graph,
+    query: &str,
+    kinds: Option<&[Kind]>,
+    args: &PageArgs,
+    cursors: bool,
+) -> Result<Page<graph::SearchHit>, ApiError> {
+    let c = args.checked()?;
     let size = c.first.unwrap_or(DEFAULT_PAGE);
     let after = c
         .after
         .as_deref()
         .map(|k| parse_rank_key("after", k))
         .transpose()?;
-    let mut ranked = {
-        let (g, query) = (g.clone(), query.to_string());
-        heavy(ctx, move || {
-            g.search_after(&query, kinds.as_deref(), after.as_ref(), Some(size + 1))
-        })
-        .await?
-    };
+    let mut ranked = g.search_after(query, kinds, after.as_ref(), Some(size + 1));
     let more = ranked.hits.len() > size;
     ranked.hits.truncate(size);
     let items: Vec<(String, graph::SearchHit)> = ranked
         .hits
         .into_iter()
-        .map(|h| (encode_cursor(&rank_key_text(g, &h)), h))
+        .map(|h| {
+            let cursor = if cursors {
+                encode_cursor(&rank_key_text(g, &h))
+            } else {
+                String::new()
+            };
+            (cursor, h)
+        })
         .collect();
     Ok(Page {
         info: PageInfo {
@@ -627,6 +638,17 @@ pub enum MatchedOn {
     Label,
     /// A quote of its evidence (events only).
     Quote,
+}
+
+impl From<&graph::MatchedOn> for MatchedOn {
+    fn from(m: &graph::MatchedOn) -> Self {
+        match m {
+            graph::MatchedOn::Name => MatchedOn::Name,
+            graph::MatchedOn::Alias => MatchedOn::Alias,
+            graph::MatchedOn::Label(_) => MatchedOn::Label,
+            graph::MatchedOn::Quote => MatchedOn::Quote,
+        }
+    }
 }
 
 /// A search result.

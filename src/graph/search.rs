@@ -32,6 +32,16 @@ pub enum MatchedOn {
     Quote,
 }
 
+impl MatchedOn {
+    /// The language tag of a name in another language.
+    pub fn language(&self) -> Option<&str> {
+        match self {
+            MatchedOn::Label(lang) => Some(lang),
+            _ => None,
+        }
+    }
+}
+
 /// One search result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchHit {

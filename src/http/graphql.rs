@@ -17,6 +17,7 @@ use axum::response::Response;
 use serde_json::{Map, Value};
 
 use super::AppState;
+use crate::api::plan::Late;
 use crate::api::{self, RequestInfo, code};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
@@ -281,32 +282,46 @@ async fn run(
 ) -> Response {
     let started = Instant::now();
     let g = state.store.graph();
-    let fast = state.fast.answer(
-        &g,
-        p.query.as_deref().unwrap_or_default(),
-        p.operation_name.as_deref(),
-        p.variables.as_ref(),
-        p.extensions.as_ref(),
-    );
+    let fast = state
+        .fast
+        .answer(
+            &g,
+            p.query.as_deref().unwrap_or_default(),
+            p.operation_name.as_deref(),
+            p.variables.as_ref(),
+            p.extensions.as_ref(),
+        )
+        .await;
     if let Some(answer) = fast {
-        #[cfg(debug_assertions)]
-        same_as_executor(&state, &headers, &p, is_get, g, &answer.body).await;
+        state.metrics.observe_planned();
+        let (codes, res): (&[&str], _) = match answer.body {
+            Ok(body) => {
+                #[cfg(debug_assertions)]
+                same_as_executor(&state, &headers, &p, is_get, g, &body, answer.heavy).await;
+                (
+                    &[],
+                    write_body(&state, &headers, media, body, StatusCode::OK, true, is_get),
+                )
+            }
+            // As the executor answers a request past its deadline.
+            Err(Late(message)) => (
+                &[code::TIMEOUT],
+                error_response(
+                    media,
+                    StatusCode::GATEWAY_TIMEOUT,
+                    true,
+                    code::TIMEOUT,
+                    message,
+                ),
+            ),
+        };
         state.metrics.observe_graphql(
             answer.operation_name.as_deref(),
             "query",
             started.elapsed().as_secs_f64(),
-            &[],
+            codes,
         );
-        state.metrics.observe_planned();
-        return write_body(
-            &state,
-            &headers,
-            media,
-            answer.body,
-            StatusCode::OK,
-            true,
-            is_get,
-        );
+        return res;
     }
     let info = Arc::new(RequestInfo::new(is_get));
     let learn = (
@@ -420,10 +435,23 @@ async fn same_as_executor(
     is_get: bool,
     g: Arc<crate::graph::Graph>,
     planned: &[u8],
+    heavy: bool,
 ) {
     let info = Arc::new(RequestInfo::new(is_get));
     let resp = api::execute(&state.schema, g, request(state, headers, p.clone(), &info)).await;
+    if has_code(&resp, code::TIMEOUT) {
+        // Run again on a busy pool, the executor's copy can be the one past the deadline.
+        return;
+    }
     let executed = serde_json::to_string(&resp).unwrap_or_default();
+    // async-graphql orders an object's fields by completion, and a graph question completes
+    // on the CPU pool: with one, the top-level keys may come in another order.
+    if heavy
+        && serde_json::from_slice::<Value>(planned).ok()
+            == serde_json::from_str::<Value>(&executed).ok()
+    {
+        return;
+    }
     assert_eq!(
         String::from_utf8_lossy(planned),
         executed,

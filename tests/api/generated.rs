@@ -573,19 +573,24 @@ fn cpu_seconds(pid: u32) -> f64 {
     ticks / 100.0
 }
 
-/// Regression: resolvers ran on the async workers, so the timeout could not fire until they
-/// were done (an aliased search ran for tens of seconds and answered 200). Search now runs off
-/// the workers under the request's deadline: the request answers TIMEOUT at its limit and the
-/// server stops spending CPU on it.
-#[tokio::test]
-async fn an_expensive_search_past_the_timeout_answers_timeout_and_stops_using_the_cpu() {
+/// A server on a generated graph with a 1 s request timeout (and the graph's directory).
+fn one_second_server() -> (tempfile::TempDir, Binary) {
     let dir = tempfile::tempdir().unwrap();
     generate(dir.path());
     let mut cmd = newsgraph_command();
     cmd.arg("--seed")
         .arg(dir.path())
         .args(["--timeout-secs", "1"]);
-    let bin = Binary::start(cmd);
+    (dir, Binary::start(cmd))
+}
+
+/// Regression: resolvers ran on the async workers, so the timeout could not fire until they
+/// were done (an aliased search ran for tens of seconds and answered 200). Search now runs off
+/// the workers under the request's deadline: the request answers TIMEOUT at its limit and the
+/// server stops spending CPU on it.
+#[tokio::test]
+async fn an_expensive_search_past_the_timeout_answers_timeout_and_stops_using_the_cpu() {
+    let (_dir, bin) = one_second_server();
     // A one-letter search is found inside nearly every word, so it scores nearly every node
     // (about 0.2 s in a debug build here); 24 of them are several times the 1 s limit.
     let aliases: Vec<String> = (0..24)
@@ -618,4 +623,59 @@ async fn an_expensive_search_past_the_timeout_answers_timeout_and_stops_using_th
         spent < 0.3,
         "the server used {spent} s of CPU after answering"
     );
+}
+
+/// A planned graph question runs on the CPU pool under the request's deadline, as the
+/// executor runs it: requests queued past the limit answer the executor's TIMEOUT (504, the
+/// same body) from the plan, instead of being handed to the executor to start again.
+#[tokio::test]
+async fn a_planned_search_past_the_timeout_answers_timeout_as_the_executor_does() {
+    let (_dir, bin) = one_second_server();
+    let client = reqwest::Client::new();
+    let body = json!({ "query": "{ search(query: \"a\", first: 1) { totalCount } }" });
+    let post = || {
+        client
+            .post(bin.url("/graphql"))
+            .header("accept", "application/graphql-response+json")
+            .json(&body)
+            .send()
+    };
+    let planned = || async {
+        let text = client
+            .get(bin.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("graphql_planned_total "))
+            .map_or(0, |n| n.trim().parse::<u64>().unwrap())
+    };
+    // The executor answers it once (about 0.2 s in a debug build here), and plans it.
+    let first = post().await.expect("POST /graphql");
+    assert_eq!(first.status(), 200);
+    let before = planned().await;
+    // 24 at once on a pool of two cores: several times the limit, so the last ones wait
+    // past it for the pool.
+    let answers = futures_util::future::join_all((0..24).map(|_| async {
+        let resp = post().await.expect("POST /graphql");
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }))
+    .await;
+    assert_eq!(planned().await - before, 24, "all answered by the plan");
+    let late: Vec<&(u16, String)> = answers.iter().filter(|(s, _)| *s != 200).collect();
+    assert!(!late.is_empty(), "none waited past the limit: {answers:?}");
+    for (status, text) in late {
+        assert_eq!(*status, 504, "{text}");
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            v,
+            json!({ "errors": [{
+                "message": "the request took longer than 1 s",
+                "extensions": { "code": "TIMEOUT" }
+            }] }),
+        );
+    }
 }

@@ -17,6 +17,9 @@ pub struct Plan {
     pub(super) variables: Vec<Variable>,
     /// The operation's name, as the document defines it (for metrics).
     pub(super) operation_name: Option<String>,
+    /// Whether a field runs a graph question (search, path, neighbourhood): the plan then runs
+    /// on the CPU pool, under the request's deadline. A plan holds one at most.
+    pub(super) heavy: bool,
     /// Roughly what the plan holds in memory (its fields and their keys), for the cache's
     /// bound.
     pub(super) weight: usize,
@@ -115,6 +118,28 @@ pub(super) enum Op {
         first: Arg,
         after: Arg,
     },
+    /// `search`'s forward pages (`last` and `before` are the executor's).
+    Search {
+        query: Arg,
+        kinds: Arg,
+        page: PageArgs,
+        cursors: bool,
+    },
+    Neighborhood {
+        id: Arg,
+        depth: Arg,
+        types: Arg,
+        kinds: Arg,
+        as_of: Arg,
+        limit: Arg,
+    },
+    Path {
+        from: Arg,
+        to: Arg,
+        max_hops: Arg,
+        types: Arg,
+        as_of: Arg,
+    },
     // Entity
     Id,
     Name,
@@ -149,6 +174,26 @@ pub(super) enum Op {
     // Source
     Title,
     Url,
+    // SearchEdge
+    Score,
+    MatchedOn,
+    MatchedText,
+    MatchedLanguage,
+    // Neighborhood and SubgraphEdge
+    Center,
+    Truncated,
+    DepthReached,
+    SourceId,
+    TargetId,
+    Label,
+    // PathResult, Path and Hop
+    Found,
+    Reason,
+    PathOf,
+    Length,
+    Hops,
+    HopFrom,
+    HopTo,
     // Connections and edges
     Nodes,
     Edges,
@@ -203,6 +248,13 @@ enum Ty {
     RelationEdge,
     Evidence,
     PageInfo,
+    SearchConnection,
+    SearchEdge,
+    Neighborhood,
+    SubgraphEdge,
+    PathResult,
+    Path,
+    Hop,
 }
 
 impl Ty {
@@ -225,6 +277,13 @@ impl Ty {
             Ty::RelationEdge => "RelationEdge",
             Ty::Evidence => "Evidence",
             Ty::PageInfo => "PageInfo",
+            Ty::SearchConnection => "SearchConnection",
+            Ty::SearchEdge => "SearchEdge",
+            Ty::Neighborhood => "Neighborhood",
+            Ty::SubgraphEdge => "SubgraphEdge",
+            Ty::PathResult => "PathResult",
+            Ty::Path => "Path",
+            Ty::Hop => "Hop",
         }
     }
 
@@ -293,6 +352,36 @@ impl Ty {
                     after: args.take("after"),
                 },
                 Some(Ty::TimelineConnection),
+            ),
+            (Ty::Query, "search") => (
+                Search {
+                    query: args.take("query"),
+                    kinds: args.take("kinds"),
+                    page: args.page(),
+                    cursors: false,
+                },
+                Some(Ty::SearchConnection),
+            ),
+            (Ty::Query, "neighborhood") => (
+                Neighborhood {
+                    id: args.take("id"),
+                    depth: args.take("depth"),
+                    types: args.take("relationTypes"),
+                    kinds: args.take("kinds"),
+                    as_of: args.take("asOf"),
+                    limit: args.take("limit"),
+                },
+                Some(Ty::Neighborhood),
+            ),
+            (Ty::Query, "path") => (
+                Path {
+                    from: args.take("from"),
+                    to: args.take("to"),
+                    max_hops: args.take("maxHops"),
+                    types: args.take("relationTypes"),
+                    as_of: args.take("asOf"),
+                },
+                Some(Ty::PathResult),
             ),
             (Ty::Event, "date") => (Date, None),
             (Ty::Event, "datePrecision") => (DatePrecision, None),
@@ -369,6 +458,36 @@ impl Ty {
             (Ty::Evidence, "byteEnd") => (ByteEnd, None),
             (Ty::Evidence, "sentence") => (Sentence, None),
             (Ty::Evidence, "source") => (Source, Some(Ty::Source)),
+            (Ty::SearchConnection, "edges") => (Edges, Some(Ty::SearchEdge)),
+            (Ty::SearchConnection, "nodes") => (Nodes, Some(Ty::Entity)),
+            (Ty::SearchConnection, "totalCount") => (TotalCount, None),
+            (Ty::SearchConnection, "pageInfo") => (PageInfo, Some(Ty::PageInfo)),
+            (Ty::SearchEdge, "cursor") => (Cursor, None),
+            (Ty::SearchEdge, "node") => (Node, Some(Ty::Entity)),
+            (Ty::SearchEdge, "score") => (Score, None),
+            (Ty::SearchEdge, "matchedOn") => (MatchedOn, None),
+            (Ty::SearchEdge, "matchedText") => (MatchedText, None),
+            (Ty::SearchEdge, "matchedLanguage") => (MatchedLanguage, None),
+            (Ty::Neighborhood, "center") => (Center, Some(Ty::Entity)),
+            (Ty::Neighborhood, "nodes") => (Nodes, Some(Ty::Entity)),
+            (Ty::Neighborhood, "edges") => (Edges, Some(Ty::SubgraphEdge)),
+            (Ty::Neighborhood, "truncated") => (Truncated, None),
+            (Ty::Neighborhood, "depthReached") => (DepthReached, None),
+            (Ty::SubgraphEdge, "id") => (Id, None),
+            (Ty::SubgraphEdge, "source") => (SourceId, None),
+            (Ty::SubgraphEdge, "target") => (TargetId, None),
+            (Ty::SubgraphEdge | Ty::Hop, "type") => (RelType, None),
+            (Ty::SubgraphEdge, "label") => (Label, None),
+            (Ty::PathResult, "found") => (Found, None),
+            (Ty::PathResult, "reason") => (Reason, None),
+            (Ty::PathResult, "path") => (PathOf, Some(Ty::Path)),
+            (Ty::Path, "length") => (Length, None),
+            (Ty::Path, "nodes") => (Nodes, Some(Ty::Entity)),
+            (Ty::Path, "hops") => (Hops, Some(Ty::Hop)),
+            (Ty::Hop, "from") => (HopFrom, Some(Ty::Entity)),
+            (Ty::Hop, "to") => (HopTo, Some(Ty::Entity)),
+            (Ty::Hop, "direction") => (Direction, None),
+            (Ty::Hop, "evidence") => (Evidence, Some(Ty::Evidence)),
             _ => return None,
         };
         // An argument the field was given and the plan did not take: not modelled.
@@ -435,9 +554,24 @@ pub fn compile(doc: &ExecutableDocument, operation_name: Option<&str>) -> Option
         .collect::<Option<Vec<_>>>()?;
     let mut weight = 0;
     let fields = selection(doc, Ty::Query, &op.selection_set.node, &mut weight)?;
+    let heavy = fields
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.op,
+                Op::Search { .. } | Op::Neighborhood { .. } | Op::Path { .. }
+            )
+        })
+        .count();
+    // The executor gives each graph question its own deadline and runs them side by side;
+    // a plan would run two in turn under one. One at most keeps their timeouts the same.
+    if heavy > 1 {
+        return None;
+    }
     Some(Plan {
         fields,
         variables,
+        heavy: heavy == 1,
         operation_name: name.map(|n| n.to_string()),
         weight,
     })
@@ -519,7 +653,8 @@ fn flatten(
                 };
                 if let Op::Entities { cursors, .. }
                 | Op::Relations { cursors, .. }
-                | Op::Events { cursors, .. } = &mut op
+                | Op::Events { cursors, .. }
+                | Op::Search { cursors, .. } = &mut op
                 {
                     *cursors = selects_cursors(&sub);
                 }
@@ -581,6 +716,9 @@ mod tests {
             "{ a: entity(id: \"x\") { id id } b: entity(id: \"y\") { id } }",
             "{ events(first: 2) { nodes { date participants { role entity { id } } } } }",
             "{ timeline(groupBy: MONTH) { nodes { period events { id } } } }",
+            "{ search(query: \"x\", first: 3) { totalCount edges { score matchedOn node { id } } } }",
+            "{ neighborhood(id: \"x\", depth: 2) { center { id } nodes { id } edges { source target type label } } }",
+            "{ path(from: \"a\", to: \"b\") { found reason path { length hops { from { id } type direction evidence { quote } } } } }",
         ] {
             assert!(plan(q, None).is_some(), "{q}");
         }
@@ -594,7 +732,11 @@ mod tests {
             "subscription { graphChanges { version } }",
             "query A { __typename } query B { __typename }",
             // Fields, arguments and variable types not modelled.
-            "{ search(query: \"x\") { totalCount } }",
+            "{ searchEvidence(query: \"x\") { totalCount } }",
+            // Two graph questions: the executor runs them side by side, each with its deadline.
+            "{ search(query: \"x\") { totalCount } path(from: \"a\", to: \"b\") { found } }",
+            // A relation's own object is not modelled.
+            "{ path(from: \"a\", to: \"b\") { path { hops { relation { id } } } } }",
             "{ entity(id: \"x\") { name(lang: \"de\") } }",
             "{ entities(orderBy: { field: NAME }) { totalCount } }",
             "query($o: EntityOrder) { __typename }",

@@ -14,6 +14,9 @@
 //!   with its errors and codes. So limits, error codes and metrics are the executor's on every
 //!   request the plan does not answer, and a request the plan answers is one the executor
 //!   would have answered with the same bytes.
+//! - A plan holding a graph question (search, path, neighbourhood) runs on the CPU pool, under
+//!   the request's deadline, as the executor runs that field: past the deadline it answers
+//!   TIMEOUT as the executor does, instead of handing the request over to start again.
 //! - What a plan covers is decided in one place, [`compile`]; in debug builds every answer of a
 //!   plan is checked against the executor's (the HTTP layer does it), so the whole test suite
 //!   is a differential test of the two.
@@ -28,7 +31,9 @@ use quick_cache::Equivalent;
 use quick_cache::sync::Cache;
 use serde_json::Map;
 
+use super::error::ApiError;
 use super::extensions::{ApqCache, Pipeline};
+use super::offload::CpuPool;
 use crate::graph::Graph;
 pub use compile::{Plan, compile};
 pub use run::run;
@@ -41,17 +46,25 @@ const PLAN_BYTES: u64 = 16 << 20;
 pub struct FastPath {
     plans: Cache<Key, Arc<Option<Plan>>, Weight>,
     apq: Option<Arc<ApqCache>>,
+    pool: Arc<CpuPool>,
     max_items: usize,
     max_bytes: usize,
 }
 
 /// An answer written by a plan.
 pub struct Answer {
-    /// The whole response body: `{"data":...}`.
-    pub body: Vec<u8>,
+    /// The whole response body: `{"data":...}`, or the request's timeout.
+    pub body: Result<Vec<u8>, Late>,
     /// The operation's name, if the document defines one (for metrics).
     pub operation_name: Option<String>,
+    /// Whether it ran a graph question: the executor may order the top-level fields by
+    /// completion then (see `tests/api/plan.rs`).
+    pub heavy: bool,
 }
+
+/// A plan past the request's deadline: the executor's TIMEOUT, with its message.
+#[derive(Debug)]
+pub struct Late(pub String);
 
 #[derive(Hash, PartialEq, Eq)]
 struct Key {
@@ -84,10 +97,11 @@ impl quick_cache::Weighter<Key, Arc<Option<Plan>>> for Weight {
 
 impl FastPath {
     /// The fast path of a schema with this pipeline, sharing its persisted queries.
-    pub fn new(pipeline: &Pipeline, apq: Option<Arc<ApqCache>>) -> Self {
+    pub fn new(pipeline: &Pipeline, apq: Option<Arc<ApqCache>>, pool: Arc<CpuPool>) -> Self {
         FastPath {
             plans: Cache::with_weighter(PLANS, PLAN_BYTES, Weight),
             apq,
+            pool,
             max_items: pipeline.limits.max_items,
             max_bytes: pipeline.max_response_bytes,
         }
@@ -112,7 +126,7 @@ impl FastPath {
     }
 
     /// The answer to a query from its plan, or `None`: the executor answers then.
-    pub fn answer(
+    pub async fn answer(
         &self,
         g: &Arc<Graph>,
         query: &str,
@@ -126,10 +140,29 @@ impl FastPath {
             operation,
         })?;
         let plan = learned.as_ref().as_ref()?;
-        let body = run(plan, g, variables, self.max_items, self.max_bytes)?;
+        let (max_items, max_bytes) = (self.max_items, self.max_bytes);
+        let body = if plan.heavy {
+            let (learned, g, variables) = (learned.clone(), g.clone(), variables.cloned());
+            let ran = self
+                .pool
+                .run(move || {
+                    let plan = learned.as_ref().as_ref()?;
+                    run(plan, &g, variables.as_ref(), max_items, max_bytes)
+                })
+                .await;
+            match ran {
+                Ok(body) => Ok(body?),
+                Err(ApiError::Timeout(message)) => Err(Late(message)),
+                // A pool that cannot run it: the executor will say so.
+                Err(_) => return None,
+            }
+        } else {
+            Ok(run(plan, g, variables, max_items, max_bytes)?)
+        };
         Some(Answer {
             body,
             operation_name: plan.operation_name.clone(),
+            heavy: plan.heavy,
         })
     }
 

@@ -18,10 +18,14 @@ use petgraph::stable_graph::NodeIndex;
 use serde_json::Map;
 
 use super::compile::{Arg, Field, Op, PageArgs, Plan, Scalar, VarBase, VarType};
-use crate::api::analysis::{Granularity, Group, RelationStatus, TimelinePage, timeline_page};
+use crate::api::analysis::{
+    self, DEFAULT_DEPTH, DEFAULT_HOPS, DEFAULT_NEIGHBORHOOD, Granularity, Group, MAX_DEPTH,
+    MAX_NEIGHBORHOOD, RelationStatus, TimelinePage, endpoints, in_range, no_connection,
+    timeline_page,
+};
 use crate::api::listing::{entities_page, events_page};
 use crate::api::pagination::{self, Page, PageInfo};
-use crate::api::query::EntityOrderField;
+use crate::api::query::{EntityOrderField, MatchedOn, check_query, search_first_page};
 use crate::api::scalars::{Date, FuzzyDate};
 use crate::api::types::{
     self, DatePrecision, EntityKind, EventKind, ParticipantRole, RelationDirection, RelationType,
@@ -233,6 +237,23 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// An `Int!` argument with a default: the default when absent; a null is the
+    /// executor's to refuse.
+    fn int_or(&self, a: &'a Arg, default: i32) -> Option<i32> {
+        if a.is_none() {
+            return Some(default);
+        }
+        self.arg(a).int()?
+    }
+
+    /// A list of entity kinds; `None` inside for null.
+    fn kinds(&self, a: &'a Arg) -> Option<Option<Vec<Kind>>> {
+        Some(
+            self.enums::<EntityKind>(a)?
+                .map(|k| k.into_iter().map(Kind::from).collect()),
+        )
+    }
+
     fn page(&self, p: &'a PageArgs) -> Option<pagination::PageArgs> {
         Some(pagination::PageArgs {
             first: self.arg(&p.first).int()?,
@@ -279,6 +300,11 @@ impl<'a> Run<'a> {
     fn raw(&mut self, s: &str) -> Step {
         self.out.extend_from_slice(s.as_bytes());
         Some(())
+    }
+
+    fn float(&mut self, x: f64) -> Step {
+        // serde_json writes a float as the executor's value does (shortest round trip).
+        serde_json::to_writer(&mut self.out, &x).ok()
     }
 
     fn num(&mut self, n: u64) -> Step {
@@ -385,6 +411,56 @@ impl<'a> Run<'a> {
                 let after = r.arg(after).str()?.map(str::to_string);
                 let page = timeline_page(g, group_by, from, to, None, None, first, after).ok()?;
                 r.timeline(&page, &f.fields)
+            }
+            Op::Search {
+                query,
+                kinds,
+                page,
+                cursors,
+            } => {
+                let query = r.arg(query).str()??;
+                check_query(query).ok()?;
+                let kinds = r.kinds(kinds)?;
+                let args = r.page(page)?;
+                if args.last.is_some() || args.before.is_some() {
+                    return None;
+                }
+                let page = search_first_page(g, query, kinds.as_deref(), &args, *cursors).ok()?;
+                r.search(&page, &f.fields)
+            }
+            Op::Neighborhood {
+                id,
+                depth,
+                types,
+                kinds,
+                as_of,
+                limit,
+            } => {
+                let center = g.lookup(r.arg(id).str()??)?;
+                let depth =
+                    in_range("depth", r.int_or(depth, DEFAULT_DEPTH)?, 1, MAX_DEPTH).ok()?;
+                let limit = r.int_or(limit, DEFAULT_NEIGHBORHOOD)?;
+                let limit = in_range("limit", limit, 1, MAX_NEIGHBORHOOD).ok()?;
+                let kinds = r.kinds(kinds)?;
+                let filter = analysis::filter(r.enums(types)?, r.day(as_of)?);
+                let sub = g.neighborhood(center, depth, &filter, kinds.as_deref(), limit);
+                r.charge(sub.nodes.len() + sub.edges.len())?;
+                r.neighborhood(center, &sub, &f.fields)
+            }
+            Op::Path {
+                from,
+                to,
+                max_hops,
+                types,
+                as_of,
+            } => {
+                let (from, to) = (r.arg(from).str()??, r.arg(to).str()??);
+                let hops = r.int_or(max_hops, DEFAULT_HOPS)?;
+                let (a, b, hops) = endpoints(g, from, to, hops).ok()?;
+                let filter = analysis::filter(r.enums(types)?, r.day(as_of)?);
+                let path = g.shortest_path(a, b, hops, &filter);
+                r.charge(path.as_ref().map_or(0, |p| p.len() + 1))?;
+                r.path_result(path.as_ref(), hops, &f.fields)
             }
             _ => None,
         })
@@ -611,6 +687,95 @@ impl<'a> Run<'a> {
                 };
                 r.page_info(&info, &f.fields)
             }
+            _ => None,
+        })
+    }
+
+    fn search(&mut self, page: &Page<graph::SearchHit>, fields: &'a [Field]) -> Step {
+        self.charge(page.items.len())?;
+        self.object(fields, |r, f| match &f.op {
+            Op::Typename(t) => r.str(t),
+            Op::Edges => r.list(&page.items, |r, (cursor, hit)| {
+                r.object(&f.fields, |r, e| match &e.op {
+                    Op::Typename(t) => r.str(t),
+                    Op::Cursor => r.str(cursor),
+                    Op::Node => r.entity(hit.node, &e.fields),
+                    Op::Score => r.float(hit.score),
+                    Op::MatchedOn => r.str(name_of(MatchedOn::from(&hit.matched_on))),
+                    Op::MatchedText => r.str(&hit.matched_text),
+                    Op::MatchedLanguage => r.opt_str(hit.matched_on.language()),
+                    _ => None,
+                })
+            }),
+            Op::Nodes => r.list(&page.items, |r, (_, hit)| r.entity(hit.node, &f.fields)),
+            Op::TotalCount => r.num(page.total as u64),
+            Op::PageInfo => r.page_info(&page.info, &f.fields),
+            _ => None,
+        })
+    }
+
+    fn neighborhood(
+        &mut self,
+        center: NodeIndex,
+        sub: &graph::Subgraph,
+        fields: &'a [Field],
+    ) -> Step {
+        let g = self.g;
+        self.object(fields, |r, f| match &f.op {
+            Op::Typename(t) => r.str(t),
+            Op::Center => r.entity(center, &f.fields),
+            Op::Nodes => r.list(&sub.nodes, |r, &ix| r.entity(ix, &f.fields)),
+            Op::Edges => r.list(&sub.edges, |r, &edge| {
+                let rel = g.relation(edge);
+                r.object(&f.fields, |r, e| match &e.op {
+                    Op::Typename(t) => r.str(t),
+                    Op::Id => r.str(g.relation_id(edge).as_ref()),
+                    Op::SourceId => r.str(g.node(g.ends(edge).0).id.as_str()),
+                    Op::TargetId => r.str(g.node(g.ends(edge).1).id.as_str()),
+                    Op::RelType => r.str(name_of(RelationType::from(rel.rel))),
+                    Op::Label => r.str(rel.role().map_or(rel.rel.as_str(), |s| &**s)),
+                    _ => None,
+                })
+            }),
+            Op::Truncated => r.bool(sub.truncated),
+            Op::DepthReached => r.num(sub.depth_reached as u64),
+            _ => None,
+        })
+    }
+
+    fn path_result(
+        &mut self,
+        path: Option<&graph::Path>,
+        hops: usize,
+        fields: &'a [Field],
+    ) -> Step {
+        let g = self.g;
+        self.object(fields, |r, f| match &f.op {
+            Op::Typename(t) => r.str(t),
+            Op::Found => r.bool(path.is_some()),
+            Op::Reason => r.opt_str(path.is_none().then(|| no_connection(hops)).as_deref()),
+            Op::PathOf => match path {
+                None => r.raw("null"),
+                Some(p) => r.object(&f.fields, |r, pf| match &pf.op {
+                    Op::Typename(t) => r.str(t),
+                    Op::Length => r.num(p.len() as u64),
+                    Op::Nodes => r.list(p.nodes(), |r, ix| r.entity(ix, &pf.fields)),
+                    Op::Hops => r.list(&p.hops, |r, hop| {
+                        r.object(&pf.fields, |r, h| match &h.op {
+                            Op::Typename(t) => r.str(t),
+                            Op::HopFrom => r.entity(hop.from, &h.fields),
+                            Op::HopTo => r.entity(hop.to, &h.fields),
+                            Op::Direction => r.str(name_of(RelationDirection::from(hop.direction))),
+                            Op::RelType => {
+                                r.str(name_of(RelationType::from(g.relation(hop.edge).rel)))
+                            }
+                            Op::Evidence => r.evidence_list(g.evidence(hop.edge), &h.fields),
+                            _ => None,
+                        })
+                    }),
+                    _ => None,
+                }),
+            },
             _ => None,
         })
     }

@@ -17,7 +17,7 @@ use axum::response::Response;
 use serde_json::{Map, Value};
 
 use super::AppState;
-use crate::api::plan::Late;
+use crate::api::plan::{Asked, Late};
 use crate::api::{self, RequestInfo, code};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
@@ -286,10 +286,12 @@ async fn run(
         .fast
         .answer(
             &g,
-            p.query.as_deref().unwrap_or_default(),
-            p.operation_name.as_deref(),
-            p.variables.as_ref(),
-            p.extensions.as_ref(),
+            Asked {
+                query: p.query.as_deref().unwrap_or_default(),
+                operation: p.operation_name.as_deref(),
+                variables: p.variables.as_ref(),
+                extensions: p.extensions.as_ref(),
+            },
         )
         .await;
     if let Some(answer) = fast {

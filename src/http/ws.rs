@@ -6,11 +6,15 @@
 //! protocol's `error` message, and counts open connections for the metrics. Every check on the
 //! operations themselves is the schema's pipeline (`api::extensions`), shared with HTTP.
 //!
+//! A query planned before (`api::plan`, learned over either transport) is answered by the
+//! guard from its plan, `next` then `complete`, as async-graphql would answer it; a plan
+//! holding a graph question goes to async-graphql, which runs it on the CPU pool.
+//!
 //! The guard sits on both directions: client messages pass through a filter before they reach
 //! async-graphql, and its replies pass through a channel to the socket, so the guard can also
 //! write (its refusals and close frames) without owning the protocol.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,6 +29,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::PollSender;
 
 use super::AppState;
+use crate::api::plan::Asked;
 
 /// `GET /graphql/ws`.
 pub async fn handler(
@@ -85,6 +90,9 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, strict: bool, socket:
     // Counted from the socket's opening: no message, `ping` included, moves it.
     let init_deadline = tokio::time::Instant::now() + state.config.ws_init_timeout;
     let active: Arc<Mutex<HashSet<String>>> = Arc::default();
+    // The documents of operations sent to async-graphql, by id, to plan a query it answers
+    // without errors (dropped at the operation's first answer or end).
+    let pending: Arc<Mutex<HashMap<String, Learn>>> = Arc::default();
 
     // async-graphql's replies, and the guard's own messages, both go through here.
     let (reply_tx, mut reply_rx) = mpsc::channel::<Message>(64);
@@ -93,7 +101,7 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, strict: bool, socket:
     // Client → async-graphql, filtered.
     let (client_tx, client_rx) = mpsc::channel::<Result<Message, axum::Error>>(64);
     let filter = {
-        let active = active.clone();
+        let (active, pending, state) = (active.clone(), pending.clone(), state.clone());
         async move {
             let mut initialised = false;
             loop {
@@ -165,9 +173,43 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, strict: bool, socket:
                                 let _ = guard_tx.send(Out::Text(err.to_string())).await;
                                 continue;
                             }
+                            let payload = parsed.as_ref().map(|v| &v["payload"]);
+                            if let Some(query) = payload.and_then(|p| p["query"].as_str()) {
+                                let p = payload.unwrap_or(&serde_json::Value::Null);
+                                let learn = Learn {
+                                    query: query.to_string(),
+                                    operation: p["operationName"].as_str().map(str::to_string),
+                                    extensions: p["extensions"].as_object().cloned(),
+                                };
+                                if let Some(body) = planned(&state, &learn, &p["variables"]) {
+                                    let id = serde_json::Value::String(id.clone());
+                                    let next = if strict { "next" } else { "data" };
+                                    for msg in [
+                                        format!(
+                                            "{{\"type\":\"{next}\",\"id\":{id},\"payload\":{body}}}"
+                                        ),
+                                        format!("{{\"type\":\"complete\",\"id\":{id}}}"),
+                                    ] {
+                                        let _ = guard_tx.send(Out::Text(msg)).await;
+                                    }
+                                    active
+                                        .lock()
+                                        .unwrap_or_else(|p| p.into_inner())
+                                        .remove(id.as_str().unwrap_or(""));
+                                    continue;
+                                }
+                                pending
+                                    .lock()
+                                    .unwrap_or_else(|p| p.into_inner())
+                                    .insert(id.clone(), learn);
+                            }
                         }
                         "complete" | "stop" => {
                             active.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+                            pending
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .remove(&id);
                         }
                         _ => {}
                     }
@@ -189,7 +231,7 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, strict: bool, socket:
 
     // async-graphql's replies and the guard's messages → the socket.
     let writer = {
-        let active = active.clone();
+        let (active, state) = (active.clone(), state.clone());
         async move {
             // Operations answered with `error`: async-graphql's `complete` after it is dropped.
             let mut errored: HashSet<String> = HashSet::new();
@@ -211,6 +253,13 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, strict: bool, socket:
                         {
                             let id = id.to_string();
                             let kind = v["type"].as_str().unwrap_or("");
+                            let learn = pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+                            if let Some(l) = learn
+                                && matches!(kind, "next" | "data")
+                                && v["payload"].get("errors").is_none()
+                            {
+                                state.fast.learn(&l.query, l.operation.as_deref(), l.extensions.as_ref());
+                            }
                             if kind == "complete" && errored.remove(&id) {
                                 continue;
                             }
@@ -260,6 +309,28 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, strict: bool, socket:
         _ = &mut work => { let _ = tokio::time::timeout(grace, &mut writer).await; }
     }
     state.metrics.ws_closed();
+}
+
+/// An operation's document, as the plan cache knows it.
+struct Learn {
+    query: String,
+    operation: Option<String>,
+    extensions: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// The answer from the operation's plan (a `{"data":...}` body), if it has one that needs no
+/// wait for the CPU pool.
+fn planned(state: &AppState, op: &Learn, variables: &serde_json::Value) -> Option<String> {
+    let asked = Asked {
+        query: &op.query,
+        operation: op.operation.as_deref(),
+        variables: variables.as_object(),
+        extensions: op.extensions.as_ref(),
+    };
+    let answer = state.fast.answer_now(&state.store.graph(), asked)?;
+    let body = String::from_utf8(answer.body.ok()?).ok()?;
+    state.metrics.observe_planned();
+    Some(body)
 }
 
 /// The errors of a `next` payload that is a request error (errors, none with a path, and no

@@ -640,19 +640,8 @@ async fn a_planned_search_past_the_timeout_answers_timeout_as_the_executor_does(
             .json(&body)
             .send()
     };
-    let planned = || async {
-        let text = client
-            .get(bin.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        text.lines()
-            .find_map(|l| l.strip_prefix("graphql_planned_total "))
-            .map_or(0, |n| n.trim().parse::<u64>().unwrap())
-    };
+    let base = bin.url("");
+    let planned = || crate::helpers::planned_total(&base);
     // The executor answers it once (about 0.2 s in a debug build here), and plans it.
     let first = post().await.expect("POST /graphql");
     assert_eq!(first.status(), 200);

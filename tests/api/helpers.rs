@@ -152,6 +152,23 @@ impl TestApp {
 }
 
 /// `data`, after checking there are no errors.
+/// How many queries the server at `base` (`http://host:port`) has answered from their plan
+/// (`graphql_planned_total` in `/metrics`).
+pub async fn planned_total(base: &str) -> u64 {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("graphql_planned_total "))
+        .expect("the planned counter")
+        .trim()
+        .parse()
+        .unwrap()
+}
+
 pub fn ok_data(resp: Value) -> Value {
     assert!(
         resp.get("errors").is_none(),

@@ -29,13 +29,7 @@ async fn post(app: &TestApp, body: &Value) -> (u16, String, String) {
 }
 
 async fn planned(app: &TestApp) -> u64 {
-    let text = app.get("/metrics").await.text().await.unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("graphql_planned_total "))
-        .expect("the planned counter")
-        .trim()
-        .parse()
-        .unwrap()
+    crate::helpers::planned_total(&app.url("")).await
 }
 
 /// Sends `body` twice; the answers must agree. Whether the second came from a plan.

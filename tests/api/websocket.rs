@@ -388,3 +388,42 @@ async fn regression_a_subscription_event_over_the_item_budget_is_an_error() {
         "{msg:#}"
     );
 }
+
+/// The next message must end operation `id`.
+async fn complete(ws: &mut Socket, id: &str) {
+    let msg = next(ws).await.unwrap().unwrap();
+    assert_eq!(msg, json!({ "type": "complete", "id": id }));
+}
+
+/// The queries answered from their plan.
+async fn planned(addr: std::net::SocketAddr) -> u64 {
+    crate::helpers::planned_total(&format!("http://{addr}")).await
+}
+
+#[tokio::test]
+async fn a_query_answered_once_over_the_socket_is_answered_from_its_plan_the_next_time() {
+    let addr = spawn_with(HttpConfig::default()).await;
+    let mut ws = connect_initialised(addr).await;
+    let query = "query Q($id: ID!) { entity(id: $id) { id name relations(first: 2) { totalCount edges { type entity { name } } } } }";
+    let ask = |id: &str| json!({ "query": query, "variables": { "id": id } });
+    let executed = operation(&mut ws, "1", ask("state/estonia")).await;
+    complete(&mut ws, "1").await;
+    let before = planned(addr).await;
+    let from_plan = operation(&mut ws, "2", ask("state/estonia")).await;
+    complete(&mut ws, "2").await;
+    assert_eq!(
+        planned(addr).await,
+        before + 1,
+        "the second came from the plan"
+    );
+    assert_eq!(from_plan["type"], "next");
+    assert_eq!(from_plan["payload"], executed["payload"]);
+    assert_eq!(
+        executed["payload"]["data"]["entity"]["name"], "Estonia",
+        "{executed}"
+    );
+    // What the plan cannot answer whole is still the executor's, with its error.
+    let missing = operation(&mut ws, "3", ask("state/atlantis")).await;
+    assert_eq!(ws_code(&missing), "NOT_FOUND", "{missing}");
+    assert_eq!(planned(addr).await, before + 1);
+}

@@ -62,6 +62,16 @@ pub struct Answer {
     pub heavy: bool,
 }
 
+/// What a request asks, as sent: its text (empty with a persisted query's hash), operation
+/// name, variables and extensions.
+#[derive(Clone, Copy)]
+pub struct Asked<'a> {
+    pub query: &'a str,
+    pub operation: Option<&'a str>,
+    pub variables: Option<&'a Map<String, serde_json::Value>>,
+    pub extensions: Option<&'a Map<String, serde_json::Value>>,
+}
+
 /// A plan past the request's deadline: the executor's TIMEOUT, with its message.
 #[derive(Debug)]
 pub struct Late(pub String);
@@ -125,44 +135,73 @@ impl FastPath {
         Some(Cow::Owned(self.apq.as_ref()?.get(&hash)?.to_string()))
     }
 
-    /// The answer to a query from its plan, or `None`: the executor answers then.
-    pub async fn answer(
+    /// The plan learned for a request's document, if it has one.
+    fn find(
         &self,
-        g: &Arc<Graph>,
         query: &str,
         operation: Option<&str>,
-        variables: Option<&Map<String, serde_json::Value>>,
         extensions: Option<&Map<String, serde_json::Value>>,
-    ) -> Option<Answer> {
+    ) -> Option<Arc<Option<Plan>>> {
         let query = self.text(query, extensions)?;
         let learned = self.plans.get(&KeyRef {
             query: &query,
             operation,
         })?;
+        learned.is_some().then_some(learned)
+    }
+
+    /// The answer to a query from its plan, or `None`: the executor answers then.
+    pub async fn answer(&self, g: &Arc<Graph>, asked: Asked<'_>) -> Option<Answer> {
+        let learned = self.find(asked.query, asked.operation, asked.extensions)?;
         let plan = learned.as_ref().as_ref()?;
+        if !plan.heavy {
+            return self.write(plan, g, asked.variables);
+        }
         let (max_items, max_bytes) = (self.max_items, self.max_bytes);
-        let body = if plan.heavy {
-            let (learned, g, variables) = (learned.clone(), g.clone(), variables.cloned());
-            let ran = self
-                .pool
-                .run(move || {
-                    let plan = learned.as_ref().as_ref()?;
-                    run(plan, &g, variables.as_ref(), max_items, max_bytes)
-                })
-                .await;
-            match ran {
-                Ok(body) => Ok(body?),
-                Err(ApiError::Timeout(message)) => Err(Late(message)),
-                // A pool that cannot run it: the executor will say so.
-                Err(_) => return None,
-            }
-        } else {
-            Ok(run(plan, g, variables, max_items, max_bytes)?)
+        let (learned, g, variables) = (learned.clone(), g.clone(), asked.variables.cloned());
+        let ran = self
+            .pool
+            .run(move || {
+                let plan = learned.as_ref().as_ref()?;
+                run(plan, &g, variables.as_ref(), max_items, max_bytes)
+            })
+            .await;
+        let body = match ran {
+            Ok(body) => Ok(body?),
+            Err(ApiError::Timeout(message)) => Err(Late(message)),
+            // A pool that cannot run it: the executor will say so.
+            Err(_) => return None,
         };
         Some(Answer {
             body,
             operation_name: plan.operation_name.clone(),
-            heavy: plan.heavy,
+            heavy: true,
+        })
+    }
+
+    /// [`FastPath::answer`] for a caller that cannot wait: `None` also for a plan holding a
+    /// graph question (it would wait for the CPU pool).
+    pub fn answer_now(&self, g: &Arc<Graph>, asked: Asked<'_>) -> Option<Answer> {
+        let learned = self.find(asked.query, asked.operation, asked.extensions)?;
+        let plan = learned.as_ref().as_ref()?;
+        if plan.heavy {
+            return None;
+        }
+        self.write(plan, g, asked.variables)
+    }
+
+    /// A plan without a graph question, run here.
+    fn write(
+        &self,
+        plan: &Plan,
+        g: &Arc<Graph>,
+        variables: Option<&Map<String, serde_json::Value>>,
+    ) -> Option<Answer> {
+        let body = run(plan, g, variables, self.max_items, self.max_bytes)?;
+        Some(Answer {
+            body: Ok(body),
+            operation_name: plan.operation_name.clone(),
+            heavy: false,
         })
     }
 

@@ -158,10 +158,11 @@ impl FastPath {
             return self.write(plan, g, asked.variables);
         }
         let (max_items, max_bytes) = (self.max_items, self.max_bytes);
-        let (learned, g, variables) = (learned.clone(), g.clone(), asked.variables.cloned());
+        let (learned, graph, variables) = (learned.clone(), g.clone(), asked.variables.cloned());
         let ran = self
             .pool
-            .run(move || {
+            .run(g, move || {
+                let g = graph;
                 let plan = learned.as_ref().as_ref()?;
                 run(plan, &g, variables.as_ref(), max_items, max_bytes)
             })

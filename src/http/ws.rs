@@ -182,20 +182,18 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, strict: bool, socket:
                                     extensions: p["extensions"].as_object().cloned(),
                                 };
                                 if let Some(body) = planned(&state, &learn, &p["variables"]) {
-                                    let id = serde_json::Value::String(id.clone());
+                                    // The id as a JSON string, escaped as the client sent it.
+                                    let quoted = serde_json::Value::String(id.clone());
                                     let next = if strict { "next" } else { "data" };
                                     for msg in [
                                         format!(
-                                            "{{\"type\":\"{next}\",\"id\":{id},\"payload\":{body}}}"
+                                            "{{\"type\":\"{next}\",\"id\":{quoted},\"payload\":{body}}}"
                                         ),
-                                        format!("{{\"type\":\"complete\",\"id\":{id}}}"),
+                                        format!("{{\"type\":\"complete\",\"id\":{quoted}}}"),
                                     ] {
                                         let _ = guard_tx.send(Out::Text(msg)).await;
                                     }
-                                    active
-                                        .lock()
-                                        .unwrap_or_else(|p| p.into_inner())
-                                        .remove(id.as_str().unwrap_or(""));
+                                    active.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
                                     continue;
                                 }
                                 pending

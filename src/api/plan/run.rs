@@ -9,6 +9,7 @@
 
 use std::io::Write as _;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
 
 use async_graphql::ScalarType;
 use async_graphql::resolver_utils::EnumType;
@@ -59,7 +60,7 @@ pub fn run(
         g,
         plan,
         vars,
-        out: Vec::with_capacity(512),
+        out: Vec::with_capacity(plan.last_len.load(Relaxed).clamp(512, max_bytes.max(512))),
         items: 0,
         max_items,
         max_bytes,
@@ -68,6 +69,7 @@ pub fn run(
     r.query(&plan.fields)?;
     r.out.push(b'}');
     r.room()?;
+    plan.last_len.store(r.out.len(), Relaxed);
     Some(r.out)
 }
 

@@ -10,6 +10,7 @@ pub mod config;
 pub mod generate;
 pub mod graph;
 pub mod http;
+pub mod interchange;
 pub mod journal;
 pub mod seed;
 pub mod store;

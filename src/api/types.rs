@@ -550,6 +550,11 @@ impl From<Entity> for Node {
         ty = "&[String]",
         desc = "Other names and spellings, e.g. `Tsakhna`."
     ),
+    field(
+        name = "same_as",
+        ty = "&[String]",
+        desc = "The same thing elsewhere, as absolute IRIs (e.g. its Wikidata item)."
+    ),
     field(name = "kind", ty = "EntityKind", desc = "What the entity is."),
     field(
         name = "description",
@@ -737,6 +742,11 @@ macro_rules! entity_object {
             /// Other names and spellings, e.g. `Tsakhna`.
             async fn aliases(&self) -> &[String] {
                 &self.0.node().aliases
+            }
+
+            /// The same thing elsewhere, as absolute IRIs (e.g. its Wikidata item).
+            async fn same_as(&self) -> &[String] {
+                &self.0.node().same_as
             }
 
             /// What the entity is.

@@ -22,6 +22,8 @@ pub struct NewNode {
     /// Names in other languages, by language tag.
     pub labels: BTreeMap<String, String>,
     pub aliases: Vec<String>,
+    /// Absolute IRIs of the same thing elsewhere.
+    pub same_as: Vec<String>,
     pub description: String,
     /// Only treaties have one: the months between a withdrawal notice and its effect.
     pub notice_period_months: Option<u32>,
@@ -93,6 +95,8 @@ pub struct NewEvent {
     /// Titles in other languages, by language tag.
     pub labels: BTreeMap<String, String>,
     pub aliases: Vec<String>,
+    /// Absolute IRIs of the same thing elsewhere.
+    pub same_as: Vec<String>,
     pub description: String,
     pub kind: EventKind,
     pub date: EventDate,
@@ -540,6 +544,7 @@ mod tests {
             title: "Effect".into(),
             labels: BTreeMap::new(),
             aliases: vec![],
+            same_as: vec![],
             description: String::new(),
             kind: EventKind::WithdrawalEffective,
             date: EventDate::NoticePeriod {
@@ -556,6 +561,7 @@ mod tests {
             title: "Note".into(),
             labels: BTreeMap::new(),
             aliases: vec![],
+            same_as: vec![],
             description: String::new(),
             kind: EventKind::Notification,
             date: EventDate::Given(FuzzyDate::parse("2025-06-27").unwrap()),
@@ -569,6 +575,7 @@ mod tests {
             title: "Speech".into(),
             labels: BTreeMap::new(),
             aliases: vec![],
+            same_as: vec![],
             description: String::new(),
             kind: EventKind::Statement,
             date: EventDate::Given(FuzzyDate::parse("2025-06").unwrap()),
@@ -742,6 +749,7 @@ mod tests {
             title: "Extra".into(),
             labels: BTreeMap::new(),
             aliases: vec![],
+            same_as: vec![],
             description: String::new(),
             kind: EventKind::Statement,
             date: EventDate::Given(FuzzyDate::parse("2017-05").unwrap()),

@@ -83,6 +83,12 @@ pub enum GraphError {
          background (who added it, and when)"
     )]
     Unmarked { what: String },
+    #[error("invalid sameAs link `{value}` of `{id}`: {why}")]
+    BadSameAs {
+        id: String,
+        value: String,
+        why: String,
+    },
     #[error("invalid claim of `{id}`: {why}")]
     BadClaim { id: String, why: String },
     /// A date given more precisely than what it rests on says, or inferred without reason.

@@ -601,6 +601,9 @@ pub struct Node {
     /// Names in other languages, by language tag (`de`, `uk`, `pt-BR`).
     pub labels: std::collections::BTreeMap<String, String>,
     pub aliases: Vec<String>,
+    /// The same thing elsewhere: absolute IRIs (Wikidata, the UN's member list), for exports.
+    /// Boxed: most nodes have none, and a node's size counts at 10^6 nodes.
+    pub same_as: Box<[String]>,
     pub description: String,
     pub detail: Detail,
     /// The basis of each statement the node makes; `None` when it makes none.

@@ -256,6 +256,7 @@ pub(super) mod fixture {
                     title: id.into(),
                     labels: Default::default(),
                     aliases: vec![],
+                    same_as: vec![],
                     description: String::new(),
                     kind: EventKind::Decision,
                     date: EventDate::Given(FuzzyDate::parse("2025-01-01").unwrap()),

@@ -191,6 +191,7 @@ impl Graph {
             name: e.title,
             labels: e.labels,
             aliases: e.aliases,
+            same_as: e.same_as,
             description: e.description,
             notice_period_months: None,
             statements: NewStatements::default(),
@@ -503,6 +504,7 @@ impl Graph {
             name: e.title,
             labels: e.labels,
             aliases: e.aliases,
+            same_as: e.same_as,
             description: e.description,
             notice_period_months: None,
             statements: NewStatements::default(),
@@ -1554,6 +1556,28 @@ fn source_parts(s: NewSource) -> Result<(NewNode, Detail), GraphError> {
     Ok((names, detail))
 }
 
+/// Whether a sameAs link is an absolute http(s) or urn IRI that RDF and JSON-LD exports can
+/// write as it is: no spaces, quotes or angle brackets, which would break out of `<...>`.
+fn check_iri(link: &str) -> Result<(), &'static str> {
+    const MAX: usize = 2048;
+    let scheme_ok = ["http://", "https://", "urn:"]
+        .iter()
+        .any(|s| link.len() > s.len() && link[..s.len()].eq_ignore_ascii_case(s));
+    if !scheme_ok {
+        return Err("use an absolute IRI starting with https://, http:// or urn:");
+    }
+    if link.len() > MAX {
+        return Err("longer than 2048 bytes");
+    }
+    if link
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || "<>\"{}|\\^`".contains(c))
+    {
+        return Err("an IRI cannot hold spaces, control characters or any of <>\"{}|\\^`");
+    }
+    Ok(())
+}
+
 /// A node with checked, trimmed names: a name, labels by valid language tag, distinct aliases.
 fn clean_node(id: NodeId, kind: Kind, n: NewNode, detail: Detail) -> Result<Node, GraphError> {
     let name = n.name.trim().to_string();
@@ -1585,12 +1609,25 @@ fn clean_node(id: NodeId, kind: Kind, n: NewNode, detail: Detail) -> Result<Node
             aliases.push(a);
         }
     }
+    let mut same_as: Vec<String> = Vec::with_capacity(n.same_as.len());
+    for link in n.same_as {
+        let link = link.trim().to_string();
+        check_iri(&link).map_err(|why| GraphError::BadSameAs {
+            id: id.to_string(),
+            value: link.clone(),
+            why: why.into(),
+        })?;
+        if !same_as.contains(&link) {
+            same_as.push(link);
+        }
+    }
     Ok(Node {
         id,
         kind,
         name,
         labels,
         aliases,
+        same_as: same_as.into_boxed_slice(),
         description: n.description.trim().to_string(),
         detail,
         // Checked against the graph by the caller (`check_statements`).

@@ -417,6 +417,7 @@ pub fn entity_input(e: &EntityRecord) -> Result<(Kind, NewNode), String> {
             name: e.name.clone(),
             labels: e.labels.clone(),
             aliases: e.aliases.clone(),
+            same_as: e.same_as.clone(),
             description: e.description.clone(),
             notice_period_months: e.notice_period_months,
             statements: NewStatements {
@@ -464,6 +465,7 @@ fn event_node_input(e: &EventRecord) -> Result<NewEvent, String> {
         title: e.title.clone(),
         labels: e.labels.clone(),
         aliases: e.aliases.clone(),
+        same_as: e.same_as.clone(),
         description: e.description.clone(),
         kind,
         date,

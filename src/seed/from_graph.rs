@@ -105,6 +105,7 @@ pub fn entity_record(g: &Graph, ix: NodeIndex) -> EntityRecord {
         name: n.name.clone(),
         labels: n.labels.clone(),
         aliases: n.aliases.clone(),
+        same_as: n.same_as.to_vec(),
         description: n.description.clone(),
         notice_period_months: match n.detail {
             Detail::Treaty {
@@ -129,6 +130,7 @@ pub fn event_record(g: &Graph, ix: NodeIndex) -> EventRecord {
         title: n.name.clone(),
         labels: n.labels.clone(),
         aliases: n.aliases.clone(),
+        same_as: n.same_as.to_vec(),
         description: n.description.clone(),
         date: None,
         date_rule: None,

@@ -185,6 +185,9 @@ pub struct EntityRecord {
     pub labels: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// The same entity elsewhere, as absolute IRIs: `same_as = ["http://www.wikidata.org/entity/Q191"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub same_as: Vec<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -238,6 +241,9 @@ pub struct EventRecord {
     pub labels: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// The same event elsewhere, as absolute IRIs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub same_as: Vec<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`; exactly one of `date` and `date_rule`.

@@ -118,6 +118,8 @@ pub struct EntityPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_as: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice_period_months: Option<u32>,
@@ -162,6 +164,8 @@ pub struct EventPatch {
     pub labels: Option<BTreeMap<String, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_as: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// How the date was inferred; a new `date` or `date_rule` without it is stated or computed.
@@ -265,6 +269,7 @@ impl ChangeError {
                 (Problem::EvidenceRequired, None)
             }
             GraphError::BadClaim { .. } => (Problem::Invalid, None),
+            GraphError::BadSameAs { value, .. } => (Problem::Invalid, Some(value.as_str())),
             GraphError::DateNotStated { date, .. } => (Problem::Invalid, Some(date.as_str())),
             GraphError::Empty { .. }
             | GraphError::EmptyInterval { .. }
@@ -691,6 +696,9 @@ fn patch_entity(e: &mut EntityRecord, p: &EntityPatch) {
     if let Some(v) = &p.aliases {
         e.aliases = v.clone();
     }
+    if let Some(v) = &p.same_as {
+        e.same_as = v.clone();
+    }
     if let Some(v) = &p.description {
         e.description = v.clone();
     }
@@ -760,6 +768,9 @@ fn patch_event(e: &mut EventRecord, p: &EventPatch) -> Result<(), ChangeError> {
     }
     if let Some(v) = &p.aliases {
         e.aliases = v.clone();
+    }
+    if let Some(v) = &p.same_as {
+        e.same_as = v.clone();
     }
     if let Some(v) = &p.description {
         e.description = v.clone();
@@ -944,6 +955,12 @@ fn merge(g: &mut Graph, survivor: &str, merged: &str) -> Result<Touched, ChangeE
     for name in std::iter::once(&gone.name).chain(&gone.aliases) {
         if name != &keep.name && !keep.aliases.contains(name) {
             keep.aliases.push(name.clone());
+        }
+    }
+    // The merged entity's links are the survivor's too: they named the same thing.
+    for link in &gone.same_as {
+        if !keep.same_as.contains(link) {
+            keep.same_as.push(link.clone());
         }
     }
     for (lang, label) in &gone.labels {

@@ -21,6 +21,7 @@ mod protocol;
 mod provenance;
 mod reader_questions;
 mod readme;
+mod same_as;
 mod search;
 mod sourced;
 mod time_travel;

@@ -175,6 +175,8 @@ pub struct CreateEntityInput {
     pub labels: Option<Vec<LabelInput>>,
     /// Other names and spellings.
     pub aliases: Option<Vec<String>>,
+    /// The same entity elsewhere: absolute IRIs (`https://www.wikidata.org/entity/Q191`).
+    pub same_as: Option<Vec<String>>,
     /// A short description.
     pub description: Option<String>,
     /// The quotes that state the description; without them it is editorial, by the writer.
@@ -201,6 +203,8 @@ pub struct UpdateEntityInput {
     pub labels: MaybeUndefined<Vec<LabelInput>>,
     /// Other names (replaces all aliases; `null` removes them).
     pub aliases: MaybeUndefined<Vec<String>>,
+    /// The same entity elsewhere, absolute IRIs (replaces them all; `null` removes them).
+    pub same_as: MaybeUndefined<Vec<String>>,
     /// A short description; `null` empties it.
     pub description: MaybeUndefined<String>,
     /// The quotes that state the description (with it, or for the one it has); `null` makes
@@ -258,6 +262,8 @@ pub struct CreateEventInput {
     pub labels: Option<Vec<LabelInput>>,
     /// Other titles.
     pub aliases: Option<Vec<String>>,
+    /// The same event elsewhere: absolute IRIs.
+    pub same_as: Option<Vec<String>>,
     /// A short description.
     pub description: Option<String>,
     /// The quotes that state the description; without them it is editorial, by the writer.
@@ -299,6 +305,8 @@ pub struct UpdateEventInput {
     pub labels: MaybeUndefined<Vec<LabelInput>>,
     /// Other titles; `null` removes them.
     pub aliases: MaybeUndefined<Vec<String>>,
+    /// The same event elsewhere, absolute IRIs (replaces them all; `null` removes them).
+    pub same_as: MaybeUndefined<Vec<String>>,
     /// A short description; `null` empties it.
     pub description: MaybeUndefined<String>,
     /// The quotes that state the description, as for `UpdateEntityInput`.

@@ -136,6 +136,7 @@ fn pick(g: &Graph) -> Picks {
         name: hub_node.name.clone(),
         labels: hub_node.labels.clone(),
         aliases: hub_node.aliases.clone(),
+        same_as: hub_node.same_as.to_vec(),
         description: format!("{} (revised)", hub_node.description),
         notice_period_months: None,
         statements: newsgraph::graph::NewStatements {

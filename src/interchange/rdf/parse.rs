@@ -2,6 +2,11 @@
 //! where a syntax error is but not where a triple is, so the text is fed to its parser a line at
 //! a time and each triple gets the line that completed it. The parser goes on after an error,
 //! so one read reports every error it can find.
+//!
+//! A token over many lines (a source's text in `"""`) is lexed again from its start each time
+//! a line is added; so after a long run of lines that bring no triple, lines are fed in ever
+//! larger batches, which keeps the work linear at the price of a later line for the triple
+//! that such a token ends.
 
 use oxrdf::Triple;
 use oxttl::{NTriplesParser, TurtleParser, TurtleSyntaxError};
@@ -11,6 +16,9 @@ use crate::interchange::Problem;
 
 /// Enough for anyone to see what is wrong; past it a broken file only repeats itself.
 pub const MAX_PROBLEMS: usize = 100;
+
+/// Lines without a triple before they are fed in batches.
+const IDLE_LINES: u32 = 64;
 
 enum LowLevel {
     Turtle(oxttl::turtle::LowLevelTurtleParser),
@@ -75,20 +83,48 @@ pub fn triples(
         RdfSyntax::NTriples => LowLevel::NTriples(NTriplesParser::new().low_level()),
     };
     let mut out = Vec::new();
+    // Returns whether anything came out: a triple or an error.
     let mut drain = |parser: &mut LowLevel, line: u64, problems: &mut Vec<Problem>| {
+        let mut any = false;
         while let Some(next) = parser.next() {
+            any = true;
             match next {
                 Ok(t) => out.push((t, line)),
                 Err(e) if problems.len() < MAX_PROBLEMS => problems.push(syntax_problem(file, &e)),
                 Err(_) => {}
             }
         }
+        any
     };
     let mut line = 0;
-    for chunk in input.split_inclusive(|&b| b == b'\n') {
-        line += 1;
+    let mut rest = input;
+    let mut batch = 1usize;
+    let mut idle = 0;
+    while !rest.is_empty() {
+        let mut end = 0;
+        for _ in 0..batch {
+            line += 1;
+            match rest[end..].iter().position(|&b| b == b'\n') {
+                Some(i) => end += i + 1,
+                None => end = rest.len(),
+            }
+            if end == rest.len() {
+                break;
+            }
+        }
+        let (chunk, tail) = rest.split_at(end);
+        rest = tail;
         parser.extend(chunk);
-        drain(&mut parser, line, &mut problems);
+        if drain(&mut parser, line, &mut problems) {
+            (batch, idle) = (1, 0);
+        } else {
+            idle += 1;
+            // Comments and prefixes bring no triple either: only a long run of lines that
+            // bring none is taken for one token.
+            if idle > IDLE_LINES {
+                batch = (batch * 2).min(1 << 16);
+            }
+        }
     }
     parser.end();
     drain(&mut parser, line.max(1), &mut problems);

@@ -82,7 +82,13 @@ impl Index {
     fn new(triples: Vec<(Triple, u64)>) -> Index {
         let mut order = Vec::new();
         let mut subjects: HashMap<NamedOrBlankNode, Res> = HashMap::new();
+        let mut seen: HashSet<Triple> = HashSet::new();
         for (t, line) in triples {
+            // A graph is a set: a triple stated twice is one triple.
+            if seen.contains(&t) {
+                continue;
+            }
+            seen.insert(t.clone());
             let res = subjects.entry(t.subject.clone()).or_insert_with(|| {
                 order.push(t.subject.clone());
                 Res {
@@ -90,18 +96,11 @@ impl Index {
                     stmts: Vec::new(),
                 }
             });
-            // A graph is a set: a triple stated twice is one triple.
-            if !res
-                .stmts
-                .iter()
-                .any(|s| s.p == t.predicate && s.o == t.object)
-            {
-                res.stmts.push(Stmt {
-                    p: t.predicate,
-                    o: t.object,
-                    line,
-                });
-            }
+            res.stmts.push(Stmt {
+                p: t.predicate,
+                o: t.object,
+                line,
+            });
         }
         Index { order, subjects }
     }
@@ -152,7 +151,7 @@ const PART_CLASSES: [&str; 6] = [
     vocab::DATE_INFERENCE,
 ];
 
-/// The properties each kind of resource may have, beyond `rdf:type`, as (namespace, local).
+/// The properties each kind of resource may have besides `rdf:type`, by their short names.
 const NODE_COMMON: &[&str] = &[
     "schema:name",
     "schema:description",
@@ -220,6 +219,15 @@ const PARTICIPATION_PROPS: &[&str] = &[
 const DATE_RULE_PROPS: &[&str] = &["ng:after", "ng:noticePeriodOf"];
 const DATE_INFERENCE_PROPS: &[&str] = &["ng:reasoning", "ng:inferredFrom"];
 
+/// Whether the IRI `p` is the term `short` (`ng:kind`), without building the IRI.
+fn is(p: &str, short: &str) -> bool {
+    match short.split_once(':') {
+        Some(("schema", local)) => p.strip_prefix(SCHEMA) == Some(local),
+        Some(("ng", local)) => p.strip_prefix(NG) == Some(local),
+        _ => p == short,
+    }
+}
+
 fn expand(short: &str) -> String {
     match short.split_once(':') {
         Some(("schema", local)) => schema(local),
@@ -245,6 +253,12 @@ fn show_subject(s: &NamedOrBlankNode) -> String {
     }
 }
 
+/// Resources in their `ng:position` order; those without one after, in document order.
+fn by_position<T>(mut items: Vec<(Option<u32>, T)>) -> Vec<T> {
+    items.sort_by_key(|(pos, _)| pos.unwrap_or(u32::MAX));
+    items.into_iter().map(|(_, t)| t).collect()
+}
+
 fn subject_of(o: &Term) -> Option<NamedOrBlankNode> {
     match o {
         Term::NamedNode(n) => Some(n.clone().into()),
@@ -253,8 +267,8 @@ fn subject_of(o: &Term) -> Option<NamedOrBlankNode> {
     }
 }
 
-/// A plain `schema:name` triple of a node that is neither in the vocabulary nor ignored: an
-/// `ng:TYPE` relation triple, to be matched with its `ng:Relation` resource.
+/// An `ng:` triple of a node that is not in the vocabulary: taken for a relation triple
+/// (`<from> ng:TYPE <to>`), to be matched with its `ng:Relation` resource.
 struct Direct {
     from: String,
     rel: String,
@@ -438,7 +452,7 @@ impl<'a> Reader<'a> {
             if p == RDF_TYPE
                 || allowed
                     .iter()
-                    .any(|list| list.iter().any(|short| expand(short) == p))
+                    .any(|list| list.iter().any(|short| is(p, short)))
             {
                 continue;
             }
@@ -607,12 +621,6 @@ impl<'a> Reader<'a> {
         out
     }
 
-    /// Resources in their `ng:position` order; those without one after, in document order.
-    fn by_position<T>(&mut self, mut items: Vec<(Option<u32>, T)>) -> Vec<T> {
-        items.sort_by_key(|(pos, _)| pos.unwrap_or(u32::MAX));
-        items.into_iter().map(|(_, t)| t).collect()
-    }
-
     fn evidence(&mut self, what: &str, res: &'a Res, p: &str) -> Vec<EvidenceRecord> {
         let mut items = Vec::new();
         for (part, name) in self.parts(what, res, p, vocab::EVIDENCE) {
@@ -633,7 +641,7 @@ impl<'a> Reader<'a> {
                 ));
             }
         }
-        self.by_position(items)
+        by_position(items)
     }
 
     fn editorial(&mut self, what: &str, res: &'a Res, p: &str) -> Option<EditorialRecord> {
@@ -676,7 +684,7 @@ impl<'a> Reader<'a> {
                 ));
             }
         }
-        self.by_position(items)
+        by_position(items)
     }
 
     /// The English name (no language tag), the labels by language, the aliases in document
@@ -927,11 +935,18 @@ impl<'a> Reader<'a> {
             .unwrap_or_default();
         let publisher = self.one_ref(&what, res, "schema:publisher");
         let byline = self.text(&what, res, "ng:byline");
-        let url = self.one(&what, res, "schema:url").and_then(|s| match &s.o {
-            Term::NamedNode(n) => Some(n.as_str().to_string()),
-            Term::Literal(l) => Some(l.value().to_string()),
-            _ => None,
-        });
+        let url = match self.one(&what, res, "schema:url").map(|s| (&s.o, s.line)) {
+            None => None,
+            Some((Term::NamedNode(n), _)) => Some(n.as_str().to_string()),
+            Some((Term::Literal(l), _)) => Some(l.value().to_string()),
+            Some((_, line)) => {
+                self.problem(
+                    line,
+                    format!("{what}: schema:url must be an IRI or a literal"),
+                );
+                None
+            }
+        };
         let published = self.required_text(&what, res, "schema:datePublished");
         let language = self.required_text(&what, res, "schema:inLanguage");
         let text_file = self.text(&what, res, "ng:textFile");

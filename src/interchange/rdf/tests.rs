@@ -1,8 +1,9 @@
 use super::*;
 use crate::interchange::{Problem, build};
 use crate::seed::{
-    EntityRecord, EvidenceRecord, RecordSet, RelationRecord, SeedSource, SourceRecord, load,
-    records_of,
+    ClaimRecord, EditorialRecord, EntityRecord, EventRecord, EvidenceRecord, InferredRecord,
+    ParticipantRecord, QuotedParticipant, RecordSet, RelationRecord, SeedSource, SourceRecord,
+    load, records_of,
 };
 
 const BASE: &str = "https://newsgraph.dev/data/";
@@ -208,7 +209,53 @@ fn ids_with_odd_characters_have_valid_iris_and_come_back() {
                 ..Default::default()
             },
         ],
-        events: vec![],
+        events: vec![EventRecord {
+            id: "event/e".into(),
+            kind: "statement".into(),
+            title: "E".into(),
+            date: Some("2025".into()),
+            date_inferred: Some(InferredRecord {
+                reasoning: "only the year".into(),
+                from: None,
+            }),
+            // Sorted by id, as `records_of` gives them and `read` returns them.
+            actors: vec![
+                ParticipantRecord::Quoted(QuotedParticipant {
+                    id: "org/x".into(),
+                    quote: "X".into(),
+                    source: None,
+                    start: None,
+                }),
+                ParticipantRecord::Id(odd.into()),
+            ],
+            addressed_to: vec![ParticipantRecord::Id("org/x".into())],
+            evidence: vec![EvidenceRecord {
+                source: source.into(),
+                quote: "line".into(),
+                start: None,
+            }],
+            description: "D".into(),
+            description_editorial: Some(EditorialRecord {
+                by: "editors".into(),
+                at: "2026-12-01".into(),
+                note: None,
+            }),
+            claims: vec![
+                ClaimRecord {
+                    property: "b".into(),
+                    value: "second in the file, first in the record".into(),
+                    evidence: vec![],
+                    editorial: None,
+                },
+                ClaimRecord {
+                    property: "a".into(),
+                    value: "v".into(),
+                    evidence: vec![],
+                    editorial: None,
+                },
+            ],
+            ..Default::default()
+        }],
         relations: vec![RelationRecord {
             id: Some("my/odd id#1".into()),
             rel: "MEMBER_OF".into(),
@@ -280,4 +327,74 @@ fn the_json_ld_has_a_context_and_a_node_per_resource() {
                 .contains(&serde_json::json!({"@value": "Estland", "@language": "de"}))),
         "{estonia}"
     );
+}
+
+#[test]
+fn hand_written_turtle_with_blank_nodes_and_relative_iris_is_read() {
+    let text = r#"@prefix schema: <https://schema.org/> .
+@prefix ng: <https://newsgraph.dev/vocab#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+
+<source/s> a schema:NewsArticle ;
+    schema:name "S" ;
+    schema:datePublished "2025-06-28T12:08:00+03:00"^^xsd:dateTime ;
+    schema:inLanguage "en" ;
+    schema:text """Line one.
+Line two, in which A joins B.""" .
+
+<state/a> a schema:Country ; schema:name "A" , "Ah"@de ; ng:MEMBER_OF <org/b> .
+<org/b> a schema:GovernmentOrganization ; schema:name "B" .
+
+[] a ng:Relation ;
+    ng:subject <state/a> ; ng:predicate ng:MEMBER_OF ; ng:object <org/b> ;
+    ng:evidence [ ng:source <source/s> ; ng:quote "A joins B" ] ,
+        [ ng:source <source/s> ; ng:quote "Line one" ; ng:position 1 ] .
+"#;
+    let imported = read(text.as_bytes(), RdfSyntax::Turtle, "hand.ttl", BASE)
+        .unwrap_or_else(|p| panic!("{p:#?}"));
+    let r = &imported.records;
+    assert_eq!(r.entities.len(), 2);
+    assert_eq!(r.entities[1].id, "state/a");
+    assert_eq!(r.entities[1].kind, "state");
+    assert_eq!(
+        r.entities[1].labels.get("de").map(String::as_str),
+        Some("Ah")
+    );
+    assert_eq!(imported.origins.entities[1].line, 12);
+    assert_eq!(imported.origins.sources[0].line, 5);
+    let rel = &r.relations[0];
+    assert_eq!(
+        (rel.from.as_str(), rel.rel.as_str(), rel.to.as_str()),
+        ("state/a", "MEMBER_OF", "org/b")
+    );
+    assert_eq!(rel.id, None);
+    // The one with a position first, the other after it.
+    let quotes: Vec<&str> = rel.evidence.iter().map(|e| e.quote.as_str()).collect();
+    assert_eq!(quotes, ["Line one", "A joins B"]);
+    assert_eq!(imported.origins.relations[0].line, 15);
+    build(&imported).expect("the hand-written graph validates");
+}
+
+#[test]
+fn a_long_literal_over_many_lines_is_read_and_later_lines_keep_their_numbers() {
+    let text_lines: Vec<String> = (0..5000).map(|i| format!("line {i}")).collect();
+    let text = format!(
+        "@prefix schema: <https://schema.org/> .\n\
+         <source/s> a schema:NewsArticle ;\n\
+         schema:name \"S\" ; schema:inLanguage \"en\" ;\n\
+         schema:datePublished \"2025-06-28T12:08:00+03:00\" ;\n\
+         schema:text \"\"\"{}\"\"\" .\n\
+         <state/a> a schema:Country ; schema:name \"A\" .\n",
+        text_lines.join("\n")
+    );
+    let imported = read(text.as_bytes(), RdfSyntax::Turtle, "long.ttl", BASE)
+        .unwrap_or_else(|p| panic!("{p:#?}"));
+    assert_eq!(
+        imported.records.sources[0].text.as_deref(),
+        Some(text_lines.join("\n").as_str())
+    );
+    assert_eq!(imported.origins.sources[0].line, 2);
+    // Batched lines end before the next statement is fed: it may be late, never early.
+    let a = imported.origins.entities[0].line;
+    assert!(a >= 5005, "{a}");
 }

@@ -301,14 +301,19 @@ impl Writer<'_> {
                 self.add(&r, ng("inferredFrom"), self.node(from));
             }
         }
-        for (part, property, segment) in vocab::PARTS {
-            let list = match part {
-                vocab::Part::Actor => &e.actors,
-                vocab::Part::AddressedTo => &e.addressed_to,
-                vocab::Part::Concerns => &e.concerns,
-            };
-            for (i, p) in list.iter().enumerate() {
+        let lists = |part| match part {
+            vocab::Part::Actor => &e.actors,
+            vocab::Part::AddressedTo => &e.addressed_to,
+            vocab::Part::Concerns => &e.concerns,
+        };
+        for (part, property, _) in vocab::PARTS {
+            for p in lists(part) {
                 self.add(&n, ng(property), self.node(p.id()));
+            }
+        }
+        // The words that name a participant's part, where the record has them.
+        for (part, property, segment) in vocab::PARTS {
+            for (i, p) in lists(part).iter().enumerate() {
                 let ParticipantRecord::Quoted(q) = p else {
                     continue;
                 };

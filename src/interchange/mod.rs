@@ -4,6 +4,8 @@
 //! of a whole graph or of a view is the same code, and an import ends in the same validation as
 //! a seed ([`build`]).
 
+pub mod rdf;
+
 use std::fmt;
 
 use crate::graph::Graph;

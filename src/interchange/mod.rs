@@ -4,6 +4,9 @@
 //! of a whole graph or of a view is the same code, and an import ends in the same validation as
 //! a seed ([`build`]).
 
+pub mod csv;
+pub mod pg;
+
 use std::fmt;
 
 use crate::graph::Graph;

@@ -5,6 +5,9 @@
 //! a seed ([`build`]).
 
 pub mod csv;
+pub mod cypher;
+pub mod dot;
+pub mod graphml;
 pub mod pg;
 
 use std::fmt;

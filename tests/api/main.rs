@@ -11,6 +11,7 @@ mod graph_neighborhood;
 mod graph_paths;
 mod helpers;
 mod hostile;
+mod interchange_pg;
 mod interop;
 mod js;
 mod labels_and_stats;

@@ -209,3 +209,32 @@ fn quotes_with_delimiters_quotes_and_newlines_survive() {
     let imported = read((NODES, &nodes), (RELATIONSHIPS, &rels)).expect("well-formed files");
     assert_eq!(sorted(imported.records), sorted(records));
 }
+
+/// The import's speed on a generated graph. Ignored by default (a timing, best in a release
+/// build): `NEWSGRAPH_CSV_NODES=1000000 cargo test --release --lib import_speed -- --ignored
+/// --nocapture`.
+#[test]
+#[ignore]
+fn import_speed() {
+    let nodes = std::env::var("NEWSGRAPH_CSV_NODES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
+    let (records, _) =
+        crate::generate::records(&crate::generate::Options { nodes, seed: 1 }).expect("generate");
+    let t = std::time::Instant::now();
+    let (nodes_csv, rels_csv) = files(&records);
+    let written = t.elapsed();
+    let t = std::time::Instant::now();
+    let imported =
+        read((NODES, &nodes_csv), (RELATIONSHIPS, &rels_csv)).expect("the files read back");
+    let read_in = t.elapsed();
+    println!(
+        "{} node rows, {} relationship rows ({} MB): written in {written:?}, read in {read_in:?}",
+        records.sources.len() + records.entities.len() + records.events.len(),
+        crate::interchange::pg::edges(&records).len(),
+        (nodes_csv.len() + rels_csv.len()) >> 20,
+    );
+    assert_eq!(imported.records.events.len(), records.events.len());
+    assert_eq!(imported.records.relations.len(), records.relations.len());
+}

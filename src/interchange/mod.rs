@@ -4,6 +4,11 @@
 //! of a whole graph or of a view is the same code, and an import ends in the same validation as
 //! a seed ([`build`]).
 
+pub mod csv;
+pub mod cypher;
+pub mod dot;
+pub mod graphml;
+pub mod pg;
 pub mod rdf;
 
 use std::fmt;

@@ -11,6 +11,7 @@ mod graph_neighborhood;
 mod graph_paths;
 mod helpers;
 mod hostile;
+mod interchange_pg;
 mod interchange_rdf;
 mod interop;
 mod js;

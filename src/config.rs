@@ -55,19 +55,20 @@ pub struct Args {
     pub settings: Layer,
 
     /// Load and validate the seed (and the data directory), report, and exit without serving.
-    #[arg(long)]
+    #[arg(long, hide = true)]
     pub check: bool,
 
     /// Write the current graph (seed + journal) in the seed format to this directory and exit.
-    #[arg(long, value_name = "DIR")]
+    /// (`newsgraph export --format seed --out DIR` says it better.)
+    #[arg(long, value_name = "DIR", hide = true)]
     pub export: Option<PathBuf>,
 
-    /// Fold the journal of the data directory into a snapshot and exit.
-    #[arg(long)]
+    /// Fold the journal of the data directory into a snapshot and exit (`newsgraph compact`).
+    #[arg(long, hide = true)]
     pub compact: bool,
 
-    /// Print the GraphQL schema (SDL) and exit.
-    #[arg(long)]
+    /// Print the GraphQL schema (SDL) and exit (`newsgraph schema`).
+    #[arg(long, hide = true)]
     pub print_schema: bool,
 
     #[command(subcommand)]
@@ -237,11 +238,149 @@ pub struct Layer {
 /// Commands beside serving (which needs none).
 #[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
 pub enum Subcommand {
+    /// Serve the graph over HTTP (the default when no command is given).
+    ///
+    /// Takes the flags above, before or after `serve`: `newsgraph serve --addr 0.0.0.0:8000`
+    /// is `newsgraph --addr 0.0.0.0:8000`.
+    Serve,
+    /// Check a seed directory and report every problem in it, not only the first.
+    ///
+    /// Exit code 0 when the seed is valid, 1 when it is not (each problem on a line of stderr:
+    /// file, record, reason).
+    Validate(ValidateArgs),
+    /// Import nodes and relations from CSV files (neo4j-admin's shape) or RDF into a data
+    /// directory, validated exactly like a seed.
+    ///
+    /// The imported records join the graph the data directory holds (or the seed, when it
+    /// holds none); with --replace they become the whole graph. Nothing is written unless
+    /// everything validates. The result is the data directory's new snapshot.
+    Import(ImportArgs),
+    /// Write the graph (the seed and the data directory's writes), or a part of it, in
+    /// another format: JSON-LD, Turtle, N-Triples, GraphML, Neo4j CSV, Cypher, DOT, or the seed
+    /// format.
+    Export(ExportArgs),
+    /// Print the GraphQL schema (SDL).
+    Schema,
     /// Write a synthetic news graph as a seed directory, for load tests and benchmarks.
     ///
     /// The same --nodes and --seed always give byte-identical files. Serve the result with
     /// `newsgraph --seed DIR`.
     Generate(GenerateArgs),
+    /// Fold the journal of a data directory into a snapshot.
+    Compact(GraphArgs),
+    /// Print a completion script for a shell, e.g.
+    /// `newsgraph completions bash > ~/.local/share/bash-completion/completions/newsgraph`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Where a command finds the graph: the seed, and the data directory whose snapshot and
+/// journal come on top (the same flags and variables as the server's).
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub struct GraphArgs {
+    /// The seed directory (the built-in default data without it).
+    #[arg(long, env = "NEWSGRAPH_SEED", value_name = "DIR")]
+    pub seed: Option<PathBuf>,
+    /// The data directory (journal and snapshots).
+    #[arg(long, env = "NEWSGRAPH_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// What `newsgraph validate` checks.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct ValidateArgs {
+    /// The seed directory (TOML files, or the JSON Lines bulk format).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+/// The formats `newsgraph export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// JSON-LD with schema.org terms (one file).
+    Jsonld,
+    /// RDF Turtle (one file).
+    Turtle,
+    /// RDF N-Triples (one file).
+    Ntriples,
+    /// GraphML, for Gephi and yEd (one file).
+    Graphml,
+    /// nodes.csv and relationships.csv for `neo4j-admin database import` (a directory).
+    Csv,
+    /// A Cypher script that recreates the graph in Neo4j (one file).
+    Cypher,
+    /// Graphviz DOT (one file).
+    Dot,
+    /// newsgraph's own seed format, TOML files (a directory).
+    Seed,
+}
+
+/// What `newsgraph export` writes.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct ExportArgs {
+    /// The format.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: ExportFormat,
+    /// The file to write (standard output without it), or the directory for csv and seed.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Only the relations that hold on this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Only the neighbourhood of this node (with --depth and --limit).
+    #[arg(long, value_name = "ID", conflicts_with = "path")]
+    pub around: Option<String>,
+    /// Hops from --around.
+    #[arg(long, value_name = "N", default_value_t = 2, requires = "around")]
+    pub depth: usize,
+    /// The most nodes of the neighbourhood.
+    #[arg(long, value_name = "N", default_value_t = crate::interchange::view::DEFAULT_LIMIT, requires = "around")]
+    pub limit: usize,
+    /// Only the shortest path between two nodes (within 6 hops).
+    #[arg(long, value_names = ["FROM", "TO"], num_args = 2)]
+    pub path: Option<Vec<String>>,
+    /// The IRI node ids are appended to in RDF (ending in / or #).
+    #[arg(long, value_name = "IRI", default_value = crate::interchange::DEFAULT_BASE)]
+    pub base_iri: String,
+    #[command(flatten)]
+    pub graph: GraphArgs,
+}
+
+/// The formats `newsgraph import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// nodes.csv and relationships.csv in the shape `newsgraph export --format csv` writes.
+    Csv,
+    /// RDF Turtle in the vocabulary of `newsgraph export --format turtle`.
+    Turtle,
+    /// RDF N-Triples, likewise.
+    Ntriples,
+}
+
+/// What `newsgraph import` reads, and where it writes.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct ImportArgs {
+    /// The format.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: ImportFormat,
+    /// The files: for csv the nodes file, then the relationships file (either may be a
+    /// directory holding nodes.csv and relationships.csv); for RDF one file.
+    #[arg(value_name = "FILE", required = true, num_args = 1..=2)]
+    pub files: Vec<PathBuf>,
+    /// The IRI node ids were appended to in RDF.
+    #[arg(long, value_name = "IRI", default_value = crate::interchange::DEFAULT_BASE)]
+    pub base_iri: String,
+    /// Make the imported records the whole graph, instead of adding them to it.
+    #[arg(long)]
+    pub replace: bool,
+    /// No progress bar (it is drawn only on a terminal anyway).
+    #[arg(long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub graph: GraphArgs,
 }
 
 /// What `newsgraph generate` writes.
@@ -329,6 +468,14 @@ pub enum Command {
     PrintSchema,
     /// Write a synthetic graph as a seed directory, exit.
     Generate(GenerateArgs),
+    /// Report every problem of a seed directory, exit 0 or 1.
+    Validate(ValidateArgs),
+    /// Import records into a data directory, exit.
+    Import(ImportArgs),
+    /// Write the graph or a part of it in a format, exit.
+    ExportAs(ExportArgs),
+    /// Print a shell's completion script, exit.
+    Completions(clap_complete::Shell),
 }
 
 /// The whole, valid configuration.
@@ -394,7 +541,13 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let argv: Vec<std::ffi::OsString> = argv.into_iter().map(Into::into).collect();
+    let mut argv: Vec<std::ffi::OsString> = argv.into_iter().map(Into::into).collect();
+    // `serve` takes the server's flags, which clap knows only before a subcommand: moved to
+    // the end, `newsgraph serve --addr A` parses as `newsgraph --addr A serve`.
+    if argv.get(1).is_some_and(|a| a == "serve") {
+        let serve = argv.remove(1);
+        argv.push(serve);
+    }
     let matches = command()
         .try_get_matches_from(&argv)
         .map_err(|e| name_the_variable(e, &argv))?;
@@ -724,14 +877,57 @@ impl Settings {
 
         let write_tokens = write_tokens(s.write_token_file.as_deref(), &origins)?;
 
-        let command = if let Some(Subcommand::Generate(g)) = args.subcommand {
-            if g.nodes < crate::generate::MIN_NODES {
-                return Err(ConfigError::Invalid {
-                    setting: "--nodes".into(),
-                    message: format!("must be at least {}", crate::generate::MIN_NODES),
-                });
+        // A command's own --seed and --data-dir win over the server's.
+        let (mut seed, mut data_dir) = (s.seed, s.data_dir);
+        let mut take = |g: &GraphArgs| {
+            if g.seed.is_some() {
+                seed = g.seed.clone();
             }
-            Command::Generate(g)
+            if g.data_dir.is_some() {
+                data_dir = g.data_dir.clone();
+            }
+        };
+        let command = match args.subcommand {
+            Some(Subcommand::Generate(g)) => {
+                if g.nodes < crate::generate::MIN_NODES {
+                    return Err(ConfigError::Invalid {
+                        setting: "--nodes".into(),
+                        message: format!("must be at least {}", crate::generate::MIN_NODES),
+                    });
+                }
+                Some(Command::Generate(g))
+            }
+            Some(Subcommand::Serve) => Some(Command::Serve),
+            Some(Subcommand::Validate(v)) => Some(Command::Validate(v)),
+            Some(Subcommand::Schema) => Some(Command::PrintSchema),
+            Some(Subcommand::Completions { shell }) => Some(Command::Completions(shell)),
+            Some(Subcommand::Export(e)) => {
+                take(&e.graph);
+                Some(Command::ExportAs(e))
+            }
+            Some(Subcommand::Import(i)) => {
+                take(&i.graph);
+                Some(Command::Import(i))
+            }
+            Some(Subcommand::Compact(g)) => {
+                take(&g);
+                Some(Command::Compact)
+            }
+            None => None,
+        };
+        let needs_data_dir = |what: &str| ConfigError::Invalid {
+            setting: what.into(),
+            message: format!("needs a data directory ({})", Origins::ways("data_dir")),
+        };
+        if data_dir.is_none() {
+            match &command {
+                Some(Command::Compact) => return Err(needs_data_dir("compact")),
+                Some(Command::Import(_)) => return Err(needs_data_dir("import")),
+                _ => {}
+            }
+        }
+        let command = if let Some(command) = command {
+            command
         } else if args.print_schema {
             Command::PrintSchema
         } else if args.check {
@@ -739,7 +935,7 @@ impl Settings {
         } else if let Some(dir) = args.export {
             Command::Export(dir)
         } else if args.compact {
-            if s.data_dir.is_none() {
+            if data_dir.is_none() {
                 return Err(ConfigError::Invalid {
                     setting: "--compact".into(),
                     message: format!("needs a data directory ({})", Origins::ways("data_dir")),
@@ -752,8 +948,8 @@ impl Settings {
 
         Ok(Settings {
             addr: s.addr,
-            seed: s.seed,
-            data_dir: s.data_dir,
+            seed,
+            data_dir,
             write_tokens,
             http,
             log_format: s.log_format,

@@ -12,6 +12,8 @@ use newsgraph::store::Store;
 use newsgraph::{http, seed};
 use tracing_subscriber::EnvFilter;
 
+mod commands;
+
 fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let logs = tracing_subscriber::fmt()
@@ -73,7 +75,7 @@ async fn shutdown_signal() {
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<std::process::ExitCode> {
     let settings = match config::load() {
         Ok(s) => s,
         // `--help`, `--version` and malformed flags: clap prints and picks the exit code.
@@ -90,10 +92,19 @@ async fn main() -> anyhow::Result<()> {
     run(settings).await
 }
 
-async fn run(settings: Settings) -> anyhow::Result<()> {
-    if settings.command == Command::PrintSchema {
-        print!("{}", newsgraph::api::sdl());
-        return Ok(());
+async fn run(settings: Settings) -> anyhow::Result<std::process::ExitCode> {
+    use std::process::ExitCode;
+    match &settings.command {
+        Command::PrintSchema => {
+            print!("{}", newsgraph::api::sdl());
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Validate(v) => return Ok(commands::validate(v)),
+        Command::Completions(shell) => {
+            commands::completions(*shell);
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
     }
     if let Command::Generate(g) = &settings.command {
         let started = std::time::Instant::now();
@@ -113,13 +124,20 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             s.bytes,
             started.elapsed().as_secs_f64()
         );
-        return Ok(());
+        return Ok(ExitCode::SUCCESS);
     }
 
     let source = match &settings.seed {
         Some(dir) => seed::SeedSource::Dir(dir.clone()),
         None => seed::SeedSource::BuiltIn,
     };
+    if let Command::Import(args) = &settings.command {
+        let dir = settings
+            .data_dir
+            .as_deref()
+            .context("import needs a data directory")?;
+        return commands::import(&source, dir, args);
+    }
     let started = std::time::Instant::now();
     let store = Store::open(&source, settings.data_dir.as_deref())
         .with_context(|| format!("cannot load the seed ({})", source.describe()))?;
@@ -146,19 +164,28 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             // ending, so let the kernel take the memory back at once.
             std::mem::forget(graph);
             std::mem::forget(store);
-            return Ok(());
+            return Ok(ExitCode::SUCCESS);
         }
         Command::Export(dir) => {
             write_export(&store, dir)?;
             println!("exported version {} to {}", store.version(), dir.display());
-            return Ok(());
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::ExportAs(args) => {
+            commands::export(&store, args)?;
+            return Ok(ExitCode::SUCCESS);
         }
         Command::Compact => {
             store.compact()?;
             println!("compacted: version {} is now the snapshot", store.version());
-            return Ok(());
+            return Ok(ExitCode::SUCCESS);
         }
-        Command::Serve | Command::PrintSchema | Command::Generate(_) => {}
+        Command::Serve
+        | Command::PrintSchema
+        | Command::Generate(_)
+        | Command::Validate(_)
+        | Command::Import(_)
+        | Command::Completions(_) => {}
     }
 
     let tokens = settings.write_tokens;
@@ -191,5 +218,5 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     http::serve_until(listener, state, shutdown_signal()).await?;
     // Every acknowledged write was fsynced before it was answered: nothing is left to flush.
     tracing::info!("stopped");
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

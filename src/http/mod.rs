@@ -4,6 +4,7 @@
 
 mod assets;
 pub mod auth;
+mod export;
 mod graphql;
 pub mod layers;
 pub mod metrics;
@@ -170,6 +171,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::handler))
         .route_layer(axum::middleware::from_fn_with_state(slots, shed::shed))
+        .route("/export", get(export::export))
         .route("/healthz", get(healthz))
         .route("/readyz", get(layers::readyz))
         .route("/metrics", get(layers::metrics_handler));

@@ -163,6 +163,7 @@ fn node_props(node: Node) -> io::Result<Props> {
             )?;
             p.json("labels", &e.labels, e.labels.is_empty())?;
             p.list("aliases", &e.aliases);
+            p.list("sameAs", &e.same_as);
             p.json("claims", &e.claims, e.claims.is_empty())?;
             p.int("noticePeriodMonths", e.notice_period_months);
             p.json(
@@ -189,6 +190,7 @@ fn node_props(node: Node) -> io::Result<Props> {
             )?;
             p.json("labels", &e.labels, e.labels.is_empty())?;
             p.list("aliases", &e.aliases);
+            p.list("sameAs", &e.same_as);
             p.json("claims", &e.claims, e.claims.is_empty())?;
             p.text("eventKind", &e.kind);
             p.opt("date", e.date.as_deref());

@@ -8,7 +8,7 @@ use crate::interchange::pg::{self, EdgeOrigin, Node};
 use crate::seed::RecordSet;
 
 /// The keys: id, what they describe, name, type.
-const KEYS: [(&str, &str, &str, &str); 16] = [
+const KEYS: [(&str, &str, &str, &str); 17] = [
     ("label", "node", "label", "string"),
     ("kind", "node", "kind", "string"),
     ("name", "node", "name", "string"),
@@ -17,6 +17,7 @@ const KEYS: [(&str, &str, &str, &str); 16] = [
     ("date", "node", "date", "string"),
     ("published", "node", "published", "string"),
     ("aliases", "node", "aliases", "string"),
+    ("sameAs", "node", "sameAs", "string"),
     ("elabel", "edge", "label", "string"),
     ("type", "edge", "type", "string"),
     ("validFrom", "edge", "validFrom", "string"),
@@ -90,20 +91,23 @@ http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd\">\n",
         data(out, "kind", node.kind())?;
         data(out, "name", node.name())?;
         data(out, "description", node.description())?;
-        let aliases = match node {
+        let (aliases, same_as) = match node {
             Node::Source(s) => {
                 data(out, "published", &s.published)?;
-                &[][..]
+                (&[][..], &[][..])
             }
-            Node::Entity(e) => &e.aliases[..],
+            Node::Entity(e) => (&e.aliases[..], &e.same_as[..]),
             Node::Event(e) => {
                 data(out, "eventKind", &e.kind)?;
                 opt(out, "date", e.date.as_deref())?;
-                &e.aliases[..]
+                (&e.aliases[..], &e.same_as[..])
             }
         };
         if !aliases.is_empty() {
             data(out, "aliases", &serde_json::to_string(aliases)?)?;
+        }
+        if !same_as.is_empty() {
+            data(out, "sameAs", &serde_json::to_string(same_as)?)?;
         }
         out.write_all(b"    </node>\n")?;
     }

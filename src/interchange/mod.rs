@@ -10,11 +10,125 @@ pub mod dot;
 pub mod graphml;
 pub mod pg;
 pub mod rdf;
+pub mod view;
+
+/// The IRI node ids are appended to in RDF unless told otherwise: `.example` is reserved for
+/// this (RFC 2606); a public deployment gives its own, e.g. `https://news.example.org/id/`.
+pub const DEFAULT_BASE: &str = "https://newsgraph.example/id/";
 
 use std::fmt;
 
 use crate::graph::Graph;
 use crate::seed::{BuildError, RecordSet, Section};
+
+/// A format an export is written in as one file (the CSV import files are two: see
+/// [`csv_files`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    JsonLd,
+    Turtle,
+    NTriples,
+    GraphMl,
+    /// `nodes.csv` of the Neo4j import files.
+    CsvNodes,
+    /// `relationships.csv` of the Neo4j import files.
+    CsvRelationships,
+    Cypher,
+    Dot,
+}
+
+impl Format {
+    pub const ALL: [Format; 8] = [
+        Format::JsonLd,
+        Format::Turtle,
+        Format::NTriples,
+        Format::GraphMl,
+        Format::CsvNodes,
+        Format::CsvRelationships,
+        Format::Cypher,
+        Format::Dot,
+    ];
+
+    /// The name an HTTP export takes it by (`/export?format=turtle`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::JsonLd => "jsonld",
+            Format::Turtle => "turtle",
+            Format::NTriples => "ntriples",
+            Format::GraphMl => "graphml",
+            Format::CsvNodes => "csv-nodes",
+            Format::CsvRelationships => "csv-relationships",
+            Format::Cypher => "cypher",
+            Format::Dot => "dot",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// The media type, as registered where there is one.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::JsonLd => "application/ld+json",
+            Format::Turtle => "text/turtle; charset=utf-8",
+            Format::NTriples => "application/n-triples",
+            Format::GraphMl => "application/graphml+xml",
+            Format::CsvNodes | Format::CsvRelationships => "text/csv; charset=utf-8",
+            // Neo4j's own tools name none; this is the one its drivers' docs use.
+            Format::Cypher => "application/x-cypher-query; charset=utf-8",
+            Format::Dot => "text/vnd.graphviz; charset=utf-8",
+        }
+    }
+
+    /// The download's file name.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::JsonLd => "newsgraph.jsonld",
+            Format::Turtle => "newsgraph.ttl",
+            Format::NTriples => "newsgraph.nt",
+            Format::GraphMl => "newsgraph.graphml",
+            Format::CsvNodes => csv::NODES,
+            Format::CsvRelationships => csv::RELATIONSHIPS,
+            Format::Cypher => "newsgraph.cypher",
+            Format::Dot => "newsgraph.dot",
+        }
+    }
+}
+
+/// Writes `records` in `format`; `base` is the IRI RDF node ids are appended to.
+pub fn write(
+    format: Format,
+    records: &RecordSet,
+    base: &str,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::JsonLd => rdf::write_jsonld(records, base, out),
+        Format::Turtle => rdf::write_turtle(records, base, out),
+        Format::NTriples => rdf::write_ntriples(records, base, out),
+        Format::GraphMl => graphml::write(records, out),
+        Format::CsvNodes => csv::write_nodes(records, out),
+        Format::CsvRelationships => csv::write_relationships(records, out),
+        Format::Cypher => cypher::write(records, out),
+        Format::Dot => dot::write(records, out),
+    }
+}
+
+/// The Neo4j import files, by name, as `seed::export` gives the seed format's.
+pub fn csv_files(
+    records: &RecordSet,
+) -> std::io::Result<std::collections::BTreeMap<String, String>> {
+    let mut files = std::collections::BTreeMap::new();
+    for format in [Format::CsvNodes, Format::CsvRelationships] {
+        let mut bytes = Vec::new();
+        write(format, records, DEFAULT_BASE, &mut bytes)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        files.insert(format.file_name().to_string(), text);
+    }
+    Ok(files)
+}
 
 /// One problem in an imported file: where it is and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +194,47 @@ pub struct Imported {
 /// and line of the record it is about.
 pub fn build(imported: &Imported) -> Result<Graph, Problem> {
     crate::seed::build(&imported.records).map_err(|e| located(&imported.origins, e))
+}
+
+/// Builds and validates `graph`'s records with the imported ones added after them; a
+/// problem in an imported record names its file and line, one in the graph's own records the
+/// graph. The merged records come back with the graph, for a snapshot.
+pub fn build_onto(graph: RecordSet, imported: Imported) -> Result<(Graph, RecordSet), Problem> {
+    let at = [
+        graph.sources.len(),
+        graph.entities.len(),
+        graph.events.len(),
+        graph.relations.len(),
+    ];
+    let mut all = graph;
+    let more = imported.records;
+    all.sources.extend(more.sources);
+    all.entities.extend(more.entities);
+    all.events.extend(more.events);
+    all.relations.extend(more.relations);
+    match crate::seed::build(&all) {
+        Ok(g) => Ok((g, all)),
+        Err(mut e) => {
+            let section = match e.section {
+                Section::Sources => 0,
+                Section::Entities => 1,
+                Section::Events => 2,
+                Section::Relations => 3,
+            };
+            match e.index {
+                Some(i) if i >= at[section] => {
+                    e.index = Some(i - at[section]);
+                    Err(located(&imported.origins, e))
+                }
+                _ => Err(Problem {
+                    file: "the current graph".into(),
+                    line: None,
+                    column: None,
+                    reason: e.to_string(),
+                }),
+            }
+        }
+    }
 }
 
 fn located(origins: &Origins, e: BuildError) -> Problem {

@@ -259,33 +259,65 @@ impl Loader {
         })
     }
 
-    fn run(mut self, records: &RecordSet) -> Result<Graph, BuildError> {
+    fn run(self, records: &RecordSet) -> Result<Graph, BuildError> {
+        self.run_checking(records, true)
+            .map_err(|mut errors| errors.swap_remove(0))
+    }
+
+    /// The phases over every record; with `stop_at_first` the first problem ends the build,
+    /// else a record that fails is left out and the build goes on, so that every problem is
+    /// reported at once (a later record naming one left out is reported too: it would fail
+    /// as well once the first is fixed, unless that fix was the id).
+    fn run_checking(
+        mut self,
+        records: &RecordSet,
+        stop_at_first: bool,
+    ) -> Result<Graph, Vec<BuildError>> {
         let RecordSet {
             sources,
             entities,
             events,
             relations,
         } = records;
-        for (i, s) in sources.iter().enumerate() {
-            self.source(i, s)?;
+        let mut errors = Vec::new();
+        let mut check = |result: Result<(), BuildError>| match result {
+            Ok(()) => true,
+            Err(e) => {
+                errors.push(e);
+                !stop_at_first
+            }
+        };
+        let went_through = sources
+            .iter()
+            .enumerate()
+            .all(|(i, s)| check(self.source(i, s)))
+            && entities
+                .iter()
+                .enumerate()
+                .all(|(i, e)| check(self.entity(i, e)))
+            && events
+                .iter()
+                .enumerate()
+                .all(|(i, e)| check(self.event(i, e)))
+            && {
+                self.all_nodes_added();
+                sources
+                    .iter()
+                    .enumerate()
+                    .all(|(i, s)| check(self.publisher(i, s)))
+            }
+            && events
+                .iter()
+                .enumerate()
+                .all(|(i, e)| check(self.participants(i, e)))
+            && relations
+                .iter()
+                .enumerate()
+                .all(|(i, r)| check(self.relation(i, r)));
+        if !went_through {
+            return Err(errors);
         }
-        for (i, e) in entities.iter().enumerate() {
-            self.entity(i, e)?;
-        }
-        for (i, e) in events.iter().enumerate() {
-            self.event(i, e)?;
-        }
-        self.all_nodes_added();
-        for (i, s) in sources.iter().enumerate() {
-            self.publisher(i, s)?;
-        }
-        for (i, e) in events.iter().enumerate() {
-            self.participants(i, e)?;
-        }
-        for (i, r) in relations.iter().enumerate() {
-            self.relation(i, r)?;
-        }
-        self.finish(|id| {
+        let built = self.finish(|id| {
             events
                 .iter()
                 .position(|x| x.id == id)
@@ -296,8 +328,22 @@ impl Loader {
                         .position(|x| x.effective_id() == id)
                         .map(|i| (Section::Relations, i))
                 })
-        })
+        });
+        match built {
+            Ok(g) if errors.is_empty() => Ok(g),
+            Ok(_) => Err(errors),
+            Err(e) => {
+                errors.push(e);
+                Err(errors)
+            }
+        }
     }
+}
+
+/// Builds a record set's graph, or reports every problem in it (not only the first): what
+/// `newsgraph validate` prints.
+pub fn build_reporting_all(records: &RecordSet) -> Result<Graph, Vec<BuildError>> {
+    Loader::new().run_checking(records, false)
 }
 
 /// The id a failed commit names: committing a prepared record checks only that its id is

@@ -13,8 +13,8 @@ pub mod jsonl;
 mod records;
 
 pub use build::{
-    BuildError, Loader, Section, build, entity_input, event_input, participants, relation_input,
-    source_input,
+    BuildError, Loader, Section, build, build_reporting_all, entity_input, event_input,
+    participants, relation_input, source_input,
 };
 pub use export::{ExportError, export};
 pub use from_graph::{
@@ -205,6 +205,51 @@ fn fill_text(
         (None, Some(_)) => Ok(()),
         _ => Err(invalid("give exactly one of `text_file` and `text`".into())),
     }
+}
+
+/// Every problem of a seed at once (what `newsgraph validate` reports), or the graph it
+/// builds. Files that do not parse are all reported, and then nothing is built from them:
+/// records cut off by a syntax error would only add problems that are not there.
+pub fn validate(seed: &SeedSource) -> Result<Graph, Vec<SeedError>> {
+    if jsonl::is_bulk(seed).map_err(|e| vec![e])? {
+        // The bulk format streams its records into the builder: its first problem ends it.
+        return jsonl::load(seed).map_err(|e| vec![e]);
+    }
+    let mut errors = Vec::new();
+    let sources: Option<SourcesFile> = keep(&mut errors, seed.parse(Section::Sources.file(), true));
+    let entities: Option<EntitiesFile> =
+        keep(&mut errors, seed.parse(Section::Entities.file(), false));
+    let events: Option<EventsFile> = keep(&mut errors, seed.parse(Section::Events.file(), false));
+    let relations: Option<RelationsFile> =
+        keep(&mut errors, seed.parse(Section::Relations.file(), false));
+    let (Some(sources), Some(entities), Some(events), Some(relations)) =
+        (sources, entities, events, relations)
+    else {
+        return Err(errors);
+    };
+    let mut sources = sources.source;
+    for (i, s) in sources.iter_mut().enumerate() {
+        let record = format!("source #{} (`{}`)", i + 1, s.id);
+        if let Err(e) = fill_text(seed, Section::Sources.file(), record, s) {
+            errors.push(e);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let records = RecordSet {
+        sources,
+        entities: entities.entity,
+        events: events.event,
+        relations: relations.relation,
+    };
+    build_reporting_all(&records)
+        .map_err(|all| all.into_iter().map(|e| seed_error(seed, e)).collect())
+}
+
+/// The value, or `None` with its error kept.
+fn keep<T>(errors: &mut Vec<SeedError>, r: Result<T, SeedError>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
 }
 
 /// Reads a seed's files into a record set, with each source's text read from its file.

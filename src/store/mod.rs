@@ -614,6 +614,31 @@ impl Store {
         j.compact(&snapshot).map_err(StoreError::from)
     }
 
+    /// Makes `graph`, built from `records` (which the caller validated doing so), the data
+    /// directory's new snapshot: the journal's writes are folded away as by [`Store::compact`],
+    /// their history kept. For `newsgraph import`, with the server stopped: the version number
+    /// stays (no write is journaled), so history has no entry for the import.
+    pub fn import(&self, mut graph: Graph, records: &RecordSet) -> Result<u64, StoreError> {
+        let snapshot =
+            serde_json::to_value(records).map_err(|e| StoreError::Durability(e.to_string()))?;
+        let mut w = self.lock();
+        let w = &mut *w;
+        let Some(j) = &mut w.journal else {
+            return Err(StoreError::Invalid(
+                "there is no data directory to import into".into(),
+            ));
+        };
+        let dir = j.path().parent().unwrap_or(Path::new(".")).to_path_buf();
+        history::append_file(&dir, w.history.since(w.history_filed))?;
+        w.history_filed = w.history.last_version();
+        j.compact(&snapshot).map_err(StoreError::from)?;
+        let version = w.graph.version();
+        graph.set_version(version);
+        w.graph = graph;
+        self.inner.current.store(Arc::new(w.graph.clone()));
+        Ok(version)
+    }
+
     /// The current graph version's number.
     pub fn version(&self) -> u64 {
         self.graph().version()

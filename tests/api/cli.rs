@@ -447,3 +447,248 @@ fn the_seed_flag_wins_over_the_environment() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains(&format!("{}: ok", good.dir.display())));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Subcommands: validate, schema, completions, export, import, serve.
+
+fn run(args: &[&std::ffi::OsStr]) -> Output {
+    let mut cmd = newsgraph_command();
+    cmd.args(args);
+    run_to_exit(cmd)
+}
+
+fn os(s: &str) -> &std::ffi::OsStr {
+    std::ffi::OsStr::new(s)
+}
+
+#[test]
+fn validate_accepts_the_seed_and_exits_0() {
+    let seed = TempSeed::copy("validate-ok");
+    let out = run(&[os("validate"), seed.dir.as_os_str()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("valid, {}", built_in_counts())),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn validate_reports_every_problem_at_once_and_exits_1() {
+    let seed = TempSeed::copy("validate-all");
+    let first = seed.replace(
+        "entities.toml",
+        "entity",
+        "kind = \"state\"",
+        "kind = \"planet\"",
+    );
+    seed.replace(
+        "relations.toml",
+        "relation",
+        "from = \"state/estonia\"",
+        "from = \"state/atlantis\"",
+    );
+    let out = run(&[os("validate"), seed.dir.as_os_str()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    let entities = seed.file("entities.toml").display().to_string();
+    let relations = seed.file("relations.toml").display().to_string();
+    assert!(
+        err.contains(&entities) && err.contains(&format!("entity #{first}")),
+        "{err}"
+    );
+    assert!(err.contains("planet"), "{err}");
+    assert!(
+        err.contains(&relations) && err.contains("state/atlantis"),
+        "{err}"
+    );
+    assert!(err.contains("problems"), "a count closes the report: {err}");
+    // A file that does not parse is reported with the others that do not.
+    std::fs::write(seed.file("events.toml"), "[[event]\n").unwrap();
+    std::fs::write(seed.file("relations.toml"), "not toml at all = = \n").unwrap();
+    let out = run(&[os("validate"), seed.dir.as_os_str()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("events.toml") && err.contains("relations.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn schema_prints_the_sdl_and_completions_know_the_commands() {
+    let out = run(&[os("schema")]);
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), newsgraph::api::sdl());
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&[os("completions"), os(shell)]);
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        for word in ["export", "import", "validate", "--format"] {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let out = run(&[os("completions"), os("tcsh-or-so")]);
+    assert_eq!(out.status.code(), Some(2), "clap refuses an unknown shell");
+}
+
+#[test]
+fn every_command_and_flag_has_a_help_text() {
+    let mut cmd = newsgraph::config::command();
+    cmd.build();
+    let mut missing = vec![];
+    for sub in cmd.get_subcommands() {
+        if sub.get_about().is_none() {
+            missing.push(sub.get_name().to_string());
+        }
+        for arg in sub.get_arguments() {
+            if arg.get_help().is_none() && !["help", "version"].contains(&arg.get_id().as_str()) {
+                missing.push(format!("{} {}", sub.get_name(), arg.get_id()));
+            }
+        }
+    }
+    for arg in cmd.get_arguments() {
+        if arg.get_help().is_none() && !arg.is_hide_set() {
+            missing.push(arg.get_id().to_string());
+        }
+    }
+    assert!(missing.is_empty(), "no help text: {missing:?}");
+}
+
+/// Exports the default data as `format` into `out` (a file or a directory).
+fn export_to(format: &str, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        os("export"),
+        os("--format"),
+        os(format),
+        os("--out"),
+        out.as_os_str(),
+    ];
+    args.extend(extra.iter().map(|a| os(a)));
+    run(&args)
+}
+
+#[tokio::test]
+async fn an_export_imported_into_a_fresh_data_directory_serves_the_same_graph() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("csv");
+    let out = export_to("csv", &csv, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(csv.join("nodes.csv").exists() && csv.join("relationships.csv").exists());
+    let ttl = tmp.path().join("graph.ttl");
+    assert!(export_to("turtle", &ttl, &[]).status.success());
+
+    for (label, format, files) in [
+        ("csv", "csv", vec![csv.as_os_str()]),
+        ("turtle", "turtle", vec![ttl.as_os_str()]),
+    ] {
+        let data = tmp.path().join(format!("data-{label}"));
+        let mut args = vec![os("import"), os("--format"), os(format), os("--replace")];
+        args.extend(files);
+        args.extend([os("--data-dir"), data.as_os_str()]);
+        let out = run(&args);
+        assert!(out.status.success(), "{label}: {}", stderr(&out));
+        assert!(stdout(&out).contains("imported"), "{}", stdout(&out));
+        let mut check = newsgraph_command();
+        check.arg("--data-dir").arg(&data).arg("--check");
+        let out = run_to_exit(check);
+        assert!(out.status.success(), "{label}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains(&built_in_counts()),
+            "{label}: {}",
+            stdout(&out)
+        );
+
+        let mut serve = newsgraph_command();
+        serve.args(["serve", "--data-dir"]).arg(&data);
+        let server = start_server(serve);
+        let q = "query { entity(id: \"state/estonia\") { name sameAs relations(first: 50) { edges { type entity { id } evidence { quote } } } } }";
+        let imported = server.query(q, json!({})).await;
+        let app = crate::helpers::spawn_app().await;
+        let original = app.data_vars(q, json!({})).await;
+        assert_eq!(
+            imported, original,
+            "{label}: the imported graph answers as the original"
+        );
+    }
+}
+
+#[test]
+fn an_import_with_problems_reports_them_by_file_line_and_column_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("csv");
+    assert!(export_to("csv", &csv, &[]).status.success());
+    let nodes = csv.join("nodes.csv");
+    let text = std::fs::read_to_string(&nodes).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    // A row that names a relation end nobody has, and a row of the wrong width.
+    let rels = csv.join("relationships.csv");
+    let rel_text = std::fs::read_to_string(&rels).unwrap();
+    let broken = rel_text.replacen("state/estonia", "state/atlantis", 1);
+    std::fs::write(&rels, &broken).unwrap();
+    let data = tmp.path().join("data");
+    let import = |replace: bool| {
+        let mut args = vec![os("import"), os("--format"), os("csv"), csv.as_os_str()];
+        if replace {
+            args.push(os("--replace"));
+        }
+        args.extend([os("--data-dir"), data.as_os_str()]);
+        run(&args)
+    };
+    let out = import(true);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("relationships.csv:") && err.contains("state/atlantis"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert!(!data.join("snapshot.json").exists(), "nothing written");
+
+    // Added to the default data, which holds the same records already: each import line
+    // that repeats an id is named.
+    std::fs::write(&rels, &rel_text).unwrap();
+    let out = import(false);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("nodes.csv:") && err.contains("already used"),
+        "{err}"
+    );
+    assert!(!data.join("snapshot.json").exists(), "nothing written");
+
+    lines[1].push_str(",one-too-many");
+    std::fs::write(&nodes, lines.join("\n") + "\n").unwrap();
+    let out = import(true);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("nodes.csv:2"), "the line is named: {err}");
+    assert!(!data.join("snapshot.json").exists(), "nothing written");
+}
+
+#[test]
+fn a_neighbourhood_export_is_a_part_that_loads_on_its_own() {
+    let tmp = tempfile::tempdir().unwrap();
+    let part = tmp.path().join("part");
+    let out = export_to(
+        "seed",
+        &part,
+        &["--around", "person/alar-karis", "--depth", "1"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&[os("validate"), part.as_os_str()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let entities = std::fs::read_to_string(part.join("entities.toml")).unwrap();
+    assert!(entities.contains("person/alar-karis"));
+    assert!(
+        !entities.contains("state/norway"),
+        "not in Karis's neighbourhood"
+    );
+    let out = export_to(
+        "dot",
+        &tmp.path().join("x.dot"),
+        &["--around", "state/atlantis"],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("state/atlantis"), "{}", stderr(&out));
+}

@@ -7,14 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-fn describe(what: &str, out: &Output) -> String {
-    format!(
-        "{what} failed ({})\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use crate::js::describe;
 
 fn run(cmd: &mut Command, what: &str) -> Output {
     let out = cmd

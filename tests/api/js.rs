@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-fn describe(what: &str, out: &Output) -> String {
+pub(crate) fn describe(what: &str, out: &Output) -> String {
     format!(
         "{what} failed ({})\n--- stdout ---\n{}\n--- stderr ---\n{}",
         out.status,

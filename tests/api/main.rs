@@ -4,6 +4,7 @@ mod cli;
 mod connections;
 mod durability;
 mod errors;
+mod export_http;
 mod filters;
 mod fuzz;
 mod generated;

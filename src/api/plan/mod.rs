@@ -107,6 +107,12 @@ impl quick_cache::Weighter<Key, Arc<Option<Plan>>> for Weight {
 
 impl FastPath {
     /// The fast path of a schema with this pipeline, sharing its persisted queries.
+    /// The CPU pool the plans' graph questions run on, shared with the resolvers' (and with
+    /// other heavy requests, such as exports).
+    pub fn pool(&self) -> &Arc<CpuPool> {
+        &self.pool
+    }
+
     pub fn new(pipeline: &Pipeline, apq: Option<Arc<ApqCache>>, pool: Arc<CpuPool>) -> Self {
         FastPath {
             plans: Cache::with_weighter(PLANS, PLAN_BYTES, Weight),

@@ -37,7 +37,7 @@ const fn col(header: &'static str, rows: u8) -> Column {
 }
 
 /// Node columns, in file order. The index of each is its [`NodeCol`] value.
-pub const NODE_COLUMNS: [Column; 25] = [
+pub const NODE_COLUMNS: [Column; 26] = [
     col("id:ID", ALL),
     col(":LABEL", ALL),
     col("kind", ALL),
@@ -47,6 +47,7 @@ pub const NODE_COLUMNS: [Column; 25] = [
     col("descriptionEditorial", ALL),
     col("labels", ENTITY | EVENT),
     col("aliases", ENTITY | EVENT),
+    col("sameAs", ENTITY | EVENT),
     col("claims", ENTITY | EVENT),
     col("noticePeriodMonths:int", ENTITY),
     col("noticePeriodEvidence", ENTITY),
@@ -77,6 +78,7 @@ pub enum NodeCol {
     DescriptionEditorial,
     Labels,
     Aliases,
+    SameAs,
     Claims,
     NoticePeriodMonths,
     NoticePeriodEvidence,

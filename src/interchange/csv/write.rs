@@ -119,6 +119,7 @@ pub fn write_nodes(records: &RecordSet, out: &mut dyn Write) -> io::Result<()> {
                 )?;
                 row.json(C::Labels as usize, &e.labels, e.labels.is_empty())?;
                 row.json(C::Aliases as usize, &e.aliases, e.aliases.is_empty())?;
+                row.json(C::SameAs as usize, &e.same_as, e.same_as.is_empty())?;
                 row.json(C::Claims as usize, &e.claims, e.claims.is_empty())?;
                 row.int(C::NoticePeriodMonths as usize, e.notice_period_months);
                 row.json(
@@ -145,6 +146,7 @@ pub fn write_nodes(records: &RecordSet, out: &mut dyn Write) -> io::Result<()> {
                 )?;
                 row.json(C::Labels as usize, &e.labels, e.labels.is_empty())?;
                 row.json(C::Aliases as usize, &e.aliases, e.aliases.is_empty())?;
+                row.json(C::SameAs as usize, &e.same_as, e.same_as.is_empty())?;
                 row.json(C::Claims as usize, &e.claims, e.claims.is_empty())?;
                 row.text(C::EventKind as usize, &e.kind);
                 row.opt(C::Date as usize, e.date.as_deref());

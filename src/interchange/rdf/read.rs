@@ -456,7 +456,7 @@ impl<'a> Reader<'a> {
             {
                 continue;
             }
-            // `same_as` is no record field yet; when it is, `schema:sameAs` is read with it.
+            // Read by `same_as` on the nodes that have it; elsewhere it says nothing we keep.
             if p == schema("sameAs") {
                 continue;
             }
@@ -739,6 +739,20 @@ impl<'a> Reader<'a> {
         (name, labels, aliases)
     }
 
+    /// `schema:sameAs` links: IRIs, or `xsd:anyURI` literals (how the writer keeps a link
+    /// that is no valid IRI to RDF's stricter rules).
+    fn same_as(&mut self, what: &str, res: &'a Res) -> Vec<String> {
+        let mut links = Vec::new();
+        for s in res.all(&schema("sameAs")) {
+            match &s.o {
+                Term::NamedNode(n) => links.push(n.as_str().to_string()),
+                Term::Literal(l) => links.push(l.value().to_string()),
+                _ => self.problem(s.line, format!("{what}: schema:sameAs must be an IRI")),
+            }
+        }
+        links
+    }
+
     fn entity(
         &mut self,
         id: String,
@@ -772,12 +786,14 @@ impl<'a> Reader<'a> {
         let notice_period_evidence = self.evidence(&what, res, "ng:noticePeriodEvidence");
         let notice_period_editorial = self.editorial(&what, res, "ng:noticePeriodEditorial");
         let claims = self.claims(&what, res);
+        let same_as = self.same_as(&what, res);
         Some(EntityRecord {
             id,
             kind: kind?,
             name: name?,
             labels,
             aliases,
+            same_as,
             description,
             notice_period_months,
             description_evidence,
@@ -906,12 +922,14 @@ impl<'a> Reader<'a> {
         let description_evidence = self.evidence(&what, res, "ng:descriptionEvidence");
         let description_editorial = self.editorial(&what, res, "ng:descriptionEditorial");
         let claims = self.claims(&what, res);
+        let same_as = self.same_as(&what, res);
         Some(EventRecord {
             id,
             kind: kind?,
             title: title?,
             labels,
             aliases,
+            same_as,
             description,
             date,
             date_rule,

@@ -105,6 +105,22 @@ impl Writer<'_> {
             .push(Triple::new(NamedOrBlankNode::from(s.clone()), p, o.into()));
     }
 
+    /// Links to the same thing elsewhere, as `schema:sameAs` IRIs. The graph checks them
+    /// looser than RDF does (an IRI with, say, a `%` not followed by hex digits): such a one
+    /// is kept as an `xsd:anyURI` literal rather than written as an invalid IRI.
+    fn same_as(&mut self, n: &NamedNode, links: &[String]) {
+        for link in links {
+            match NamedNode::new(link.as_str()) {
+                Ok(iri) => self.add(n, schema("sameAs"), iri),
+                Err(_) => self.add(
+                    n,
+                    schema("sameAs"),
+                    Literal::new_typed_literal(link.as_str(), xsd("anyURI")),
+                ),
+            }
+        }
+    }
+
     fn node(&self, id: &str) -> NamedNode {
         vocab::node_iri(self.base, id)
     }
@@ -242,7 +258,7 @@ impl Writer<'_> {
         self.class(&n, class);
         self.add(&n, ng("kind"), string(&e.kind));
         self.names(&n, &e.name, &e.labels, &e.aliases)?;
-        // `same_as` (links to Wikidata and the like) belongs here, as `schema:sameAs` IRIs.
+        self.same_as(&n, &e.same_as);
         self.description(&n, &e.description);
         if let Some(months) = e.notice_period_months {
             self.add(&n, ng("noticePeriodMonths"), integer(months));
@@ -280,7 +296,7 @@ impl Writer<'_> {
         self.class(&n, schema(vocab::EVENT_CLASS));
         self.add(&n, ng("kind"), string(&e.kind));
         self.names(&n, &e.title, &e.labels, &e.aliases)?;
-        // `same_as` belongs here too.
+        self.same_as(&n, &e.same_as);
         self.description(&n, &e.description);
         if let Some(d) = &e.date {
             self.add(&n, schema("startDate"), date(d));

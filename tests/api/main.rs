@@ -12,6 +12,7 @@ mod graph_neighborhood;
 mod graph_paths;
 mod helpers;
 mod hostile;
+mod import_api;
 mod interchange_pg;
 mod interchange_rdf;
 mod interop;

@@ -10,6 +10,7 @@
 //! all-or-nothing with the seed's validation and journals them before answering.
 
 mod changes;
+mod import;
 mod inputs;
 mod user_errors;
 
@@ -520,6 +521,18 @@ impl MutationRoot {
         Ok(MergeEntitiesPayload::new(cmid, outcome, |g| {
             Ok(entity(g, lookup(g, &id)?.ix))
         })?)
+    }
+
+    /// Imports the records of two CSV files in the shape `GET /export?format=csv-nodes` and
+    /// `format=csv-relationships` write (Neo4j's import files), all-or-nothing: if any row or
+    /// record is refused, nothing is applied and the user error names its file, line and
+    /// column. One journal record, one new version; the request body limit bounds its size.
+    async fn import_csv(
+        &self,
+        ctx: &Context<'_>,
+        input: import::ImportCsvInput,
+    ) -> Result<import::ImportCsvPayload> {
+        Ok(import::import_csv(ctx, input).await?)
     }
 
     /// Applies a list of changes all-or-nothing, in order: if any is invalid, none is applied

@@ -132,18 +132,17 @@ fn node_props(node: Node) -> io::Result<Props> {
     p.text("kind", node.kind());
     p.text("name", node.name());
     p.text("description", node.description());
+    let c = node.shared();
+    let evidence = c.description_evidence;
+    p.json("descriptionEvidence", &evidence, evidence.is_empty())?;
+    let editorial = c.description_editorial;
+    p.json("descriptionEditorial", &editorial, editorial.is_none())?;
+    p.json("labels", c.labels, c.labels.is_empty())?;
+    p.list("aliases", c.aliases);
+    p.list("sameAs", c.same_as);
+    p.json("claims", &c.claims, c.claims.is_empty())?;
     match node {
         Node::Source(s) => {
-            p.json(
-                "descriptionEvidence",
-                &s.description_evidence,
-                s.description_evidence.is_empty(),
-            )?;
-            p.json(
-                "descriptionEditorial",
-                &s.description_editorial,
-                s.description_editorial.is_none(),
-            )?;
             p.text("published", &s.published);
             p.text("language", &s.language);
             p.opt("url", s.url.as_deref());
@@ -151,20 +150,6 @@ fn node_props(node: Node) -> io::Result<Props> {
             p.opt("text", s.text.as_deref());
         }
         Node::Entity(e) => {
-            p.json(
-                "descriptionEvidence",
-                &e.description_evidence,
-                e.description_evidence.is_empty(),
-            )?;
-            p.json(
-                "descriptionEditorial",
-                &e.description_editorial,
-                e.description_editorial.is_none(),
-            )?;
-            p.json("labels", &e.labels, e.labels.is_empty())?;
-            p.list("aliases", &e.aliases);
-            p.list("sameAs", &e.same_as);
-            p.json("claims", &e.claims, e.claims.is_empty())?;
             p.int("noticePeriodMonths", e.notice_period_months);
             p.json(
                 "noticePeriodEvidence",
@@ -178,20 +163,6 @@ fn node_props(node: Node) -> io::Result<Props> {
             )?;
         }
         Node::Event(e) => {
-            p.json(
-                "descriptionEvidence",
-                &e.description_evidence,
-                e.description_evidence.is_empty(),
-            )?;
-            p.json(
-                "descriptionEditorial",
-                &e.description_editorial,
-                e.description_editorial.is_none(),
-            )?;
-            p.json("labels", &e.labels, e.labels.is_empty())?;
-            p.list("aliases", &e.aliases);
-            p.list("sameAs", &e.same_as);
-            p.json("claims", &e.claims, e.claims.is_empty())?;
             p.text("eventKind", &e.kind);
             p.opt("date", e.date.as_deref());
             if let Some(rule) = &e.date_rule {

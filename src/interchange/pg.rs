@@ -2,9 +2,25 @@
 //! (sources, entities, events) and edges (relations, a source's publisher, an event's
 //! participants), each in a deterministic order, so every format draws the same graph.
 
+use std::collections::BTreeMap;
+
 use crate::seed::{
-    EntityRecord, EventRecord, ParticipantRecord, RecordSet, RelationRecord, SourceRecord,
+    ClaimRecord, EditorialRecord, EntityRecord, EventRecord, EvidenceRecord, ParticipantRecord,
+    RecordSet, RelationRecord, SourceRecord,
 };
+
+/// What every node has beside its id, kind, name and description, written alike by every
+/// format: empty for what a source has none of (labels, aliases, links, claims).
+pub struct Shared<'a> {
+    pub description_evidence: &'a [EvidenceRecord],
+    pub description_editorial: Option<&'a EditorialRecord>,
+    pub labels: &'a BTreeMap<String, String>,
+    pub aliases: &'a [String],
+    pub same_as: &'a [String],
+    pub claims: &'a [ClaimRecord],
+}
+
+static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
 
 /// A record that is a node.
 #[derive(Debug, Clone, Copy)]
@@ -15,6 +31,35 @@ pub enum Node<'a> {
 }
 
 impl<'a> Node<'a> {
+    pub fn shared(&self) -> Shared<'a> {
+        match *self {
+            Node::Source(s) => Shared {
+                description_evidence: &s.description_evidence,
+                description_editorial: s.description_editorial.as_ref(),
+                labels: &NO_LABELS,
+                aliases: &[],
+                same_as: &[],
+                claims: &[],
+            },
+            Node::Entity(e) => Shared {
+                description_evidence: &e.description_evidence,
+                description_editorial: e.description_editorial.as_ref(),
+                labels: &e.labels,
+                aliases: &e.aliases,
+                same_as: &e.same_as,
+                claims: &e.claims,
+            },
+            Node::Event(e) => Shared {
+                description_evidence: &e.description_evidence,
+                description_editorial: e.description_editorial.as_ref(),
+                labels: &e.labels,
+                aliases: &e.aliases,
+                same_as: &e.same_as,
+                claims: &e.claims,
+            },
+        }
+    }
+
     pub fn id(&self) -> &'a str {
         match self {
             Node::Source(s) => &s.id,

@@ -88,18 +88,25 @@ pub fn write_nodes(records: &RecordSet, out: &mut dyn Write) -> io::Result<()> {
         row.text(C::Kind as usize, node.kind());
         row.text(C::Name as usize, node.name());
         row.text(C::Description as usize, node.description());
+        let c = node.shared();
+        let evidence = c.description_evidence;
+        row.json(
+            C::DescriptionEvidence as usize,
+            &evidence,
+            evidence.is_empty(),
+        )?;
+        let editorial = c.description_editorial;
+        row.json(
+            C::DescriptionEditorial as usize,
+            &editorial,
+            editorial.is_none(),
+        )?;
+        row.json(C::Labels as usize, c.labels, c.labels.is_empty())?;
+        row.json(C::Aliases as usize, &c.aliases, c.aliases.is_empty())?;
+        row.json(C::SameAs as usize, &c.same_as, c.same_as.is_empty())?;
+        row.json(C::Claims as usize, &c.claims, c.claims.is_empty())?;
         match node {
             Node::Source(s) => {
-                row.json(
-                    C::DescriptionEvidence as usize,
-                    &s.description_evidence,
-                    s.description_evidence.is_empty(),
-                )?;
-                row.json(
-                    C::DescriptionEditorial as usize,
-                    &s.description_editorial,
-                    s.description_editorial.is_none(),
-                )?;
                 row.text(C::Published as usize, &s.published);
                 row.text(C::Language as usize, &s.language);
                 row.opt(C::Url as usize, s.url.as_deref());
@@ -107,20 +114,6 @@ pub fn write_nodes(records: &RecordSet, out: &mut dyn Write) -> io::Result<()> {
                 row.opt(C::Text as usize, s.text.as_deref());
             }
             Node::Entity(e) => {
-                row.json(
-                    C::DescriptionEvidence as usize,
-                    &e.description_evidence,
-                    e.description_evidence.is_empty(),
-                )?;
-                row.json(
-                    C::DescriptionEditorial as usize,
-                    &e.description_editorial,
-                    e.description_editorial.is_none(),
-                )?;
-                row.json(C::Labels as usize, &e.labels, e.labels.is_empty())?;
-                row.json(C::Aliases as usize, &e.aliases, e.aliases.is_empty())?;
-                row.json(C::SameAs as usize, &e.same_as, e.same_as.is_empty())?;
-                row.json(C::Claims as usize, &e.claims, e.claims.is_empty())?;
                 row.int(C::NoticePeriodMonths as usize, e.notice_period_months);
                 row.json(
                     C::NoticePeriodEvidence as usize,
@@ -134,20 +127,6 @@ pub fn write_nodes(records: &RecordSet, out: &mut dyn Write) -> io::Result<()> {
                 )?;
             }
             Node::Event(e) => {
-                row.json(
-                    C::DescriptionEvidence as usize,
-                    &e.description_evidence,
-                    e.description_evidence.is_empty(),
-                )?;
-                row.json(
-                    C::DescriptionEditorial as usize,
-                    &e.description_editorial,
-                    e.description_editorial.is_none(),
-                )?;
-                row.json(C::Labels as usize, &e.labels, e.labels.is_empty())?;
-                row.json(C::Aliases as usize, &e.aliases, e.aliases.is_empty())?;
-                row.json(C::SameAs as usize, &e.same_as, e.same_as.is_empty())?;
-                row.json(C::Claims as usize, &e.claims, e.claims.is_empty())?;
                 row.text(C::EventKind as usize, &e.kind);
                 row.opt(C::Date as usize, e.date.as_deref());
                 if let Some(rule) = &e.date_rule {

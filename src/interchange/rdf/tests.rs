@@ -398,3 +398,35 @@ fn a_long_literal_over_many_lines_is_read_and_later_lines_keep_their_numbers() {
     let a = imported.origins.entities[0].line;
     assert!(a >= 5005, "{a}");
 }
+
+/// The JSON-LD, read by a JSON-LD processor (oxjsonld, which shares no code with the writer),
+/// is the same graph as the N-Triples: every triple, no more. No blank nodes are written, so
+/// the sets compare as they are.
+#[test]
+fn a_json_ld_processor_reads_the_same_triples_as_the_ntriples() {
+    use std::collections::HashSet;
+    let records = default_records();
+    let base = crate::interchange::DEFAULT_BASE;
+    let mut jsonld = Vec::new();
+    write_jsonld(&records, base, &mut jsonld).unwrap();
+    let mut nt = Vec::new();
+    write_ntriples(&records, base, &mut nt).unwrap();
+    let from_jsonld: HashSet<oxrdf::Triple> = oxjsonld::JsonLdParser::new()
+        .for_slice(&jsonld)
+        .map(|q| {
+            let q = q.expect("the JSON-LD is valid");
+            oxrdf::Triple::new(q.subject, q.predicate, q.object)
+        })
+        .collect();
+    let from_nt: HashSet<oxrdf::Triple> = oxttl::NTriplesParser::new()
+        .for_slice(&nt)
+        .map(|t| t.expect("the N-Triples are valid"))
+        .collect();
+    assert!(from_nt.len() > 500, "{} triples", from_nt.len());
+    let only_jsonld: Vec<_> = from_jsonld.difference(&from_nt).take(3).collect();
+    let only_nt: Vec<_> = from_nt.difference(&from_jsonld).take(3).collect();
+    assert!(
+        only_jsonld.is_empty() && only_nt.is_empty(),
+        "only in JSON-LD: {only_jsonld:?}\nonly in N-Triples: {only_nt:?}"
+    );
+}

@@ -87,7 +87,7 @@ pub fn export(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
             for (rel, content) in files {
                 write_file(&dir.join(rel), content.as_bytes())?;
             }
-            eprintln!(
+            println!(
                 "exported version {} ({counts}) to {}",
                 g.version(),
                 dir.display()
@@ -100,7 +100,7 @@ pub fn export(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
             match &args.out {
                 Some(path) => {
                     write_file(path, &bytes)?;
-                    eprintln!(
+                    println!(
                         "exported version {} ({counts}) to {}",
                         g.version(),
                         path.display()

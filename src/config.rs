@@ -349,6 +349,23 @@ pub struct ExportArgs {
     pub graph: GraphArgs,
 }
 
+impl ExportArgs {
+    /// The whole graph in the seed format to `dir` (what the older `--export DIR` does).
+    pub fn seed_to(dir: PathBuf) -> ExportArgs {
+        ExportArgs {
+            format: ExportFormat::Seed,
+            out: Some(dir),
+            as_of: None,
+            around: None,
+            depth: 2,
+            limit: crate::interchange::view::DEFAULT_LIMIT,
+            path: None,
+            base_iri: crate::interchange::DEFAULT_BASE.into(),
+            graph: GraphArgs::default(),
+        }
+    }
+}
+
 /// The formats `newsgraph import` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ImportFormat {

@@ -3,7 +3,6 @@
 //! commands (`--check`, `--export`, `--compact`, `--print-schema`, `generate`).
 
 use std::io::IsTerminal;
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -24,20 +23,6 @@ fn init_logging(format: LogFormat) {
         LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
         LogFormat::Json => logs.json().init(),
     }
-}
-
-fn write_export(store: &Store, dir: &Path) -> anyhow::Result<()> {
-    let files = seed::export(&seed::records_of(&store.graph()))?;
-    for (rel, content) in files {
-        let path = dir.join(&rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        std::fs::write(&path, content)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    Ok(())
 }
 
 /// Resolves when the process is asked to stop (SIGINT or SIGTERM).
@@ -167,8 +152,8 @@ async fn run(settings: Settings) -> anyhow::Result<std::process::ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         Command::Export(dir) => {
-            write_export(&store, dir)?;
-            println!("exported version {} to {}", store.version(), dir.display());
+            // The older `--export DIR`: the seed format, the whole graph.
+            commands::export(&store, &newsgraph::config::ExportArgs::seed_to(dir.clone()))?;
             return Ok(ExitCode::SUCCESS);
         }
         Command::ExportAs(args) => {

@@ -130,8 +130,31 @@ pub async fn export(State(state): State<AppState>, RawQuery(query): RawQuery) ->
     };
     let g = state.store.graph();
     let max = state.config.max_response_bytes;
+    // The item budget bounds what an export reads before a byte is written: the whole graph
+    // (or a day's view of it) only while it is that small, a neighbourhood at most that many
+    // nodes. Past it, a request would build every record of a big graph just to stop at the
+    // response cap; `newsgraph export` is for that.
+    let max_items = state.config.limits.max_items;
+    let Asked {
+        format,
+        mut view,
+        base,
+    } = asked;
+    let whole = view.around.is_none() && view.path.is_none();
+    if whole && g.node_count() + g.relation_count() > max_items {
+        return refused(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            code::RESULT_TOO_LARGE,
+            format!(
+                "the graph has more than {max_items} nodes and relations (--max-items): export \
+                 a part (around, from/to), or the whole graph with `newsgraph export`"
+            ),
+        );
+    }
+    if let Some(around) = &mut view.around {
+        around.limit = around.limit.min(max_items);
+    }
     let graph = Arc::clone(&g);
-    let Asked { format, view, base } = asked;
     let work = move || -> Result<Vec<u8>, Failed> {
         let records = view::records(&graph, &view).map_err(Failed::View)?;
         let mut out = Capped {

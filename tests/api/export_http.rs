@@ -158,3 +158,36 @@ async fn bad_parameters_unknown_nodes_and_oversized_exports_answer_stable_codes(
     assert_eq!(r.status(), 413);
     assert_eq!(error_code(r).await, "RESULT_TOO_LARGE");
 }
+
+#[tokio::test]
+async fn the_item_budget_bounds_what_an_export_reads() {
+    // 25 nodes and 45 relations: more than 12 items.
+    let app = spawn_with(newsgraph::http::HttpConfig {
+        limits: newsgraph::api::Limits {
+            max_items: 12,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    for query in ["format=turtle", "format=dot&asOf=2026-01-01"] {
+        let r = get(&app, query).await;
+        assert_eq!(r.status(), 413, "{query}");
+        assert_eq!(error_code(r).await, "RESULT_TOO_LARGE", "{query}");
+    }
+    // A neighbourhood asks for at most that many nodes, whatever its `limit`.
+    let r = get(
+        &app,
+        "format=csv-nodes&around=state/estonia&depth=3&limit=100000",
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let rows = r.text().await.unwrap().lines().count() - 1;
+    let unbounded = spawn_app().await;
+    let query = "format=csv-nodes&around=state/estonia&depth=3&limit=100000";
+    let all = get(&unbounded, query).await.text().await.unwrap();
+    assert!(
+        rows < all.lines().count() - 1,
+        "{rows} rows: the limit was not applied"
+    );
+}

@@ -43,6 +43,28 @@ pub fn read(nodes: (&str, &[u8]), relationships: (&str, &[u8])) -> Result<Import
     }
 }
 
+/// Reads the next row into `rec`: `Some(false)` at the end of the file, `None` when the file
+/// cannot be read further (the problem is kept: the csv crate cannot resynchronise).
+fn next_row(
+    rd: &mut csv::Reader<&[u8]>,
+    rec: &mut ByteRecord,
+    file: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<bool> {
+    match rd.read_byte_record(rec) {
+        Ok(more) => Some(more),
+        Err(e) => {
+            problems.push(Problem {
+                file: file.to_string(),
+                line: e.position().map(|p| p.line()),
+                column: None,
+                reason: e.to_string(),
+            });
+            None
+        }
+    }
+}
+
 fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
         .has_headers(false)
@@ -300,18 +322,10 @@ fn read_nodes(
     let origins = &mut imported.origins;
     use NodeCol as C;
     loop {
-        match rd.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                problems.push(Problem {
-                    file: file.to_string(),
-                    line: e.position().map(|p| p.line()),
-                    column: None,
-                    reason: e.to_string(),
-                });
-                return false;
-            }
+        match next_row(&mut rd, &mut rec, file, problems) {
+            Some(true) => {}
+            Some(false) => break,
+            None => return false,
         }
         let line = rec.position().map_or(0, |p| p.line());
         let mut r = Row {
@@ -506,18 +520,8 @@ fn read_relationships(
     let mut rec = ByteRecord::new();
     use RelCol as C;
     loop {
-        match rd.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                problems.push(Problem {
-                    file: file.to_string(),
-                    line: e.position().map(|p| p.line()),
-                    column: None,
-                    reason: e.to_string(),
-                });
-                break;
-            }
+        if next_row(&mut rd, &mut rec, file, problems) != Some(true) {
+            break;
         }
         let line = rec.position().map_or(0, |p| p.line());
         let mut r = Row {

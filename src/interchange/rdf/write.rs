@@ -235,17 +235,26 @@ impl Writer<'_> {
         self.add(&n, schema("inLanguage"), string(&s.language));
         self.opt(&n, ng("textFile"), s.text_file.as_deref());
         self.opt(&n, schema("text"), s.text.as_deref());
-        self.evidence(
+        self.description_basis(
             &n,
-            "descriptionEvidence",
-            "_description-evidence",
             &s.description_evidence,
+            s.description_editorial.as_ref(),
         );
+    }
+
+    /// The basis of a node's description: its quotes, or who wrote it.
+    fn description_basis(
+        &mut self,
+        n: &NamedNode,
+        evidence: &[EvidenceRecord],
+        editorial: Option<&EditorialRecord>,
+    ) {
+        self.evidence(n, "descriptionEvidence", "_description-evidence", evidence);
         self.editorial(
-            &n,
+            n,
             "descriptionEditorial",
             "_description-editorial",
-            s.description_editorial.as_ref(),
+            editorial,
         );
     }
 
@@ -263,16 +272,9 @@ impl Writer<'_> {
         if let Some(months) = e.notice_period_months {
             self.add(&n, ng("noticePeriodMonths"), integer(months));
         }
-        self.evidence(
+        self.description_basis(
             &n,
-            "descriptionEvidence",
-            "_description-evidence",
             &e.description_evidence,
-        );
-        self.editorial(
-            &n,
-            "descriptionEditorial",
-            "_description-editorial",
             e.description_editorial.as_ref(),
         );
         self.evidence(
@@ -348,16 +350,9 @@ impl Writer<'_> {
             }
         }
         self.evidence(&n, "evidence", "_evidence", &e.evidence);
-        self.evidence(
+        self.description_basis(
             &n,
-            "descriptionEvidence",
-            "_description-evidence",
             &e.description_evidence,
-        );
-        self.editorial(
-            &n,
-            "descriptionEditorial",
-            "_description-editorial",
             e.description_editorial.as_ref(),
         );
         self.claims(&n, &e.claims);

@@ -35,6 +35,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 const JOURNAL_FILE: &str = "journal.log";
 const SNAPSHOT_FILE: &str = "snapshot.json";
@@ -85,8 +86,10 @@ pub struct Replay {
     pub entries: Vec<Entry>,
     /// A human-readable warning when a torn last record was dropped.
     pub dropped_torn_tail: Option<String>,
-    /// The state saved by the last [`Journal::compact`]; without one, start from the seed.
-    pub snapshot: Option<Value>,
+    /// The state saved by the last [`Journal::compact`], as its JSON text (the caller parses
+    /// it straight into its own types: a tree of `Value`s for 10⁶ records would take several
+    /// times the file's size); without one, start from the seed.
+    pub snapshot: Option<Box<RawValue>>,
 }
 
 /// An open journal, ready for appends. See the [module docs](self) for the format and the
@@ -108,15 +111,15 @@ pub struct Journal {
 
 /// `snapshot.json` as written: borrowing the state avoids copying it to serialise it.
 #[derive(Serialize)]
-struct SnapshotOut<'a> {
+struct SnapshotOut<'a, S: ?Sized> {
     seq: u64,
-    state: &'a Value,
+    state: &'a S,
 }
 
 #[derive(Deserialize)]
 struct SnapshotIn {
     seq: u64,
-    state: Value,
+    state: Box<RawValue>,
 }
 
 impl Journal {
@@ -250,7 +253,7 @@ impl Journal {
     ///
     /// On an error after the new snapshot is in place the journal refuses further appends
     /// ([`JournalError::Poisoned`]); reopening finishes the compaction.
-    pub fn compact(&mut self, snapshot: &Value) -> Result<(), JournalError> {
+    pub fn compact<S: Serialize + ?Sized>(&mut self, snapshot: &S) -> Result<(), JournalError> {
         self.check_usable()?;
         self.write_snapshot(snapshot)?;
         // The snapshot's rename is on disk before the journal is touched, so whenever this
@@ -340,7 +343,7 @@ impl Journal {
 
     /// The first half of [`compact`](Self::compact): puts a snapshot covering every appended
     /// record in place, durably, without touching the journal.
-    fn write_snapshot(&mut self, state: &Value) -> Result<(), JournalError> {
+    fn write_snapshot<S: Serialize + ?Sized>(&mut self, state: &S) -> Result<(), JournalError> {
         let covered = self.next_seq - 1;
         let temp = self.dir.join(SNAPSHOT_TEMP);
         let target = self.dir.join(SNAPSHOT_FILE);
@@ -507,7 +510,7 @@ fn excerpt(s: &str) -> String {
 }
 
 /// Reads `snapshot.json`: its sequence number (0 without one) and state.
-fn read_snapshot(path: &Path) -> Result<(u64, Option<Value>), JournalError> {
+fn read_snapshot(path: &Path) -> Result<(u64, Option<Box<RawValue>>), JournalError> {
     let bytes = match fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((0, None)),
@@ -598,6 +601,11 @@ mod tests {
             Ok(opened) => opened,
             Err(e) => panic!("open failed: {e}"),
         }
+    }
+
+    fn snapshot_of(replay: &Replay) -> Option<Value> {
+        let raw = replay.snapshot.as_ref()?;
+        Some(serde_json::from_str(raw.get()).expect("the snapshot is JSON"))
     }
 
     fn seqs_and_payloads(replay: &Replay) -> Vec<(u64, Value)> {
@@ -861,7 +869,7 @@ mod tests {
         drop(j);
 
         let (mut j, replay) = open(tmp.path());
-        assert_eq!(replay.snapshot, Some(json!({"state": [1, 2]})));
+        assert_eq!(snapshot_of(&replay), Some(json!({"state": [1, 2]})));
         assert_eq!(seqs_and_payloads(&replay), vec![(3, json!(3))]);
         assert_eq!(j.len(), 1);
         assert_eq!(j.append(&json!(4)).unwrap(), 4);
@@ -870,7 +878,7 @@ mod tests {
         j.compact(&json!({"state": [1, 2, 3, 4]})).unwrap();
         drop(j);
         let (_, replay) = open(tmp.path());
-        assert_eq!(replay.snapshot, Some(json!({"state": [1, 2, 3, 4]})));
+        assert_eq!(snapshot_of(&replay), Some(json!({"state": [1, 2, 3, 4]})));
         assert!(replay.entries.is_empty());
     }
 
@@ -886,7 +894,7 @@ mod tests {
         assert_eq!(journal_text(tmp.path()).lines().count(), 2);
 
         let (mut j, replay) = open(tmp.path());
-        assert_eq!(replay.snapshot, Some(json!([1, 2])));
+        assert_eq!(snapshot_of(&replay), Some(json!([1, 2])));
         assert!(replay.entries.is_empty(), "1 and 2 are in the snapshot");
         assert_eq!(journal_text(tmp.path()), "", "open finishes the compaction");
         assert_eq!(j.len(), 0);
@@ -894,7 +902,7 @@ mod tests {
         drop(j);
 
         let (_, replay) = open(tmp.path());
-        assert_eq!(replay.snapshot, Some(json!([1, 2])));
+        assert_eq!(snapshot_of(&replay), Some(json!([1, 2])));
         assert_eq!(seqs_and_payloads(&replay), vec![(3, json!(3))]);
     }
 

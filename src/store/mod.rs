@@ -245,7 +245,7 @@ impl Store {
             let mut g = match replay.snapshot {
                 Some(snapshot) => {
                     let records: RecordSet =
-                        serde_json::from_value(snapshot).map_err(|e| StoreError::Replay {
+                        serde_json::from_str(snapshot.get()).map_err(|e| StoreError::Replay {
                             what: format!("{}", dir.join("snapshot.json").display()),
                             problem: format!("not a snapshot of this server's records: {e}"),
                         })?;
@@ -600,8 +600,7 @@ impl Store {
     /// history outlives the journal records.
     pub fn compact(&self) -> Result<(), StoreError> {
         let mut w = self.lock();
-        let snapshot = serde_json::to_value(seed::records_of(&w.graph))
-            .map_err(|e| StoreError::Durability(e.to_string()))?;
+        let snapshot = seed::records_of(&w.graph);
         let w = &mut *w;
         let Some(j) = &mut w.journal else {
             return Err(StoreError::Invalid(
@@ -619,8 +618,6 @@ impl Store {
     /// their history kept. For `newsgraph import`, with the server stopped: the version number
     /// stays (no write is journaled), so history has no entry for the import.
     pub fn import(&self, mut graph: Graph, records: &RecordSet) -> Result<u64, StoreError> {
-        let snapshot =
-            serde_json::to_value(records).map_err(|e| StoreError::Durability(e.to_string()))?;
         let mut w = self.lock();
         let w = &mut *w;
         let Some(j) = &mut w.journal else {
@@ -631,7 +628,7 @@ impl Store {
         let dir = j.path().parent().unwrap_or(Path::new(".")).to_path_buf();
         history::append_file(&dir, w.history.since(w.history_filed))?;
         w.history_filed = w.history.last_version();
-        j.compact(&snapshot).map_err(StoreError::from)?;
+        j.compact(records).map_err(StoreError::from)?;
         let version = w.graph.version();
         graph.set_version(version);
         w.graph = graph;

@@ -21,8 +21,8 @@ use std::fmt;
 use crate::graph::Graph;
 use crate::seed::{BuildError, RecordSet, Section};
 
-/// A format an export is written in as one file (the CSV import files are two: see
-/// [`csv_files`]).
+/// A format an export is written in as one file (the CSV import files are two: nodes and
+/// relationships).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     JsonLd,
@@ -113,21 +113,6 @@ pub fn write(
         Format::Cypher => cypher::write(records, out),
         Format::Dot => dot::write(records, out),
     }
-}
-
-/// The Neo4j import files, by name, as `seed::export` gives the seed format's.
-pub fn csv_files(
-    records: &RecordSet,
-) -> std::io::Result<std::collections::BTreeMap<String, String>> {
-    let mut files = std::collections::BTreeMap::new();
-    for format in [Format::CsvNodes, Format::CsvRelationships] {
-        let mut bytes = Vec::new();
-        write(format, records, DEFAULT_BASE, &mut bytes)?;
-        let text = String::from_utf8(bytes)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-        files.insert(format.file_name().to_string(), text);
-    }
-    Ok(files)
 }
 
 /// One problem in an imported file: where it is and what is wrong.
